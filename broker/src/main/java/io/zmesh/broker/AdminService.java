@@ -1,0 +1,146 @@
+package io.zmesh.broker;
+
+import com.google.protobuf.Any;
+import com.google.protobuf.Message;
+import io.zmesh.proto.BrokerStats;
+import io.zmesh.proto.BrokerStatsRequest;
+import io.zmesh.proto.DescribeTypesReply;
+import io.zmesh.proto.DescribeTypesRequest;
+import io.zmesh.proto.Envelope;
+import io.zmesh.proto.GroupInfo;
+import io.zmesh.proto.ListWorkersReply;
+import io.zmesh.proto.ListWorkersRequest;
+import io.zmesh.proto.Names;
+import io.zmesh.proto.ServiceReply;
+import io.zmesh.proto.ServiceRequest;
+import io.zmesh.proto.WorkerInfo;
+import io.zmesh.proto.Wire;
+import io.zmesh.worker.Code;
+import io.zmesh.worker.MeshException;
+import io.zmesh.worker.internal.Payloads;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Comparator;
+import java.util.List;
+
+/**
+ * The broker's own services under the reserved prefix {@code zmesh.}, answered on the broker
+ * loop from its tables. Requests to them are addressed like any worker, so every client can
+ * use them without a special channel.
+ */
+final class AdminService {
+  private static final long MS = 1_000_000L;
+
+  private final BrokerLoop loop;
+
+  AdminService(BrokerLoop loop) {
+    this.loop = loop;
+  }
+
+  /** Answers {@code request}, addressed to a reserved name. */
+  Envelope handle(Envelope request, long now) {
+    String service = request.getService();
+    try {
+      Message reply;
+      switch (service) {
+        case Names.SERVICE_WORKERS:
+          reply = workers(arg(request, ListWorkersRequest.class), now);
+          break;
+        case Names.SERVICE_LOOKUP:
+          reply = lookup(arg(request, ServiceRequest.class));
+          break;
+        case Names.SERVICE_TYPES:
+          reply = DescribeTypesReply.newBuilder()
+              .setFiles(loop.types.describe(
+                  arg(request, DescribeTypesRequest.class).getTypeNamesList()))
+              .build();
+          break;
+        case Names.SERVICE_STATS:
+          arg(request, BrokerStatsRequest.class);
+          reply = stats(now);
+          break;
+        default:
+          return Wire.error(request.getId(), Code.NO_WORKER.toWire(), "no broker service named '"
+              + service + "'; there are " + String.join(", ", Names.SERVICE_WORKERS,
+                  Names.SERVICE_LOOKUP, Names.SERVICE_TYPES, Names.SERVICE_STATS));
+      }
+      return Envelope.newBuilder()
+          .setCommand(io.zmesh.proto.Command.REPLY)
+          .setId(request.getId())
+          .setPayload(Any.pack(reply))
+          .build();
+    } catch (MeshException e) {
+      return Wire.error(request.getId(), e.code().toWire(), e.status().description());
+    }
+  }
+
+  private static <T extends Message> T arg(Envelope request, Class<T> type) {
+    if (!request.hasPayload() || request.getPayload().getTypeUrl().isEmpty()) {
+      @SuppressWarnings("unchecked")
+      T empty = (T) Payloads.defaultInstance(type);
+      return empty;
+    }
+    return Payloads.unpack(request.getPayload(), type, "request to " + request.getService());
+  }
+
+  private ListWorkersReply workers(ListWorkersRequest request, long now) {
+    ListWorkersReply.Builder reply = ListWorkersReply.newBuilder();
+    List<WorkerGroup> groups = new ArrayList<>(loop.router.groups.values());
+    groups.sort(Comparator.comparing(g -> g.name));
+    for (WorkerGroup g : groups) {
+      if (!request.getName().isEmpty() && !request.getName().equals(g.name)) {
+        continue;
+      }
+      reply.addGroups(GroupInfo.newBuilder()
+          .setName(g.name)
+          .setInstances(g.instances.size())
+          .setQueued(g.queue.size())
+          .setPolicy(g.policy.label()));
+      for (WorkerInstance w : g.instances) {
+        reply.addWorkers(WorkerInfo.newBuilder()
+            .setName(g.name)
+            .setInstanceId(w.instanceId)
+            .setPid(w.ready.getPid())
+            .setHost(w.ready.getHost())
+            .setVersion(w.ready.getVersion())
+            .setState(w.state())
+            .setConcurrency(w.concurrency)
+            .setInFlight(w.outstanding())
+            .setHandled(w.handled)
+            .setErrors(w.errors)
+            .setUptimeMs((now - w.registeredAt) / MS)
+            .setLastHeartbeatAgeMs((now - w.peer.lastSeen) / MS)
+            .setLatencyAvgUs(w.latencyNanos / 1_000.0)
+            .addAllRequestTypes(w.ready.getRequestTypesList()));
+      }
+    }
+    return reply.build();
+  }
+
+  private ServiceReply lookup(ServiceRequest request) {
+    WorkerGroup g = loop.router.groups.get(request.getName());
+    return ServiceReply.newBuilder()
+        .setName(request.getName())
+        .setInstances(g == null ? 0 : g.activeInstances())
+        .build();
+  }
+
+  private BrokerStats stats(long now) {
+    Collection<Peer> peers = loop.peers();
+    int workers = 0;
+    for (Peer p : peers) {
+      if (p.worker != null) {
+        workers++;
+      }
+    }
+    return BrokerStats.newBuilder()
+        .setVersion(Wire.version())
+        .setUptimeMs((now - loop.startedAt) / MS)
+        .setPeers(peers.size())
+        .setWorkers(workers)
+        .putAllCounters(loop.counters.snapshot())
+        .putCounters("requests_pending", loop.router.pendingCount())
+        .putCounters("known_type_files", loop.types.size())
+        .build();
+  }
+}

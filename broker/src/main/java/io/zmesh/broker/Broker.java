@@ -1,0 +1,135 @@
+package io.zmesh.broker;
+
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.zeromq.SocketType;
+import org.zeromq.ZMQ;
+
+/**
+ * The zmesh broker: a ROUTER socket that knows every worker, checks their health and routes
+ * every packet.
+ *
+ * <pre>{@code
+ * try (Broker broker = Broker.start(BrokerOptions.builder().bind("tcp://127.0.0.1:*").build())) {
+ *   String endpoint = broker.endpoints().get(0);
+ *   ...
+ * }
+ * }</pre>
+ *
+ * <p>Threads: one event-loop thread, started by {@link #start}, owns the socket and all tables;
+ * this object only starts and stops it.
+ */
+public final class Broker implements AutoCloseable {
+  private static final AtomicInteger SEQUENCE = new AtomicInteger();
+
+  private final ZMQ.Context context;
+  private final Thread thread;
+  private final ZMQ.Socket control;
+  private final List<String> endpoints;
+  private final BrokerLoop loop;
+  private boolean closed;
+
+  private Broker(ZMQ.Context context, Thread thread, ZMQ.Socket control, List<String> endpoints,
+      BrokerLoop loop) {
+    this.context = context;
+    this.thread = thread;
+    this.control = control;
+    this.endpoints = endpoints;
+    this.loop = loop;
+  }
+
+  /**
+   * Binds every endpoint and starts serving.
+   *
+   * @throws IllegalArgumentException if an endpoint cannot be bound (in use, malformed)
+   */
+  public static Broker start(BrokerOptions options) {
+    Objects.requireNonNull(options, "options");
+    ZMQ.Context context = ZMQ.context(1);
+    String controlEndpoint = "inproc://zmesh-broker-control-" + SEQUENCE.incrementAndGet();
+    CompletableFuture<List<String>> bound = new CompletableFuture<>();
+    BrokerLoop loop = new BrokerLoop(options, context, controlEndpoint, bound);
+    Thread thread = new Thread(loop, "zmesh-broker");
+    thread.start();
+    List<String> endpoints;
+    try {
+      endpoints = bound.get(30, TimeUnit.SECONDS);
+    } catch (ExecutionException e) {
+      join(thread);
+      context.term();
+      Throwable cause = e.getCause();
+      if (cause instanceof IllegalArgumentException) {
+        throw (IllegalArgumentException) cause;
+      }
+      throw new IllegalStateException("broker failed to start: " + cause, cause);
+    } catch (TimeoutException | InterruptedException e) {
+      if (e instanceof InterruptedException) {
+        Thread.currentThread().interrupt();
+      }
+      throw new IllegalStateException("broker did not start", e);
+    }
+    // inproc needs the bind first, which the loop did before reporting its endpoints.
+    ZMQ.Socket control = context.socket(SocketType.PAIR);
+    control.connect(controlEndpoint);
+    return new Broker(context, thread, control, List.copyOf(endpoints), loop);
+  }
+
+  private static void join(Thread thread) {
+    try {
+      thread.join(10_000);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  /** The bound endpoints, with wildcard ports resolved (e.g. {@code tcp://127.0.0.1:40123}). */
+  public List<String> endpoints() {
+    return endpoints;
+  }
+
+  /** The first bound endpoint: what clients of a single-endpoint broker connect to. */
+  public String endpoint() {
+    return endpoints.get(0);
+  }
+
+  /** Whether the event loop is still running. */
+  public boolean isRunning() {
+    return thread.isAlive();
+  }
+
+  /** Blocks until the broker stops (by {@link #close()} or a fatal error). */
+  public void awaitTermination() throws InterruptedException {
+    thread.join();
+  }
+
+  /** Makes the loop run one iteration now, so tests that move a fake clock see its effect. */
+  synchronized void wakeUp() {
+    if (!closed) {
+      control.send(BrokerLoop.WAKE, 0);
+    }
+  }
+
+  /** Stops the loop and releases the sockets. Peers notice by their heartbeats. Idempotent. */
+  @Override
+  public synchronized void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    if (thread.isAlive()) {
+      control.send(BrokerLoop.STOP, 0);
+    }
+    join(thread);
+    control.close();
+    context.term();
+  }
+
+  BrokerLoop loop() {
+    return loop;
+  }
+}

@@ -1,0 +1,366 @@
+package io.zmesh.broker;
+
+import io.zmesh.proto.Command;
+import io.zmesh.proto.Envelope;
+import io.zmesh.proto.Names;
+import io.zmesh.proto.Welcome;
+import io.zmesh.proto.Wire;
+import io.zmesh.proto.WireException;
+import io.zmesh.worker.Code;
+import io.zmesh.worker.internal.Ticker;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.zeromq.SocketType;
+import org.zeromq.ZMQ;
+import org.zeromq.ZMQException;
+import zmq.ZError;
+
+/**
+ * The broker's event loop: the only thread that touches the ROUTER socket and the broker's
+ * tables. It reads packets in batches, hands them to the {@link RequestRouter} or the {@link
+ * AdminService}, fires deadlines, and runs heartbeats and liveness once per interval.
+ *
+ * <p>Bad input never stops the loop: a packet with the wrong frames, a foreign protocol
+ * version, an undecodable or oversize envelope or an unexpected command is counted, logged at
+ * debug level, and answered with INVALID_ARGUMENT on the route it came from.
+ */
+final class BrokerLoop implements Runnable {
+  private static final Logger log = LoggerFactory.getLogger(BrokerLoop.class);
+  private static final long MS = 1_000_000L;
+  private static final int RECV_BATCH = 4096;
+  private static final int HWM = 100_000;
+  /** Frames larger than this are refused by ZeroMQ itself, which drops the connection. */
+  private static final long HARD_LIMIT_FACTOR = 4;
+
+  static final byte[] STOP = {0};
+  static final byte[] WAKE = {1};
+
+  private final BrokerOptions options;
+  private final ZMQ.Context context;
+  private final String controlEndpoint;
+  private final CompletableFuture<List<String>> bound;
+  private final Ticker ticker;
+  private final long heartbeatNanos;
+  private final long lossNanos;
+  private final Welcome welcome;
+
+  final Counters counters = new Counters();
+  final TypeRegistry types = new TypeRegistry();
+  final RequestRouter router;
+  final long startedAt;
+  private final AdminService admin = new AdminService(this);
+  private final Map<Identity, Peer> peers = new HashMap<>();
+  private final List<Peer> lost = new ArrayList<>();
+
+  private ZMQ.Socket routerSocket;
+  private long nextHeartbeat;
+  private long now;
+  private boolean running = true;
+
+  BrokerLoop(BrokerOptions options, ZMQ.Context context, String controlEndpoint,
+      CompletableFuture<List<String>> bound) {
+    this.options = options;
+    this.context = context;
+    this.controlEndpoint = controlEndpoint;
+    this.bound = bound;
+    this.ticker = options.ticker();
+    this.heartbeatNanos = options.heartbeatInterval().toNanos();
+    this.lossNanos = heartbeatNanos * options.liveness();
+    this.startedAt = ticker.nanoTime();
+    this.now = startedAt;
+    this.router = new RequestRouter(options, this::send, counters, types, startedAt);
+    this.welcome = Welcome.newBuilder()
+        .setBrokerVersion(Wire.version())
+        .setHeartbeatIntervalMs((int) options.heartbeatInterval().toMillis())
+        .setLiveness(options.liveness())
+        .setMaxMessageBytes(options.maxMessageBytes())
+        .build();
+  }
+
+  Collection<Peer> peers() {
+    return peers.values();
+  }
+
+  @Override
+  public void run() {
+    ZMQ.Socket control = context.socket(SocketType.PAIR);
+    ZMQ.Poller poller = null;
+    try {
+      control.bind(controlEndpoint);
+      routerSocket = context.socket(SocketType.ROUTER);
+      routerSocket.setRouterMandatory(true);
+      routerSocket.setLinger(0);
+      routerSocket.setSndHWM(HWM);
+      routerSocket.setRcvHWM(HWM);
+      routerSocket.setMaxMsgSize(options.maxMessageBytes() * HARD_LIMIT_FACTOR);
+      List<String> endpoints = new ArrayList<>();
+      for (String endpoint : options.binds()) {
+        try {
+          routerSocket.bind(endpoint);
+        } catch (ZMQException | IllegalArgumentException e) {
+          throw new IllegalArgumentException("cannot bind " + endpoint + ": " + e.getMessage(), e);
+        }
+        endpoints.add(routerSocket.getLastEndpoint());
+      }
+      poller = context.poller(2);
+      int controlIndex = poller.register(control, ZMQ.Poller.POLLIN);
+      poller.register(routerSocket, ZMQ.Poller.POLLIN);
+      now = ticker.nanoTime();
+      nextHeartbeat = now + heartbeatNanos;
+      bound.complete(endpoints);
+      log.info("broker listening on {}", endpoints);
+
+      while (running) {
+        poller.poll(pollTimeoutMillis());
+        if (poller.pollin(controlIndex)) {
+          byte[] command;
+          while ((command = control.recv(ZMQ.DONTWAIT)) != null) {
+            if (command.length > 0 && command[0] == STOP[0]) {
+              running = false;
+            }
+          }
+        }
+        receive();
+        now = ticker.nanoTime();
+        router.expire(now);
+        if (now - nextHeartbeat >= 0) {
+          heartbeat();
+          nextHeartbeat = now + heartbeatNanos;
+        }
+        processLost();
+      }
+    } catch (RuntimeException | Error e) {
+      if (!bound.isDone()) {
+        bound.completeExceptionally(e);
+      } else {
+        log.error("broker loop failed", e);
+      }
+    } finally {
+      if (poller != null) {
+        poller.close();
+      }
+      if (routerSocket != null) {
+        routerSocket.close();
+      }
+      control.close();
+      log.info("broker stopped");
+    }
+  }
+
+  private long pollTimeoutMillis() {
+    long wakeAt = Math.min(nextHeartbeat, router.nextDeadlineAt());
+    long delta = wakeAt - ticker.nanoTime();
+    return delta <= 0 ? 0 : Math.min((delta + MS - 1) / MS, heartbeatNanos / MS + 1);
+  }
+
+  // ---------------------------------------------------------------- input
+
+  private void receive() {
+    for (int i = 0; i < RECV_BATCH; i++) {
+      byte[] id = routerSocket.recv(ZMQ.DONTWAIT);
+      if (id == null) {
+        return;
+      }
+      byte[] signature = routerSocket.hasReceiveMore() ? routerSocket.recv(0) : null;
+      byte[] body = routerSocket.hasReceiveMore() ? routerSocket.recv(0) : null;
+      int extra = 0;
+      while (routerSocket.hasReceiveMore()) {
+        routerSocket.recv(0);
+        extra++;
+      }
+      now = ticker.nanoTime();
+      counters.packetsIn++;
+      onFrames(new Identity(id), signature, body, extra);
+      processLost();
+    }
+  }
+
+  private void onFrames(Identity identity, byte[] signature, byte[] body, int extra) {
+    if (body == null || extra > 0) {
+      int frames = (signature == null ? 0 : 1) + (body == null ? 0 : 1) + extra;
+      malformed(identity, 0, "expected " + Wire.FRAMES + " frames (signature, envelope) after"
+          + " the routing id, got " + frames);
+      return;
+    }
+    if (!Wire.isSignature(signature)) {
+      malformed(identity, 0, "unsupported protocol " + Wire.describeSignature(signature)
+          + "; this broker speaks " + Wire.PROTOCOL);
+      return;
+    }
+    Envelope packet;
+    try {
+      packet = Wire.decode(body);
+    } catch (WireException e) {
+      malformed(identity, e.id(), e.getMessage());
+      return;
+    }
+    Peer peer = peers.get(identity);
+    if (body.length > options.maxMessageBytes()) {
+      String why = "message of " + body.length + " bytes exceeds the limit of "
+          + options.maxMessageBytes() + " bytes";
+      counters.malformed++;
+      if (peer != null && packet.getCommand() == Command.REPLY) {
+        // The requester is told why its reply never came.
+        peer.lastSeen = now;
+        router.onAnswer(peer, Wire.error(packet.getId(), Code.INVALID_ARGUMENT.toWire(),
+            "reply from '" + (peer.worker != null ? peer.worker.group.name : "?") + "': " + why),
+            now);
+      } else {
+        sendTo(identity, Wire.error(packet.getId(), Code.INVALID_ARGUMENT.toWire(), why));
+      }
+      return;
+    }
+    if (peer == null) {
+      if (packet.getCommand() == Command.HELLO) {
+        hello(identity, packet);
+      } else {
+        // A broker restart forgets everyone: tell the peer to start over.
+        counters.unknownPeer++;
+        sendTo(identity, Envelope.newBuilder()
+            .setCommand(Command.DISCONNECT)
+            .setStatus(io.zmesh.worker.Status.UNAVAILABLE
+                .withDescription("unknown connection; send HELLO first").toWire())
+            .build());
+      }
+      return;
+    }
+    peer.lastSeen = now;
+    onPacket(peer, packet);
+  }
+
+  private void onPacket(Peer peer, Envelope packet) {
+    switch (packet.getCommand()) {
+      case REQUEST:
+        if (Names.isReserved(packet.getService())) {
+          counters.requests++;
+          send(peer, admin.handle(packet, now));
+        } else {
+          router.onRequest(peer, packet, now);
+        }
+        break;
+      case REPLY:
+      case ERROR:
+        router.onAnswer(peer, packet, now);
+        break;
+      case HEARTBEAT:
+        break;
+      case READY:
+        router.onReady(peer, packet, now);
+        break;
+      case DRAIN:
+        router.onDrain(peer, packet);
+        break;
+      case CANCEL:
+        router.onCancel(peer, packet);
+        break;
+      case DISCONNECT:
+        markLost(peer, "disconnected");
+        break;
+      case HELLO:
+        // A second HELLO on one connection: the peer restarted its session.
+        markLost(peer, "said HELLO again");
+        processLost();
+        hello(peer.identity, packet);
+        break;
+      default:
+        counters.malformed++;
+        log.debug("unexpected {} from {}", packet.getCommand(), peer.describe());
+        send(peer, Wire.error(packet.getId(), Code.INVALID_ARGUMENT.toWire(),
+            "unexpected command " + packet.getCommand() + " from a peer"));
+    }
+  }
+
+  private void hello(Identity identity, Envelope packet) {
+    Peer peer = new Peer(identity, packet.getHello(), now);
+    peers.put(identity, peer);
+    log.debug("hello from {}", peer.describe());
+    send(peer, Envelope.newBuilder().setCommand(Command.WELCOME).setWelcome(welcome).build());
+  }
+
+  private void malformed(Identity identity, long id, String why) {
+    counters.malformed++;
+    log.debug("malformed packet from {}: {}", identity, why);
+    sendTo(identity, Wire.error(id, Code.INVALID_ARGUMENT.toWire(), why));
+  }
+
+  // ---------------------------------------------------------------- liveness
+
+  private void heartbeat() {
+    Envelope beat = null;
+    for (Peer peer : peers.values()) {
+      if (now - peer.lastSeen > lossNanos) {
+        markLost(peer, "no heartbeat for " + (now - peer.lastSeen) / MS + " ms");
+      } else if (now - peer.lastSent >= heartbeatNanos) {
+        if (beat == null) {
+          beat = Envelope.newBuilder().setCommand(Command.HEARTBEAT).build();
+        }
+        send(peer, beat);
+      }
+    }
+  }
+
+  private void markLost(Peer peer, String why) {
+    if (!peer.gone) {
+      peer.gone = true;
+      peer.goneReason = why;
+      lost.add(peer);
+    }
+  }
+
+  /** Forgets lost peers outside of any iteration over the tables. */
+  private void processLost() {
+    for (int i = 0; i < lost.size(); i++) {
+      Peer peer = lost.get(i);
+      if (peers.remove(peer.identity, peer)) {
+        counters.peersLost++;
+        log.info("{} left: {}", peer.describe(), peer.goneReason);
+        router.peerLost(peer, peer.goneReason, now);
+      }
+    }
+    lost.clear();
+  }
+
+  // ---------------------------------------------------------------- output
+
+  /** Sends to a known peer; a peer that has gone is marked lost. */
+  boolean send(Peer peer, Envelope packet) {
+    if (peer.gone) {
+      return false;
+    }
+    int result = sendBytes(peer.identity, Wire.encode(packet));
+    if (result == 0) {
+      peer.lastSent = now;
+      return true;
+    }
+    if (result == ZError.EHOSTUNREACH) {
+      markLost(peer, "connection closed");
+    } else {
+      counters.sendDropped++;
+    }
+    return false;
+  }
+
+  private void sendTo(Identity identity, Envelope packet) {
+    if (sendBytes(identity, Wire.encode(packet)) != 0) {
+      counters.sendDropped++;
+    }
+  }
+
+  /** 0 when sent, else the errno (EHOSTUNREACH: no such peer; EAGAIN: its queue is full). */
+  private int sendBytes(Identity identity, byte[] body) {
+    // Never block: a blocking ROUTER send to a peer that left can hang (JeroMQ #989).
+    if (!routerSocket.send(identity.bytes, ZMQ.SNDMORE | ZMQ.DONTWAIT)) {
+      int errno = routerSocket.errno();
+      return errno == 0 ? ZError.EAGAIN : errno;
+    }
+    routerSocket.send(Wire.signatureFrame(), ZMQ.SNDMORE);
+    routerSocket.send(body, 0);
+    return 0;
+  }
+}

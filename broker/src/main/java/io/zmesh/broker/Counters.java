@@ -1,0 +1,42 @@
+package io.zmesh.broker;
+
+import io.zmesh.worker.Code;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/** What the broker has seen. Written by the broker loop only; read there for zmesh.stats. */
+final class Counters {
+  long packetsIn;
+  long requests;
+  long replies;
+  long malformed;
+  long unknownPeer;
+  long lateReplies;
+  long sendDropped;
+  long peersLost;
+  long redispatched;
+  final long[] errors = new long[Code.values().length];
+
+  void error(Code code) {
+    errors[code.number()]++;
+  }
+
+  Map<String, Long> snapshot() {
+    Map<String, Long> m = new LinkedHashMap<>();
+    m.put("packets_in", packetsIn);
+    m.put("requests", requests);
+    m.put("replies", replies);
+    m.put("malformed_packets", malformed);
+    m.put("unknown_peer_packets", unknownPeer);
+    m.put("late_replies_dropped", lateReplies);
+    m.put("sends_dropped", sendDropped);
+    m.put("peers_lost", peersLost);
+    m.put("requests_redispatched", redispatched);
+    for (Code c : Code.values()) {
+      if (c != Code.OK) {
+        m.put("errors." + c.name().toLowerCase(java.util.Locale.ROOT), errors[c.number()]);
+      }
+    }
+    return m;
+  }
+}

@@ -1,0 +1,29 @@
+package io.zmesh.broker;
+
+import io.zmesh.proto.Hello;
+
+/** One connection (one DEALER socket) known to the broker: a client, a worker, or both. */
+final class Peer {
+  final Identity identity;
+  final Hello hello;
+  final long connectedAt;
+  long lastSeen;
+  long lastSent;
+  /** Set once the peer registered as a worker; one registration per connection. */
+  WorkerInstance worker;
+  boolean gone;
+  String goneReason;
+
+  Peer(Identity identity, Hello hello, long now) {
+    this.identity = identity;
+    this.hello = hello;
+    this.connectedAt = now;
+    this.lastSeen = now;
+    this.lastSent = now;
+  }
+
+  String describe() {
+    String name = worker != null ? worker.group.name + "/" + worker.instanceId : hello.getClientName();
+    return name + " (pid " + hello.getPid() + "@" + hello.getHost() + ")";
+  }
+}

@@ -1,0 +1,38 @@
+package io.zmesh.broker;
+
+import io.zmesh.proto.Envelope;
+import io.zmesh.worker.internal.DeadlineWheel;
+
+/** A request the broker has accepted and not yet answered, or answered but not yet released. */
+final class PendingRequest extends DeadlineWheel.Timer {
+  /** The broker's own id, used on the worker side of the route. */
+  final long id;
+  final Peer requester;
+  /** The id the requester chose, used on its side of the route. */
+  final long requesterId;
+  final WorkerGroup group;
+  final Envelope request;
+  final long acceptedAt;
+
+  WorkerInstance instance;
+  long dispatchedAt;
+  boolean retried;
+  /**
+   * The requester already has its answer (a deadline passed) but the worker still holds the
+   * request; its credit is returned only when the worker replies or is lost.
+   */
+  boolean answered;
+
+  PendingRequest listPrev;
+  PendingRequest listNext;
+  RequestList list;
+
+  PendingRequest(long id, Peer requester, Envelope request, WorkerGroup group, long now) {
+    this.id = id;
+    this.requester = requester;
+    this.requesterId = request.getId();
+    this.request = request;
+    this.group = group;
+    this.acceptedAt = now;
+  }
+}

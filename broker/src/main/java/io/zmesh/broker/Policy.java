@@ -1,0 +1,44 @@
+package io.zmesh.broker;
+
+import java.util.Locale;
+
+/** How the broker chooses among the instances of one worker name that have credit left. */
+public enum Policy {
+  /**
+   * The instance with the fewest requests outstanding; among equals, the one with the lowest
+   * moving average of reply latency. Slow or stuck instances get fewer requests by themselves.
+   */
+  LEAST_OUTSTANDING("least-outstanding"),
+  /** Each instance in turn, skipping those without credit. */
+  ROUND_ROBIN("round-robin");
+
+  private final String label;
+
+  Policy(String label) {
+    this.label = label;
+  }
+
+  /** The name used in configuration and on the command line. */
+  public String label() {
+    return label;
+  }
+
+  /**
+   * @throws IllegalArgumentException naming the accepted values
+   */
+  public static Policy parse(String text) {
+    String t = text.trim().toLowerCase(Locale.ROOT).replace('_', '-');
+    for (Policy p : values()) {
+      if (p.label.equals(t)) {
+        return p;
+      }
+    }
+    throw new IllegalArgumentException(
+        "unknown policy '" + text + "'; use least-outstanding or round-robin");
+  }
+
+  @Override
+  public String toString() {
+    return label;
+  }
+}

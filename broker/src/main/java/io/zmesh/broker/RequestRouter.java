@@ -1,0 +1,316 @@
+package io.zmesh.broker;
+
+import io.zmesh.proto.Command;
+import io.zmesh.proto.Envelope;
+import io.zmesh.proto.Names;
+import io.zmesh.proto.Ready;
+import io.zmesh.proto.Wire;
+import io.zmesh.worker.Code;
+import io.zmesh.worker.internal.DeadlineWheel;
+import java.util.HashMap;
+import java.util.Map;
+import org.agrona.collections.Long2ObjectHashMap;
+
+/**
+ * Routes requests to worker instances and their answers back; owns registrations, credit,
+ * queues and deadlines. Broker-loop thread only, so nothing here is locked.
+ *
+ * <p>Every accepted request is answered exactly once: by its worker's REPLY or ERROR, or by
+ * the broker with DEADLINE_EXCEEDED, WORKER_LOST, NO_WORKER or OVERLOADED. A request whose
+ * deadline passed while its worker still holds it keeps the worker's credit until the worker
+ * answers (the late answer is dropped) or is lost: the worker really is busy.
+ */
+final class RequestRouter {
+  private static final long MS = 1_000_000L;
+
+  /** Sends packets for the router; false when the packet could not leave. */
+  interface Outbox {
+    boolean send(Peer to, Envelope packet);
+  }
+
+  private final BrokerOptions options;
+  private final Outbox out;
+  private final Counters counters;
+  private final TypeRegistry types;
+  final Map<String, WorkerGroup> groups = new HashMap<>();
+  private final Long2ObjectHashMap<PendingRequest> pending = new Long2ObjectHashMap<>();
+  private final DeadlineWheel<PendingRequest> deadlines;
+  private final long defaultTimeoutNanos;
+  private long nextId;
+
+  RequestRouter(BrokerOptions options, Outbox out, Counters counters, TypeRegistry types, long now) {
+    this.options = options;
+    this.out = out;
+    this.counters = counters;
+    this.types = types;
+    this.deadlines = new DeadlineWheel<>(4 * MS, 4096, now);
+    this.defaultTimeoutNanos = options.defaultRequestTimeout().toNanos();
+  }
+
+  int pendingCount() {
+    return pending.size();
+  }
+
+  long nextDeadlineAt() {
+    return deadlines.nextTickAt();
+  }
+
+  // ------------------------------------------------------------ registration
+
+  void onReady(Peer peer, Envelope packet, long now) {
+    Ready ready = packet.getReady();
+    String name = ready.getName();
+    String problem = Names.checkWorkerName(name);
+    if (problem != null) {
+      refuse(peer, packet, Code.INVALID_ARGUMENT, problem);
+      return;
+    }
+    if (Names.isReserved(name)) {
+      refuse(peer, packet, Code.PERMISSION_DENIED, "cannot register '" + name + "': names starting"
+          + " with '" + Names.RESERVED_PREFIX + "' are reserved for the broker");
+      return;
+    }
+    if (peer.worker != null) {
+      refuse(peer, packet, Code.INVALID_ARGUMENT,
+          "this connection is already registered as '" + peer.worker.group.name + "'");
+      return;
+    }
+    if (ready.getConcurrency() < 1) {
+      refuse(peer, packet, Code.INVALID_ARGUMENT, "concurrency must be at least 1");
+      return;
+    }
+    WorkerGroup group = groups.computeIfAbsent(name, n -> new WorkerGroup(n, options.policyFor(n)));
+    WorkerInstance instance = new WorkerInstance(peer, group, ready, now);
+    peer.worker = instance;
+    group.instances.add(instance);
+    types.register(ready.getDescriptors());
+    out.send(peer, Envelope.newBuilder().setCommand(Command.REPLY).setId(packet.getId()).build());
+    group.balancer.changed(instance);
+    pump(group, now);
+  }
+
+  void onDrain(Peer peer, Envelope packet) {
+    WorkerInstance instance = peer.worker;
+    if (instance == null) {
+      refuse(peer, packet, Code.INVALID_ARGUMENT, "DRAIN from a connection that is not a worker");
+      return;
+    }
+    instance.draining = true;
+    instance.group.balancer.removed(instance);
+    // Every request routed here so far was sent before this answer, so the worker sees them all
+    // before it learns the drain is in effect.
+    out.send(peer, Envelope.newBuilder().setCommand(Command.REPLY).setId(packet.getId()).build());
+  }
+
+  // ------------------------------------------------------------ requests
+
+  void onRequest(Peer from, Envelope request, long now) {
+    counters.requests++;
+    String name = request.getService();
+    String problem = Names.checkWorkerName(name);
+    if (problem != null) {
+      refuse(from, request, Code.INVALID_ARGUMENT, problem);
+      return;
+    }
+    WorkerGroup group = groups.get(name);
+    boolean noInstance = group == null || group.instances.isEmpty();
+    if (noInstance && !request.getWaitForWorker()) {
+      refuse(from, request, Code.NO_WORKER, "no worker named '" + name + "' is registered");
+      return;
+    }
+    if (group == null) {
+      group = new WorkerGroup(name, options.policyFor(name));
+      groups.put(name, group);
+    }
+    WorkerInstance instance = group.queue.isEmpty() ? group.balancer.next() : null;
+    if (instance == null && group.queue.size() >= options.queueLimit()) {
+      refuse(from, request, Code.OVERLOADED, "worker '" + name + "' has " + group.queue.size()
+          + " requests queued, the limit; retry later");
+      return;
+    }
+    long timeout = request.getTimeoutMs() > 0
+        ? (request.getTimeoutMs() & 0xFFFF_FFFFL) * MS : defaultTimeoutNanos;
+    PendingRequest p = new PendingRequest(++nextId, from, request, group, now);
+    pending.put(p.id, p);
+    deadlines.schedule(p, now + timeout);
+    if (instance != null) {
+      dispatch(p, instance, now);
+      if (p.instance == null) {
+        pump(group, now);
+      }
+    } else {
+      group.queue.addLast(p);
+    }
+  }
+
+  /** The worker {@code from} answered request {@code answer.id} (a REPLY or an ERROR). */
+  void onAnswer(Peer from, Envelope answer, long now) {
+    PendingRequest p = pending.get(answer.getId());
+    WorkerInstance instance = from.worker;
+    if (p == null || instance == null || p.instance != instance) {
+      counters.lateReplies++;
+      return;
+    }
+    pending.remove(p.id);
+    deadlines.cancel(p);
+    instance.inFlight.remove(p);
+    p.instance = null;
+    instance.handled++;
+    boolean ok = answer.getCommand() == Command.REPLY;
+    if (!ok) {
+      instance.errors++;
+    }
+    instance.recordLatency(now - p.dispatchedAt);
+    if (p.answered) {
+      counters.lateReplies++;
+    } else if (ok) {
+      counters.replies++;
+      Envelope.Builder reply = Envelope.newBuilder()
+          .setCommand(Command.REPLY)
+          .setId(p.requesterId)
+          .setPayload(answer.getPayload());
+      if (answer.getHeadersCount() > 0) {
+        reply.putAllHeaders(answer.getHeadersMap());
+      }
+      out.send(p.requester, reply.build());
+    } else {
+      Code code = Code.forNumber(answer.getStatus().getCodeValue());
+      counters.error(code);
+      out.send(p.requester, Wire.error(p.requesterId, code.toWire(), answer.getStatus().getMessage()));
+    }
+    instance.group.balancer.changed(instance);
+    pump(instance.group, now);
+  }
+
+  /** The requester gave up on its request {@code id}. */
+  void onCancel(Peer from, Envelope cancel) {
+    // Requests are indexed by the broker's ids; the requester's ids are unique only per
+    // connection, so a cancel is matched against that connection's requests in the queue or
+    // in flight. Rare enough that a scan of the pending table is the simpler trade.
+    PendingRequest found = null;
+    for (PendingRequest p : pending.values()) {
+      if (p.requester == from && p.requesterId == cancel.getId() && !p.answered) {
+        found = p;
+        break;
+      }
+    }
+    if (found == null) {
+      return;
+    }
+    counters.error(Code.CANCELLED);
+    if (found.instance == null) {
+      found.group.queue.remove(found);
+      pending.remove(found.id);
+      deadlines.cancel(found);
+      removeIfEmpty(found.group);
+    } else {
+      found.answered = true;
+      deadlines.cancel(found);
+      out.send(found.instance.peer,
+          Envelope.newBuilder().setCommand(Command.CANCEL).setId(found.id).build());
+    }
+  }
+
+  private void dispatch(PendingRequest p, WorkerInstance instance, long now) {
+    p.instance = instance;
+    p.dispatchedAt = now;
+    instance.inFlight.addLast(p);
+    instance.group.balancer.dispatched(instance);
+    long leftMs = Math.max(1, (p.deadline() - now) / MS);
+    Envelope forward = p.request.toBuilder()
+        .setId(p.id)
+        .setTimeoutMs((int) Math.min(leftMs, 0xFFFF_FFFFL))
+        .build();
+    if (!out.send(instance.peer, forward)) {
+      // Nothing left the broker, so the request can go elsewhere even if not idempotent.
+      instance.inFlight.remove(p);
+      p.instance = null;
+      instance.group.balancer.removed(instance);
+      instance.group.queue.addFirst(p);
+    }
+  }
+
+  /** Sends queued requests to instances with credit, in order. */
+  private void pump(WorkerGroup group, long now) {
+    WorkerInstance instance;
+    while (!group.queue.isEmpty() && (instance = group.balancer.next()) != null) {
+      PendingRequest p = group.queue.pollFirst();
+      // A failed send puts p back at the head and takes the instance out of the balancer.
+      dispatch(p, instance, now);
+    }
+    removeIfEmpty(group);
+  }
+
+  void expire(long now) {
+    deadlines.expire(now, p -> onDeadline(p, now));
+  }
+
+  private void onDeadline(PendingRequest p, long now) {
+    WorkerGroup group = p.group;
+    long waitedMs = (now - p.acceptedAt) / MS;
+    if (p.instance == null) {
+      group.queue.remove(p);
+      pending.remove(p.id);
+      String why = group.instances.isEmpty()
+          ? "no worker named '" + group.name + "' registered within " + waitedMs + " ms"
+          : "request to '" + group.name + "' waited " + waitedMs
+              + " ms in the queue without a free instance";
+      answer(p, Code.DEADLINE_EXCEEDED, why);
+      removeIfEmpty(group);
+    } else {
+      p.answered = true;
+      answer(p, Code.DEADLINE_EXCEEDED, "worker '" + group.name + "' (" + p.instance.instanceId
+          + ") did not reply within " + waitedMs + " ms");
+      out.send(p.instance.peer, Envelope.newBuilder().setCommand(Command.CANCEL).setId(p.id).build());
+    }
+  }
+
+  // ------------------------------------------------------------ loss
+
+  /** {@code peer} is gone: fail or re-route what its worker held. */
+  void peerLost(Peer peer, String why, long now) {
+    WorkerInstance instance = peer.worker;
+    if (instance == null) {
+      return;
+    }
+    WorkerGroup group = instance.group;
+    instance.removed = true;
+    group.balancer.removed(instance);
+    group.instances.remove(instance);
+    PendingRequest p;
+    while ((p = instance.inFlight.pollFirst()) != null) {
+      p.instance = null;
+      if (p.answered) {
+        pending.remove(p.id);
+        continue;
+      }
+      if (p.request.getIdempotent() && !p.retried) {
+        p.retried = true;
+        counters.redispatched++;
+        group.queue.addFirst(p);
+      } else {
+        pending.remove(p.id);
+        deadlines.cancel(p);
+        answer(p, Code.WORKER_LOST, "worker '" + group.name + "' (" + instance.instanceId
+            + ") was lost with the request in flight: " + why);
+      }
+    }
+    pump(group, now);
+  }
+
+  private void removeIfEmpty(WorkerGroup group) {
+    if (group.isEmpty()) {
+      groups.remove(group.name, group);
+    }
+  }
+
+  private void answer(PendingRequest p, Code code, String message) {
+    counters.error(code);
+    out.send(p.requester, Wire.error(p.requesterId, code.toWire(), message));
+  }
+
+  private void refuse(Peer to, Envelope packet, Code code, String message) {
+    counters.error(code);
+    out.send(to, Wire.error(packet.getId(), code.toWire(), message));
+  }
+}

@@ -1,0 +1,54 @@
+package io.zmesh.broker;
+
+import io.zmesh.proto.Ready;
+
+/** One registered instance of a worker name, and its credit. */
+final class WorkerInstance {
+  /** Weight of the newest sample in the latency moving average. */
+  private static final double LATENCY_ALPHA = 0.2;
+
+  final Peer peer;
+  final WorkerGroup group;
+  final String instanceId;
+  final int concurrency;
+  final Ready ready;
+  final long registeredAt;
+  final RequestList inFlight = new RequestList();
+
+  long handled;
+  long errors;
+  double latencyNanos;
+  boolean draining;
+  boolean removed;
+
+  /** Position in a {@link LeastOutstanding} heap, -1 when not in it. */
+  int heapIndex = -1;
+  /** Whether a {@link RoundRobin} ring holds this instance. */
+  boolean inRing;
+
+  WorkerInstance(Peer peer, WorkerGroup group, Ready ready, long now) {
+    this.peer = peer;
+    this.group = group;
+    this.ready = ready;
+    this.instanceId = ready.getInstanceId();
+    this.concurrency = ready.getConcurrency();
+    this.registeredAt = now;
+  }
+
+  int outstanding() {
+    return inFlight.size();
+  }
+
+  /** May take one more request now. */
+  boolean hasCredit() {
+    return !draining && !removed && !peer.gone && inFlight.size() < concurrency;
+  }
+
+  void recordLatency(long nanos) {
+    latencyNanos = latencyNanos == 0 ? nanos : latencyNanos + LATENCY_ALPHA * (nanos - latencyNanos);
+  }
+
+  String state() {
+    return draining ? "draining" : "ready";
+  }
+}

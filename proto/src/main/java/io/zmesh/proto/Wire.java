@@ -1,0 +1,113 @@
+package io.zmesh.proto;
+
+import com.google.protobuf.InvalidProtocolBufferException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.Properties;
+
+/**
+ * The one place that knows how a packet is laid out in ZeroMQ frames.
+ *
+ * <p>A peer's DEALER sends two frames: {@link #SIGNATURE} and one serialized {@link Envelope}.
+ * The broker's ROUTER sees a routing-identity frame in front of them and puts it back in front
+ * of everything it sends. docs/protocol.md is the prose version of this class.
+ */
+public final class Wire {
+  /** Protocol name and version, the first frame of every packet. */
+  public static final String PROTOCOL = "zmesh/1";
+
+  private static final byte[] SIGNATURE_BYTES = PROTOCOL.getBytes(StandardCharsets.US_ASCII);
+
+  /** Frames in a packet as a DEALER sends it (signature, envelope). */
+  public static final int FRAMES = 2;
+
+  private static final String VERSION = readVersion();
+
+  private Wire() {}
+
+  /** The zmesh release these classes belong to, e.g. {@code 0.1.0}. */
+  public static String version() {
+    return VERSION;
+  }
+
+  private static String readVersion() {
+    try (InputStream in = Wire.class.getResourceAsStream("version.properties")) {
+      if (in == null) {
+        return "unknown";
+      }
+      Properties p = new Properties();
+      p.load(in);
+      return p.getProperty("version", "unknown");
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** A fresh copy of the signature frame. */
+  public static byte[] signature() {
+    return SIGNATURE_BYTES.clone();
+  }
+
+  /** Whether {@code frame} is this protocol version's signature. */
+  public static boolean isSignature(byte[] frame) {
+    return Arrays.equals(frame, SIGNATURE_BYTES);
+  }
+
+  /** Shared, never modified: saves a copy per send on hot paths. */
+  public static byte[] signatureFrame() {
+    return SIGNATURE_BYTES;
+  }
+
+  /** Printable form of a foreign signature frame, for error messages. */
+  public static String describeSignature(byte[] frame) {
+    if (frame == null) {
+      return "<none>";
+    }
+    int n = Math.min(frame.length, 32);
+    StringBuilder b = new StringBuilder(n + 2).append('\'');
+    for (int i = 0; i < n; i++) {
+      int c = frame[i] & 0xff;
+      b.append(c >= 0x20 && c < 0x7f ? (char) c : '?');
+    }
+    if (frame.length > n) {
+      b.append("...");
+    }
+    return b.append('\'').toString();
+  }
+
+  public static byte[] encode(Envelope envelope) {
+    return envelope.toByteArray();
+  }
+
+  /**
+   * Decodes an envelope frame.
+   *
+   * @throws WireException if the bytes are not an envelope or name no known command
+   */
+  public static Envelope decode(byte[] frame) throws WireException {
+    Envelope envelope;
+    try {
+      envelope = Envelope.parseFrom(frame);
+    } catch (InvalidProtocolBufferException e) {
+      throw new WireException("undecodable packet (" + frame.length + " bytes): " + e.getMessage());
+    }
+    if (envelope.getCommand() == Command.COMMAND_UNSPECIFIED
+        || envelope.getCommand() == Command.UNRECOGNIZED) {
+      throw new WireException(
+          "unknown command " + envelope.getCommandValue(), envelope.getId());
+    }
+    return envelope;
+  }
+
+  /** An error envelope answering request {@code id}. */
+  public static Envelope error(long id, StatusCode code, String message) {
+    return Envelope.newBuilder()
+        .setCommand(Command.ERROR)
+        .setId(id)
+        .setStatus(ErrorStatus.newBuilder().setCode(code).setMessage(message))
+        .build();
+  }
+}

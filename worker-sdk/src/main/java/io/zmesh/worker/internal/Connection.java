@@ -1,0 +1,723 @@
+package io.zmesh.worker.internal;
+
+import io.zmesh.proto.Command;
+import io.zmesh.proto.Envelope;
+import io.zmesh.proto.Hello;
+import io.zmesh.proto.Welcome;
+import io.zmesh.proto.Wire;
+import io.zmesh.proto.WireException;
+import io.zmesh.worker.Code;
+import io.zmesh.worker.MeshException;
+import io.zmesh.worker.MeshOptions;
+import io.zmesh.worker.Status;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Function;
+import org.agrona.collections.Long2ObjectHashMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.zeromq.SocketType;
+import org.zeromq.ZMQ;
+import org.zeromq.ZMQException;
+
+/**
+ * One connection to the broker: a DEALER socket owned by one I/O thread.
+ *
+ * <p>Threading: every method here may be called from any thread. They hand work to the I/O
+ * thread through a queue and wake it over an {@code inproc} pipe; only the I/O thread touches
+ * the DEALER and the tables below. Futures are completed on the callback executor, never on the
+ * I/O thread, so user code cannot stall the socket. {@link Listener} methods run on the I/O
+ * thread and must return quickly.
+ *
+ * <p>Life cycle: HELLO, wait for WELCOME (which carries the broker's heartbeat settings), then
+ * connected. A broker silent for liveness x interval, a DISCONNECT from it, or a handshake that
+ * times out closes the socket; a new one is opened after an exponential backoff. Requests sent
+ * on a lost connection fail with UNAVAILABLE at once; requests made while disconnected wait for
+ * the next connection and fail with UNAVAILABLE at their deadline.
+ */
+public final class Connection implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(Connection.class);
+  private static final AtomicInteger SEQUENCE = new AtomicInteger();
+  private static final long MS = 1_000_000L;
+  private static final int RECV_BATCH = 1024;
+  private static final int HWM = 100_000;
+  private static final int CLOSE_LINGER_MS = 1_000;
+
+  /** Called on the I/O thread. Implementations must not block. */
+  public interface Listener {
+    /** The broker answered HELLO. Runs again after every reconnect. */
+    default void onConnected(Connection connection) {}
+
+    /** The connection was lost; a new one will be attempted. */
+    default void onDisconnected(Connection connection, Status why) {}
+
+    /** A REQUEST routed to this process; {@code epoch} identifies the connection it came on. */
+    default void onRequest(Connection connection, Envelope request, long epoch) {
+      connection.send(
+          Wire.error(request.getId(), Code.NO_WORKER.toWire(), "this connection is not a worker"),
+          epoch);
+    }
+
+    /** The requester of request {@code id} gave up. */
+    default void onCancel(Connection connection, long id) {}
+
+    /** A MESSAGE for one of this connection's subscriptions. */
+    default void onMessage(Connection connection, Envelope message) {}
+  }
+
+  private enum State { DISCONNECTED, HANDSHAKING, CONNECTED, CLOSED }
+
+  private final MeshOptions options;
+  private final Listener listener;
+  private final Ticker ticker;
+  private final ZMQ.Context context;
+  private final Executor callbacks;
+  private final ExecutorService ownedCallbacks;
+  private final String wakeEndpoint;
+  private final ZMQ.Socket wakeSender;
+  private final Object wakeLock = new Object();
+  private boolean wakeClosed; // guarded by wakeLock
+  private final AtomicBoolean wakePending = new AtomicBoolean();
+  private final ConcurrentLinkedQueue<Runnable> tasks = new ConcurrentLinkedQueue<>();
+  private final AtomicLong nextId = new AtomicLong();
+  private final Thread ioThread;
+  private final CountDownLatch stopped = new CountDownLatch(1);
+  private final Object connectedMonitor = new Object();
+  private volatile boolean connected;
+  private volatile boolean closing;
+
+  // --- I/O thread only ---
+  private ZMQ.Socket wakeReceiver;
+  private ZMQ.Poller poller;
+  private ZMQ.Socket socket;
+  private State state = State.DISCONNECTED;
+  private long epoch;
+  private final Long2ObjectHashMap<Call<?>> pending = new Long2ObjectHashMap<>();
+  private final ArrayDeque<Call<?>> unsent = new ArrayDeque<>();
+  private final DeadlineWheel<Call<?>> deadlines;
+  private final Backoff backoff;
+  private long heartbeatNanos = 1_000 * MS;
+  private int liveness = 3;
+  private int maxMessageBytes = Integer.MAX_VALUE;
+  private long lastReceived;
+  private long lastSent;
+  private long handshakeDeadline;
+  private long reconnectAt;
+  private Status lastLoss = Status.UNAVAILABLE.withDescription("not yet connected");
+  private boolean running = true;
+
+  public Connection(MeshOptions options, Listener listener) {
+    this(options, listener, Ticker.system());
+  }
+
+  public Connection(MeshOptions options, Listener listener, Ticker ticker) {
+    this.options = options;
+    this.listener = listener;
+    this.ticker = ticker;
+    this.context = ZMQ.context(1);
+    if (options.callbackExecutor() != null) {
+      this.callbacks = options.callbackExecutor();
+      this.ownedCallbacks = null;
+    } else {
+      this.ownedCallbacks = Executors.newSingleThreadExecutor(
+          daemonThreads("zmesh-" + options.clientName() + "-callbacks"));
+      this.callbacks = ownedCallbacks;
+    }
+    long now = ticker.nanoTime();
+    this.deadlines = new DeadlineWheel<>(4 * MS, 4096, now);
+    this.backoff = new Backoff(
+        options.reconnectDelay().toNanos(), options.maxReconnectDelay().toNanos());
+    this.wakeEndpoint = "inproc://zmesh-wake-" + SEQUENCE.incrementAndGet();
+    // The receiving end must be bound before the sender connects (inproc rule), and the I/O
+    // thread must own it: bind here, and hand it over through Thread.start's memory barrier.
+    this.wakeReceiver = context.socket(SocketType.PAIR);
+    wakeReceiver.bind(wakeEndpoint);
+    this.wakeSender = context.socket(SocketType.PAIR);
+    wakeSender.connect(wakeEndpoint);
+    this.ioThread = new Thread(this::run, "zmesh-" + options.clientName() + "-io");
+    ioThread.setDaemon(true);
+  }
+
+  static java.util.concurrent.ThreadFactory daemonThreads(String name) {
+    AtomicInteger n = new AtomicInteger();
+    return r -> {
+      Thread t = new Thread(r, name + "-" + n.incrementAndGet());
+      t.setDaemon(true);
+      return t;
+    };
+  }
+
+  /** Starts the I/O thread, which connects. Call once. */
+  public void start() {
+    ioThread.start();
+  }
+
+  public MeshOptions options() {
+    return options;
+  }
+
+  /** Whether the broker has answered HELLO on the current socket. */
+  public boolean isConnected() {
+    return connected;
+  }
+
+  /**
+   * Waits until the broker has answered HELLO.
+   *
+   * @return false if {@code timeout} passed first or the connection was closed
+   */
+  public boolean awaitConnected(java.time.Duration timeout) throws InterruptedException {
+    long end = System.nanoTime() + timeout.toNanos();
+    synchronized (connectedMonitor) {
+      while (!connected && !closing) {
+        long left = end - System.nanoTime();
+        if (left <= 0) {
+          return false;
+        }
+        TimeUnit.NANOSECONDS.timedWait(connectedMonitor, left);
+      }
+      return connected;
+    }
+  }
+
+  private void setConnected(boolean value) {
+    synchronized (connectedMonitor) {
+      connected = value;
+      connectedMonitor.notifyAll();
+    }
+  }
+
+  /** Where futures are completed. */
+  public Executor callbackExecutor() {
+    return callbacks;
+  }
+
+  /**
+   * Sends a packet that expects one answer with the same id (REQUEST, READY, DRAIN,
+   * SUBSCRIBE...). The id is assigned here; {@code timeout_ms} is filled in when it leaves.
+   *
+   * @param decode turns the REPLY into the future's value, on the callback executor; may throw
+   *     {@link MeshException}
+   */
+  public <T> CompletableFuture<T> request(
+      Envelope.Builder packet, long timeoutNanos, Function<Envelope, T> decode) {
+    CompletableFuture<T> future = new CompletableFuture<>();
+    long due = ticker.nanoTime() + timeoutNanos;
+    Call<T> call = new Call<>(nextId.incrementAndGet(), packet, future, decode, due, timeoutNanos);
+    future.whenComplete((v, t) -> {
+      if (future.isCancelled()) {
+        execute(() -> cancelCall(call));
+      }
+    });
+    execute(() -> startCall(call));
+    return future;
+  }
+
+  /**
+   * Sends a packet that expects no answer (REPLY, ERROR, HEARTBEAT...), if the connection it
+   * belongs to is still the current one; otherwise it is dropped, since the broker that would
+   * route it is gone.
+   */
+  public void send(Envelope packet, long epoch) {
+    execute(() -> {
+      if (state == State.CONNECTED && this.epoch == epoch) {
+        if (!sendNow(packet)) {
+          log.debug("dropped {} {}: send queue to broker full", packet.getCommand(), packet.getId());
+        }
+      }
+    });
+  }
+
+  /** Runs {@code task} on the I/O thread: inline when called from it, else queued. */
+  public void execute(Runnable task) {
+    if (Thread.currentThread() == ioThread) {
+      task.run();
+      return;
+    }
+    tasks.add(task);
+    if (wakePending.compareAndSet(false, true)) {
+      synchronized (wakeLock) {
+        if (!wakeClosed) {
+          try {
+            wakeSender.send(new byte[0], ZMQ.DONTWAIT);
+          } catch (ZMQException e) {
+            log.debug("wake-up failed: {}", e.getMessage());
+          }
+        }
+      }
+    }
+  }
+
+  /**
+   * Leaves: sends DISCONNECT if connected, fails what is still pending with CANCELLED, lets
+   * the last packets out (up to 1 s) and stops the I/O thread. Idempotent.
+   */
+  @Override
+  public void close() {
+    if (Thread.currentThread() == ioThread) {
+      shutdownOnIoThread();
+      return;
+    }
+    synchronized (this) {
+      if (!closing) {
+        closing = true;
+        if (ioThread.isAlive()) {
+          execute(this::shutdownOnIoThread);
+        } else {
+          stopped.countDown();
+        }
+      }
+    }
+    try {
+      if (ioThread.isAlive() && !stopped.await(10, TimeUnit.SECONDS)) {
+        log.warn("I/O thread of {} did not stop within 10 s", options.clientName());
+      }
+      ioThread.join(TimeUnit.SECONDS.toMillis(5));
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    synchronized (wakeLock) {
+      wakeClosed = true;
+      wakeSender.close();
+    }
+    context.term();
+    if (ownedCallbacks != null) {
+      ownedCallbacks.shutdown();
+    }
+  }
+
+  // ---------------------------------------------------------------- I/O thread
+
+  private void run() {
+    try {
+      poller = context.poller(2);
+      poller.register(wakeReceiver, ZMQ.Poller.POLLIN);
+      openSocket(ticker.nanoTime());
+      while (running) {
+        long now = ticker.nanoTime();
+        poller.poll(pollTimeoutMillis(now));
+        drainWake();
+        runTasks();
+        if (!running) {
+          break;
+        }
+        if (socket != null) {
+          receive();
+        }
+        onTimers(ticker.nanoTime());
+      }
+    } catch (RuntimeException | Error e) {
+      log.error("I/O thread of {} failed", options.clientName(), e);
+      failAll(Status.INTERNAL.withDescription("I/O thread failed: " + e));
+    } finally {
+      if (socket != null) {
+        socket.close();
+        socket = null;
+      }
+      if (poller != null) {
+        poller.close();
+      }
+      wakeReceiver.close();
+      state = State.CLOSED;
+      setConnected(false);
+      stopped.countDown();
+    }
+  }
+
+  private void shutdownOnIoThread() {
+    if (!running) {
+      return;
+    }
+    closing = true;
+    if (state == State.CONNECTED) {
+      sendNow(Envelope.newBuilder().setCommand(Command.DISCONNECT).build());
+    }
+    failAll(Status.CANCELLED.withDescription("connection closed"));
+    if (socket != null) {
+      socket.setLinger(CLOSE_LINGER_MS);
+    }
+    running = false;
+  }
+
+  private long pollTimeoutMillis(long now) {
+    if (!tasks.isEmpty()) {
+      return 0;
+    }
+    long wakeAt = deadlines.nextTickAt();
+    switch (state) {
+      case CONNECTED:
+        wakeAt = Math.min(wakeAt, Math.min(lastSent + heartbeatNanos, lastReceived + lossNanos()));
+        break;
+      case HANDSHAKING:
+        wakeAt = Math.min(wakeAt, handshakeDeadline);
+        break;
+      case DISCONNECTED:
+        wakeAt = Math.min(wakeAt, reconnectAt);
+        break;
+      default:
+        break;
+    }
+    if (wakeAt == Long.MAX_VALUE) {
+      return -1;
+    }
+    long delta = wakeAt - now;
+    return delta <= 0 ? 0 : (delta + MS - 1) / MS;
+  }
+
+  private long lossNanos() {
+    return heartbeatNanos * liveness;
+  }
+
+  private void drainWake() {
+    while (wakeReceiver.recv(ZMQ.DONTWAIT) != null) {
+      // each byte only says "look at the queue"
+    }
+    wakePending.set(false);
+  }
+
+  private void runTasks() {
+    Runnable task;
+    while ((task = tasks.poll()) != null) {
+      try {
+        task.run();
+      } catch (RuntimeException e) {
+        log.error("task on I/O thread failed", e);
+      }
+    }
+  }
+
+  private void openSocket(long now) {
+    epoch++;
+    socket = context.socket(SocketType.DEALER);
+    socket.setLinger(0);
+    socket.setSndHWM(HWM);
+    socket.setRcvHWM(HWM);
+    socket.setReconnectIVL(100);
+    socket.setReconnectIVLMax((int) Math.max(100, options.maxReconnectDelay().toMillis()));
+    try {
+      socket.connect(options.broker());
+    } catch (ZMQException | IllegalArgumentException e) {
+      socket.close();
+      socket = null;
+      Status why = Status.UNAVAILABLE.withDescription(
+          "cannot connect to broker '" + options.broker() + "': " + e.getMessage());
+      lastLoss = why;
+      state = State.DISCONNECTED;
+      reconnectAt = now + backoff.nextDelayNanos();
+      log.warn("{}", why.description());
+      return;
+    }
+    poller.register(socket, ZMQ.Poller.POLLIN);
+    state = State.HANDSHAKING;
+    handshakeDeadline = now + options.handshakeTimeout().toNanos();
+    Hello hello = Hello.newBuilder()
+        .setClientName(options.clientName())
+        .setPid(ProcessHandle.current().pid())
+        .setHost(Hosts.localName())
+        .setSdkVersion(Versions.sdk())
+        .build();
+    sendNow(Envelope.newBuilder().setCommand(Command.HELLO).setHello(hello).build());
+  }
+
+  private void connectionLost(Status why, long now) {
+    if (socket != null) {
+      poller.unregister(socket);
+      socket.close();
+      socket = null;
+    }
+    boolean wasConnected = state == State.CONNECTED;
+    state = State.DISCONNECTED;
+    setConnected(false);
+    lastLoss = why;
+    reconnectAt = now + backoff.nextDelayNanos();
+    // What was sent is gone with the broker's state: fail it now rather than at its deadline.
+    List<Call<?>> lost = new ArrayList<>();
+    pending.forEach((id, call) -> {
+      if (call.sent) {
+        lost.add(call);
+      }
+    });
+    for (Call<?> call : lost) {
+      pending.remove(call.id);
+      deadlines.cancel(call);
+      fail(call, Status.UNAVAILABLE.withDescription(
+          "connection to broker " + options.broker() + " lost: " + why.description()));
+    }
+    if (wasConnected) {
+      log.info("connection to broker {} lost: {}", options.broker(), why.description());
+      listener.onDisconnected(this, why);
+    } else {
+      log.debug("handshake with broker {} failed: {}", options.broker(), why.description());
+    }
+  }
+
+  private void receive() {
+    for (int i = 0; i < RECV_BATCH && socket != null; i++) {
+      byte[] signature = socket.recv(ZMQ.DONTWAIT);
+      if (signature == null) {
+        return;
+      }
+      byte[] body = socket.hasReceiveMore() ? socket.recv(0) : null;
+      while (socket.hasReceiveMore()) {
+        socket.recv(0);
+      }
+      lastReceived = ticker.nanoTime();
+      if (body == null || !Wire.isSignature(signature)) {
+        log.warn("ignoring a packet from broker {} in another protocol ({})",
+            options.broker(), Wire.describeSignature(signature));
+        continue;
+      }
+      Envelope packet;
+      try {
+        packet = Wire.decode(body);
+      } catch (WireException e) {
+        log.warn("ignoring a packet from broker {}: {}", options.broker(), e.getMessage());
+        continue;
+      }
+      onPacket(packet, lastReceived);
+    }
+  }
+
+  private void onPacket(Envelope packet, long now) {
+    switch (packet.getCommand()) {
+      case WELCOME:
+        if (state == State.HANDSHAKING) {
+          onWelcome(packet.getWelcome(), now);
+        }
+        break;
+      case HEARTBEAT:
+        break;
+      case REPLY:
+      case ERROR:
+        onAnswer(packet);
+        break;
+      case REQUEST:
+        if (state == State.CONNECTED) {
+          listener.onRequest(this, packet, epoch);
+        }
+        break;
+      case CANCEL:
+        listener.onCancel(this, packet.getId());
+        break;
+      case MESSAGE:
+        listener.onMessage(this, packet);
+        break;
+      case DISCONNECT:
+        connectionLost(Status.fromWire(packet.getStatus()), now);
+        break;
+      default:
+        log.debug("ignoring {} from broker", packet.getCommand());
+    }
+  }
+
+  private void onWelcome(Welcome welcome, long now) {
+    if (welcome.getHeartbeatIntervalMs() > 0) {
+      heartbeatNanos = welcome.getHeartbeatIntervalMs() * MS;
+    }
+    if (welcome.getLiveness() > 0) {
+      liveness = welcome.getLiveness();
+    }
+    if (welcome.getMaxMessageBytes() > 0) {
+      maxMessageBytes = welcome.getMaxMessageBytes();
+    }
+    state = State.CONNECTED;
+    setConnected(true);
+    backoff.reset();
+    log.debug("connected to broker {} (version {})", options.broker(), welcome.getBrokerVersion());
+    listener.onConnected(this);
+    Call<?> call;
+    while (state == State.CONNECTED && (call = unsent.poll()) != null) {
+      transmit(call, now);
+    }
+  }
+
+  private void onAnswer(Envelope packet) {
+    Call<?> call = pending.remove(packet.getId());
+    if (call == null) {
+      if (packet.getCommand() == Command.ERROR && packet.getId() == 0) {
+        log.warn("broker {} reports: {}", options.broker(), Status.fromWire(packet.getStatus()));
+      }
+      return;
+    }
+    deadlines.cancel(call);
+    if (packet.getCommand() == Command.REPLY) {
+      callbacks.execute(() -> call.complete(packet));
+    } else {
+      fail(call, Status.fromWire(packet.getStatus()));
+    }
+  }
+
+  private void onTimers(long now) {
+    deadlines.expire(now, this::onDeadline);
+    switch (state) {
+      case CONNECTED:
+        if (now - lastReceived > lossNanos()) {
+          connectionLost(Status.UNAVAILABLE.withDescription(
+              "no heartbeat from broker for " + (now - lastReceived) / MS + " ms"), now);
+        } else if (now - lastSent >= heartbeatNanos) {
+          sendNow(Envelope.newBuilder().setCommand(Command.HEARTBEAT).build());
+        }
+        break;
+      case HANDSHAKING:
+        if (now >= handshakeDeadline) {
+          connectionLost(Status.UNAVAILABLE.withDescription("broker " + options.broker()
+              + " did not answer within " + options.handshakeTimeout().toMillis() + " ms"), now);
+        }
+        break;
+      case DISCONNECTED:
+        if (now >= reconnectAt && !closing) {
+          openSocket(now);
+        }
+        break;
+      default:
+        break;
+    }
+  }
+
+  private void startCall(Call<?> call) {
+    if (!running || closing) {
+      fail(call, Status.CANCELLED.withDescription("connection closed"));
+      return;
+    }
+    long now = ticker.nanoTime();
+    if (call.due <= now) {
+      fail(call, Status.DEADLINE_EXCEEDED.withDescription("deadline passed before sending"));
+      return;
+    }
+    pending.put(call.id, call);
+    deadlines.schedule(call, call.due);
+    if (state == State.CONNECTED) {
+      transmit(call, now);
+    } else {
+      unsent.add(call);
+    }
+  }
+
+  private void transmit(Call<?> call, long now) {
+    long remainingMs = Math.max(1, (call.due - now) / MS);
+    Envelope packet = call.packet
+        .setId(call.id)
+        .setTimeoutMs((int) Math.min(remainingMs, 0xFFFF_FFFFL))
+        .build();
+    call.packet = null;
+    byte[] body = Wire.encode(packet);
+    if (body.length > maxMessageBytes) {
+      dropCall(call, Status.INVALID_ARGUMENT.withDescription("message of " + body.length
+          + " bytes exceeds the broker's limit of " + maxMessageBytes + " bytes"));
+      return;
+    }
+    if (!sendBytes(body)) {
+      dropCall(call, Status.OVERLOADED.withDescription(
+          "more than " + HWM + " packets queued for broker " + options.broker()));
+      return;
+    }
+    call.sent = true;
+  }
+
+  private void dropCall(Call<?> call, Status why) {
+    pending.remove(call.id);
+    deadlines.cancel(call);
+    fail(call, why);
+  }
+
+  private void onDeadline(Call<?> call) {
+    pending.remove(call.id);
+    if (call.sent) {
+      fail(call, Status.DEADLINE_EXCEEDED.withDescription(
+          "no answer within the deadline of " + call.timeoutNanos / MS + " ms"));
+    } else {
+      unsent.remove(call);
+      fail(call, Status.UNAVAILABLE.withDescription("not connected to broker " + options.broker()
+          + " before the deadline: " + lastLoss.description()));
+    }
+  }
+
+  private void cancelCall(Call<?> call) {
+    if (pending.remove(call.id) == null) {
+      return;
+    }
+    deadlines.cancel(call);
+    unsent.remove(call);
+    if (call.sent && state == State.CONNECTED) {
+      sendNow(Envelope.newBuilder().setCommand(Command.CANCEL).setId(call.id).build());
+    }
+  }
+
+  private void failAll(Status why) {
+    List<Call<?>> all = new ArrayList<>(pending.values());
+    pending.clear();
+    unsent.clear();
+    for (Call<?> call : all) {
+      deadlines.cancel(call);
+      fail(call, why);
+    }
+  }
+
+  private void fail(Call<?> call, Status why) {
+    MeshException e = why.asException();
+    try {
+      callbacks.execute(() -> call.future.completeExceptionally(e));
+    } catch (RuntimeException rejected) {
+      call.future.completeExceptionally(e);
+    }
+  }
+
+  private boolean sendNow(Envelope packet) {
+    return sendBytes(Wire.encode(packet));
+  }
+
+  private boolean sendBytes(byte[] body) {
+    if (socket == null) {
+      return false;
+    }
+    if (!socket.send(Wire.signatureFrame(), ZMQ.SNDMORE | ZMQ.DONTWAIT)) {
+      return false;
+    }
+    socket.send(body, 0);
+    lastSent = ticker.nanoTime();
+    return true;
+  }
+
+  /** A packet waiting for its answer. */
+  private static final class Call<T> extends DeadlineWheel.Timer {
+    final long id;
+    final CompletableFuture<T> future;
+    final Function<Envelope, T> decode;
+    final long due;
+    final long timeoutNanos;
+    Envelope.Builder packet;
+    boolean sent;
+
+    Call(long id, Envelope.Builder packet, CompletableFuture<T> future,
+        Function<Envelope, T> decode, long due, long timeoutNanos) {
+      this.id = id;
+      this.packet = packet;
+      this.future = future;
+      this.decode = decode;
+      this.due = due;
+      this.timeoutNanos = timeoutNanos;
+    }
+
+    void complete(Envelope reply) {
+      try {
+        future.complete(decode.apply(reply));
+      } catch (MeshException e) {
+        future.completeExceptionally(e);
+      } catch (RuntimeException e) {
+        future.completeExceptionally(
+            Status.INTERNAL.withDescription("cannot decode reply: " + e).asException(e));
+      }
+    }
+  }
+}

@@ -1,0 +1,166 @@
+package io.zmesh.worker.internal;
+
+import com.google.protobuf.Any;
+import com.google.protobuf.DescriptorProtos.FileDescriptorSet;
+import com.google.protobuf.Descriptors.Descriptor;
+import com.google.protobuf.Descriptors.FileDescriptor;
+import com.google.protobuf.Internal;
+import com.google.protobuf.InvalidProtocolBufferException;
+import com.google.protobuf.Message;
+import io.zmesh.proto.Command;
+import io.zmesh.proto.Envelope;
+import io.zmesh.proto.Names;
+import io.zmesh.worker.CallOptions;
+import io.zmesh.worker.MeshException;
+import io.zmesh.worker.Status;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.Collection;
+import java.util.HashSet;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/** Packing and unpacking of typed payloads, and the request path shared by clients and workers. */
+public final class Payloads {
+  private static final String TYPE_URL_PREFIX = "type.googleapis.com/";
+
+  private static final ClassValue<Message> DEFAULTS = new ClassValue<>() {
+    @Override
+    protected Message computeValue(Class<?> type) {
+      @SuppressWarnings("unchecked")
+      Class<? extends Message> messageType = (Class<? extends Message>) type;
+      return Internal.getDefaultInstance(messageType);
+    }
+  };
+
+  private Payloads() {}
+
+  /** The default instance of a generated message class. */
+  public static Message defaultInstance(Class<? extends Message> type) {
+    return DEFAULTS.get(type);
+  }
+
+  /** The fully qualified protobuf name of a generated message class. */
+  public static String typeName(Class<? extends Message> type) {
+    return defaultInstance(type).getDescriptorForType().getFullName();
+  }
+
+  /** The message name in a type URL ({@code type.googleapis.com/pkg.Msg} gives {@code pkg.Msg}). */
+  public static String typeName(Any any) {
+    String url = any.getTypeUrl();
+    return url.substring(url.lastIndexOf('/') + 1);
+  }
+
+  public static Any pack(Message message) {
+    return message instanceof Any ? (Any) message : Any.pack(message);
+  }
+
+  /**
+   * Unpacks {@code any} as {@code type}.
+   *
+   * @throws MeshException INVALID_ARGUMENT if it holds another type or does not parse
+   */
+  @SuppressWarnings("unchecked")
+  public static <T extends Message> T unpack(Any any, Class<T> type, String what) {
+    if (type == Any.class) {
+      return (T) any;
+    }
+    Message prototype = defaultInstance(type);
+    String expected = prototype.getDescriptorForType().getFullName();
+    String actual = typeName(any);
+    if (!expected.equals(actual)) {
+      throw Status.INVALID_ARGUMENT
+          .withDescription(what + " is a " + (actual.isEmpty() ? "<no type>" : actual)
+              + ", expected " + expected)
+          .asException();
+    }
+    try {
+      return (T) prototype.getParserForType().parseFrom(any.getValue());
+    } catch (InvalidProtocolBufferException e) {
+      throw Status.INVALID_ARGUMENT
+          .withDescription(what + " does not parse as " + expected + ": " + e.getMessage())
+          .asException(e);
+    }
+  }
+
+  /** Starts a request on {@code connection}; the common path of every {@code request} method. */
+  public static <R extends Message> CompletableFuture<R> request(
+      Connection connection, String worker, Message request, Class<R> replyType,
+      CallOptions options) {
+    Objects.requireNonNull(request, "request");
+    Objects.requireNonNull(replyType, "replyType");
+    Objects.requireNonNull(options, "options");
+    String problem = Names.checkWorkerName(worker);
+    if (problem != null) {
+      return CompletableFuture.failedFuture(
+          Status.INVALID_ARGUMENT.withDescription(problem).asException());
+    }
+    Envelope.Builder packet = Envelope.newBuilder()
+        .setCommand(Command.REQUEST)
+        .setService(worker)
+        .setPayload(pack(request))
+        .setWaitForWorker(options.waitForWorker())
+        .setIdempotent(options.idempotent())
+        .putAllHeaders(options.headers());
+    return connection.request(packet, options.timeout().toNanos(),
+        reply -> unpack(reply.getPayload(), replyType, "reply from '" + worker + "'"));
+  }
+
+  /**
+   * Waits for a request's future. The future always ends by its deadline; the extra time only
+   * guards against a bug leaving it open.
+   *
+   * @throws MeshException with the failure's Status, thrown from the caller's stack
+   */
+  public static <R> R await(CompletableFuture<R> future, Duration timeout) {
+    try {
+      return future.get(timeout.toMillis() + 5_000, TimeUnit.MILLISECONDS);
+    } catch (ExecutionException e) {
+      Status status = MeshException.statusOf(e.getCause());
+      throw status.asException(e.getCause());
+    } catch (CancellationException e) {
+      throw Status.CANCELLED.withDescription("request cancelled").asException(e);
+    } catch (TimeoutException e) {
+      future.cancel(false);
+      throw Status.DEADLINE_EXCEEDED.withDescription("no answer within " + timeout.toMillis()
+          + " ms").asException(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      future.cancel(false);
+      throw Status.CANCELLED.withDescription("interrupted while waiting").asException(e);
+    }
+  }
+
+  /** The files declaring {@code types} and everything they import. */
+  public static FileDescriptorSet descriptorSet(Collection<Descriptor> types) {
+    FileDescriptorSet.Builder set = FileDescriptorSet.newBuilder();
+    Set<String> seen = new HashSet<>();
+    ArrayDeque<FileDescriptor> todo = new ArrayDeque<>();
+    for (Descriptor d : types) {
+      todo.add(d.getFile());
+    }
+    // Dependencies first, so a reader can build the files in order.
+    ArrayDeque<FileDescriptor> ordered = new ArrayDeque<>();
+    while (!todo.isEmpty()) {
+      FileDescriptor f = todo.poll();
+      if (seen.add(f.getName())) {
+        ordered.push(f);
+        todo.addAll(f.getDependencies());
+      }
+    }
+    for (FileDescriptor f : ordered) {
+      set.addFile(f.toProto());
+    }
+    return set.build();
+  }
+
+  /** The type URL prefix protobuf's {@code Any.pack} uses. */
+  public static String typeUrl(String typeName) {
+    return TYPE_URL_PREFIX + typeName;
+  }
+}

@@ -1,0 +1,15 @@
+/**
+ * The zmesh worker SDK: write named workers that answer typed requests, and call them.
+ *
+ * <ul>
+ *   <li>{@link io.zmesh.worker.Worker} registers under a name and runs handlers.
+ *   <li>{@link io.zmesh.worker.MeshClient} calls workers from any other process.
+ *   <li>{@link io.zmesh.worker.Requester} is the calling interface both share, with {@link
+ *       io.zmesh.worker.RequestContext} inside handlers.
+ *   <li>{@link io.zmesh.worker.Status} and {@link io.zmesh.worker.Code} are the one error model
+ *       of the broker and the SDK; failures arrive as {@link io.zmesh.worker.MeshException}.
+ * </ul>
+ *
+ * <p>Everything in {@code io.zmesh.worker.internal} is not API and may change at any time.
+ */
+package io.zmesh.worker;
