@@ -295,6 +295,7 @@ final class BrokerLoop implements Runnable {
     Envelope beat = null;
     for (Peer peer : peers.values()) {
       if (now - peer.lastSeen > lossNanos) {
+        counters.peersTimedOut++;
         markLost(peer, "no heartbeat for " + (now - peer.lastSeen) / MS + " ms");
       } else if (now - peer.lastSent >= heartbeatNanos) {
         if (beat == null) {
@@ -318,7 +319,7 @@ final class BrokerLoop implements Runnable {
     for (int i = 0; i < lost.size(); i++) {
       Peer peer = lost.get(i);
       if (peers.remove(peer.identity, peer)) {
-        counters.peersLost++;
+        counters.peersLeft++;
         log.info("{} left: {}", peer.describe(), peer.goneReason);
         router.peerLost(peer, peer.goneReason, now);
       }

@@ -13,7 +13,8 @@ final class Counters {
   long unknownPeer;
   long lateReplies;
   long sendDropped;
-  long peersLost;
+  long peersLeft;
+  long peersTimedOut;
   long redispatched;
   final long[] errors = new long[Code.values().length];
 
@@ -30,7 +31,8 @@ final class Counters {
     m.put("unknown_peer_packets", unknownPeer);
     m.put("late_replies_dropped", lateReplies);
     m.put("sends_dropped", sendDropped);
-    m.put("peers_lost", peersLost);
+    m.put("peers_left", peersLeft);
+    m.put("peers_timed_out", peersTimedOut);
     m.put("requests_redispatched", redispatched);
     for (Code c : Code.values()) {
       if (c != Code.OK) {

@@ -53,6 +53,12 @@ public final class Connection implements AutoCloseable {
   private static final int RECV_BATCH = 1024;
   private static final int HWM = 100_000;
   private static final int CLOSE_LINGER_MS = 1_000;
+  /**
+   * The broker answers a request whose deadline passed with a message naming the worker and
+   * what happened (still queued, never registered, slow). The local timer waits this much
+   * longer so that answer usually wins; it only decides when the broker is silent.
+   */
+  private static final long DEADLINE_GRACE_NANOS = 50 * MS;
 
   /** Called on the I/O thread. Implementations must not block. */
   public interface Listener {
@@ -596,7 +602,7 @@ public final class Connection implements AutoCloseable {
       return;
     }
     pending.put(call.id, call);
-    deadlines.schedule(call, call.due);
+    deadlines.schedule(call, call.due + DEADLINE_GRACE_NANOS);
     if (state == State.CONNECTED) {
       transmit(call, now);
     } else {

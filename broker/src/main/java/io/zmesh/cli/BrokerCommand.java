@@ -1,0 +1,97 @@
+package io.zmesh.cli;
+
+import io.zmesh.broker.Broker;
+import io.zmesh.broker.BrokerOptions;
+import io.zmesh.broker.Policy;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.ITypeConverter;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code zmesh broker}: runs a broker until SIGINT or SIGTERM. */
+@Command(
+    name = "broker",
+    mixinStandardHelpOptions = true,
+    description = "Run the broker in the foreground until interrupted.")
+final class BrokerCommand implements Callable<Integer> {
+  @Spec
+  CommandSpec spec;
+
+  @Option(names = "--bind", paramLabel = "ENDPOINT",
+      description = "Endpoint to listen on; repeat for several (default: "
+          + BrokerOptions.DEFAULT_BIND + "). tcp://127.0.0.1:* picks a free port.")
+  List<String> binds;
+
+  @Option(names = "--heartbeat", paramLabel = "DURATION", converter = DurationConverter.class,
+      defaultValue = "1s", description = "Heartbeat interval, both ways (default: ${DEFAULT-VALUE}).")
+  Duration heartbeat;
+
+  @Option(names = "--liveness", paramLabel = "N", defaultValue = "3",
+      description = "Missed heartbeats before a peer is dead (default: ${DEFAULT-VALUE}).")
+  int liveness;
+
+  @Option(names = "--max-message-bytes", paramLabel = "BYTES", defaultValue = "1048576",
+      description = "Largest accepted packet (default: ${DEFAULT-VALUE}).")
+  int maxMessageBytes;
+
+  @Option(names = "--queue-limit", paramLabel = "N", defaultValue = "10000",
+      description = "Requests waiting per worker name before OVERLOADED (default: ${DEFAULT-VALUE}).")
+  int queueLimit;
+
+  @Option(names = "--policy", paramLabel = "POLICY", defaultValue = "least-outstanding",
+      converter = PolicyConverter.class,
+      description = "Balancing: least-outstanding or round-robin (default: ${DEFAULT-VALUE}).")
+  Policy policy;
+
+  @Option(names = "--policy-for", paramLabel = "NAME=POLICY",
+      description = "Balancing policy for one worker name.")
+  Map<String, String> policies;
+
+  @Override
+  public Integer call() throws InterruptedException {
+    BrokerOptions.Builder options;
+    try {
+      options = BrokerOptions.builder()
+          .heartbeatInterval(heartbeat)
+          .liveness(liveness)
+          .maxMessageBytes(maxMessageBytes)
+          .queueLimit(queueLimit)
+          .policy(policy);
+      if (policies != null) {
+        for (Map.Entry<String, String> e : policies.entrySet()) {
+          options.policy(e.getKey(), Policy.parse(e.getValue()));
+        }
+      }
+    } catch (IllegalArgumentException e) {
+      throw new Main.UsageException(e.getMessage());
+    }
+    if (binds != null) {
+      binds.forEach(options::bind);
+    }
+    Broker broker;
+    try {
+      broker = Broker.start(options.build());
+    } catch (IllegalArgumentException e) {
+      spec.commandLine().getErr().println("error: " + e.getMessage());
+      return 1;
+    }
+    Runtime.getRuntime().addShutdownHook(new Thread(broker::close, "zmesh-broker-shutdown"));
+    spec.commandLine().getOut().println("zmesh broker listening on "
+        + String.join(", ", broker.endpoints()));
+    spec.commandLine().getOut().flush();
+    broker.awaitTermination();
+    return 0;
+  }
+
+  static final class PolicyConverter implements ITypeConverter<Policy> {
+    @Override
+    public Policy convert(String value) {
+      return Policy.parse(value);
+    }
+  }
+}
