@@ -1,0 +1,32 @@
+package io.zmesh.samples;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.zmesh.cli.Main;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import picocli.CommandLine;
+
+/** The README's demo: broker here, workers as real processes, requests through all of them. */
+@Timeout(120)
+class DemoTest {
+  @Test
+  void demoRunsEndToEndAcrossProcesses() {
+    StringWriter out = new StringWriter();
+    CommandLine cl = Main.commandLine();
+    cl.setOut(new PrintWriter(out, true));
+    int code = cl.execute("demo", "--bind", "tcp://127.0.0.1:*", "--chat-instances", "2");
+    String text = out.toString();
+    assertEquals(0, code, text);
+    assertTrue(text.contains("workers registered: db x1, chat x2"), text);
+    assertTrue(text.contains("stored as #3"), text);
+    assertTrue(text.contains("#3 bob: any chat"), text);
+    assertTrue(text.contains("NO_WORKER: no worker named 'search' is registered"), text);
+    assertTrue(text.contains("INVALID_ARGUMENT: a post needs a room and a text"), text);
+    assertTrue(text.contains("DEADLINE_EXCEEDED: no worker named 'nobody-yet' registered"), text);
+    assertTrue(text.contains("done"), text);
+  }
+}
