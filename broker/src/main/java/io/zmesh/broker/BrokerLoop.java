@@ -47,6 +47,12 @@ final class BrokerLoop implements Runnable {
   private final CompletableFuture<List<String>> bound;
   private final Ticker ticker;
   private final long heartbeatNanos;
+  /**
+   * Peers are looked at every half interval and sent a heartbeat after half an interval of
+   * silence, so none waits more than one interval to hear from the broker. Looking once per
+   * interval for a full interval of silence let that wait grow to almost two intervals.
+   */
+  private final long checkNanos;
   private final long lossNanos;
   private final Welcome welcome;
 
@@ -71,6 +77,7 @@ final class BrokerLoop implements Runnable {
     this.bound = bound;
     this.ticker = options.ticker();
     this.heartbeatNanos = options.heartbeatInterval().toNanos();
+    this.checkNanos = heartbeatNanos / 2;
     this.lossNanos = heartbeatNanos * options.liveness();
     this.startedAt = ticker.nanoTime();
     this.now = startedAt;
@@ -112,7 +119,7 @@ final class BrokerLoop implements Runnable {
       int controlIndex = poller.register(control, ZMQ.Poller.POLLIN);
       poller.register(routerSocket, ZMQ.Poller.POLLIN);
       now = ticker.nanoTime();
-      nextHeartbeat = now + heartbeatNanos;
+      nextHeartbeat = now + checkNanos;
       bound.complete(endpoints);
       log.info("broker listening on {}", endpoints);
 
@@ -131,7 +138,7 @@ final class BrokerLoop implements Runnable {
         router.expire(now);
         if (now - nextHeartbeat >= 0) {
           heartbeat();
-          nextHeartbeat = now + heartbeatNanos;
+          nextHeartbeat = now + checkNanos;
         }
         processLost();
       }
@@ -297,7 +304,7 @@ final class BrokerLoop implements Runnable {
       if (now - peer.lastSeen > lossNanos) {
         counters.peersTimedOut++;
         markLost(peer, "no heartbeat for " + (now - peer.lastSeen) / MS + " ms");
-      } else if (now - peer.lastSent >= heartbeatNanos) {
+      } else if (now - peer.lastSent >= checkNanos) {
         if (beat == null) {
           beat = Envelope.newBuilder().setCommand(Command.HEARTBEAT).build();
         }
@@ -356,9 +363,14 @@ final class BrokerLoop implements Runnable {
   /** 0 when sent, else the errno (EHOSTUNREACH: no such peer; EAGAIN: its queue is full). */
   private int sendBytes(Identity identity, byte[] body) {
     // Never block: a blocking ROUTER send to a peer that left can hang (JeroMQ #989).
-    if (!routerSocket.send(identity.bytes, ZMQ.SNDMORE | ZMQ.DONTWAIT)) {
-      int errno = routerSocket.errno();
-      return errno == 0 ? ZError.EAGAIN : errno;
+    try {
+      if (!routerSocket.send(identity.bytes, ZMQ.SNDMORE | ZMQ.DONTWAIT)) {
+        int errno = routerSocket.errno();
+        return errno == 0 ? ZError.EAGAIN : errno;
+      }
+    } catch (ZMQException e) {
+      // JeroMQ returns false only for EAGAIN; EHOSTUNREACH (the peer left) is thrown.
+      return e.getErrorCode();
     }
     routerSocket.send(Wire.signatureFrame(), ZMQ.SNDMORE);
     routerSocket.send(body, 0);

@@ -23,7 +23,8 @@ public final class Backoff {
   /** The delay before the next attempt: between half and all of the current step. */
   public long nextDelayNanos() {
     long step = next;
-    next = Math.min(maxNanos, step * 2);
+    // Not min(max, 2 * step): for a max near Long.MAX_VALUE the doubling would overflow.
+    next = step > maxNanos / 2 ? maxNanos : step * 2;
     long half = step / 2;
     return half + ThreadLocalRandom.current().nextLong(half + 1);
   }

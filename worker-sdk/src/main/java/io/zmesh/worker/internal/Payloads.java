@@ -14,7 +14,6 @@ import io.zmesh.worker.CallOptions;
 import io.zmesh.worker.MeshException;
 import io.zmesh.worker.Status;
 import java.time.Duration;
-import java.util.ArrayDeque;
 import java.util.Collection;
 import java.util.HashSet;
 import java.util.Objects;
@@ -140,23 +139,25 @@ public final class Payloads {
   public static FileDescriptorSet descriptorSet(Collection<Descriptor> types) {
     FileDescriptorSet.Builder set = FileDescriptorSet.newBuilder();
     Set<String> seen = new HashSet<>();
-    ArrayDeque<FileDescriptor> todo = new ArrayDeque<>();
     for (Descriptor d : types) {
-      todo.add(d.getFile());
-    }
-    // Dependencies first, so a reader can build the files in order.
-    ArrayDeque<FileDescriptor> ordered = new ArrayDeque<>();
-    while (!todo.isEmpty()) {
-      FileDescriptor f = todo.poll();
-      if (seen.add(f.getName())) {
-        ordered.push(f);
-        todo.addAll(f.getDependencies());
-      }
-    }
-    for (FileDescriptor f : ordered) {
-      set.addFile(f.toProto());
+      addWithDependencies(d.getFile(), seen, set);
     }
     return set.build();
+  }
+
+  /**
+   * Dependencies first, so a reader can build the files in order. Depth-first: a reversed
+   * breadth-first walk puts a file before a dependency it shares with a file it imports.
+   */
+  private static void addWithDependencies(
+      FileDescriptor file, Set<String> seen, FileDescriptorSet.Builder set) {
+    if (!seen.add(file.getName())) {
+      return;
+    }
+    for (FileDescriptor dependency : file.getDependencies()) {
+      addWithDependencies(dependency, seen, set);
+    }
+    set.addFile(file.toProto());
   }
 
   /** The type URL prefix protobuf's {@code Any.pack} uses. */

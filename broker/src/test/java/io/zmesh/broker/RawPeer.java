@@ -1,0 +1,111 @@
+package io.zmesh.broker;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.zmesh.proto.Command;
+import io.zmesh.proto.Envelope;
+import io.zmesh.proto.Hello;
+import io.zmesh.proto.Wire;
+import io.zmesh.proto.WireException;
+import java.time.Duration;
+import org.zeromq.SocketType;
+import org.zeromq.ZContext;
+import org.zeromq.ZMQ;
+
+/**
+ * A bare DEALER speaking to the broker frame by frame, to send what the SDK never would. Used
+ * by one thread only, as ZeroMQ requires.
+ */
+final class RawPeer implements AutoCloseable {
+  private final ZContext context = new ZContext(1);
+  private final ZMQ.Socket socket;
+
+  /**
+   * JeroMQ 0.6.0 leaves a few percent of fresh outgoing connections connected at TCP level but
+   * without a ZMTP handshake (zeromq/jeromq PR #1022) until the handshake interval, 30 s by
+   * default, tears them down. The SDK recovers through its own handshake timeout; a raw socket
+   * needs a short interval so JeroMQ reconnects and delivers what was queued.
+   */
+  private static final int HANDSHAKE_IVL_MS = 300;
+
+  RawPeer(String endpoint) {
+    socket = context.createSocket(SocketType.DEALER);
+    socket.setHandshakeIvl(HANDSHAKE_IVL_MS);
+    socket.connect(endpoint);
+  }
+
+  /** Sends {@code frames} as one multipart message. */
+  void send(byte[]... frames) {
+    for (int i = 0; i < frames.length; i++) {
+      assertTrue(socket.send(frames[i], i < frames.length - 1 ? ZMQ.SNDMORE : 0),
+          "send failed");
+    }
+  }
+
+  /** Sends a well-formed packet. */
+  void send(Envelope envelope) {
+    send(Wire.signature(), Wire.encode(envelope));
+  }
+
+  /** Says HELLO and returns the broker's WELCOME. */
+  Envelope hello(Duration within) {
+    send(Envelope.newBuilder()
+        .setCommand(Command.HELLO)
+        .setHello(Hello.newBuilder().setClientName("raw-test").setPid(1).setHost("test"))
+        .build());
+    Envelope welcome = receive(within);
+    assertEquals(Command.WELCOME, welcome.getCommand(), welcome.toString());
+    return welcome;
+  }
+
+  /** The next packet from the broker, heartbeats included, or null if none within {@code within}. */
+  Envelope poll(Duration within) {
+    socket.setReceiveTimeOut((int) Math.max(0, within.toMillis()));
+    byte[] signature = socket.recv(0);
+    if (signature == null) {
+      return null;
+    }
+    assertTrue(socket.hasReceiveMore(), "a packet of one frame");
+    byte[] body = socket.recv(0);
+    assertTrue(Wire.isSignature(signature), "signature " + Wire.describeSignature(signature));
+    try {
+      return Wire.decode(body);
+    } catch (WireException e) {
+      throw new AssertionError("the broker sent an undecodable packet: " + e.getMessage(), e);
+    }
+  }
+
+  /** The next packet from the broker, skipping heartbeats; fails after {@code within}. */
+  Envelope receive(Duration within) {
+    long end = System.nanoTime() + within.toNanos();
+    while (true) {
+      int leftMs = (int) Math.max(1, (end - System.nanoTime()) / 1_000_000L);
+      socket.setReceiveTimeOut(leftMs);
+      byte[] signature = socket.recv(0);
+      assertNotNull(signature, "no packet from the broker within " + within.toMillis() + " ms");
+      assertTrue(socket.hasReceiveMore(), "a packet of one frame");
+      byte[] body = socket.recv(0);
+      assertTrue(!socket.hasReceiveMore(), "a packet of more than two frames");
+      assertTrue(Wire.isSignature(signature), "signature " + Wire.describeSignature(signature));
+      Envelope packet;
+      try {
+        packet = Wire.decode(body);
+      } catch (WireException e) {
+        throw new AssertionError("the broker sent an undecodable packet: " + e.getMessage(), e);
+      }
+      if (packet.getCommand() != Command.HEARTBEAT) {
+        return packet;
+      }
+      if (System.nanoTime() - end > 0) {
+        throw new AssertionError("only heartbeats within " + within.toMillis() + " ms");
+      }
+    }
+  }
+
+  @Override
+  public void close() {
+    context.close();
+  }
+}

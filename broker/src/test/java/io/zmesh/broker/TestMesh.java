@@ -1,0 +1,214 @@
+package io.zmesh.broker;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.google.protobuf.Message;
+import io.zmesh.proto.BrokerStats;
+import io.zmesh.proto.BrokerStatsRequest;
+import io.zmesh.proto.GroupInfo;
+import io.zmesh.proto.ListWorkersReply;
+import io.zmesh.proto.ListWorkersRequest;
+import io.zmesh.proto.Names;
+import io.zmesh.proto.ServiceReply;
+import io.zmesh.proto.ServiceRequest;
+import io.zmesh.proto.WorkerInfo;
+import io.zmesh.worker.CallOptions;
+import io.zmesh.worker.MeshClient;
+import io.zmesh.worker.MeshOptions;
+import io.zmesh.worker.Worker;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.Optional;
+import java.util.function.UnaryOperator;
+
+/**
+ * A real broker on an ephemeral loopback port, plus the workers and clients a test starts
+ * against it; {@link #close()} stops them all, newest first, then the broker.
+ */
+final class TestMesh implements AutoCloseable {
+  /** Any free port on loopback; read the real one from {@link Broker#endpoint()}. */
+  static final String ANY_PORT = "tcp://127.0.0.1:*";
+
+  /** Short heartbeats for liveness tests: a lost peer is noticed within 300 ms. */
+  static final Duration HEARTBEAT = Duration.ofMillis(100);
+  static final int LIVENESS = 3;
+  /**
+   * Tests of anything but liveness allow a one second silence, so that a pause of this busy
+   * 2-core machine does not look like a lost connection.
+   */
+  static final Duration RELAXED_HEARTBEAT = Duration.ofMillis(200);
+  static final int RELAXED_LIVENESS = 5;
+  /** How long any single wait for the mesh to settle may take on a busy 2-core machine. */
+  static final Duration SETTLE = Duration.ofSeconds(10);
+
+  private static final CallOptions ADMIN_CALL =
+      CallOptions.DEFAULT.withTimeout(Duration.ofSeconds(5));
+
+  private Broker broker;
+  private final Deque<AutoCloseable> started = new ArrayDeque<>();
+  private MeshClient admin;
+
+  private TestMesh(Broker broker) {
+    this.broker = broker;
+  }
+
+  /** Broker options of most tests: loopback, ephemeral port, relaxed heartbeats. */
+  static BrokerOptions.Builder options() {
+    return options(ANY_PORT);
+  }
+
+  static BrokerOptions.Builder options(String bind) {
+    return BrokerOptions.builder()
+        .bind(bind)
+        .heartbeatInterval(RELAXED_HEARTBEAT)
+        .liveness(RELAXED_LIVENESS);
+  }
+
+  /** Broker options of liveness tests: loopback, ephemeral port, 100 ms x 3 heartbeats. */
+  static BrokerOptions.Builder livenessOptions() {
+    return livenessOptions(ANY_PORT);
+  }
+
+  static BrokerOptions.Builder livenessOptions(String bind) {
+    return options(bind).heartbeatInterval(HEARTBEAT).liveness(LIVENESS);
+  }
+
+  static TestMesh start() {
+    return start(options());
+  }
+
+  static TestMesh start(BrokerOptions.Builder options) {
+    return new TestMesh(Broker.start(options.build()));
+  }
+
+  /** Options for the SDK side: quick reconnects and handshakes. */
+  static MeshOptions meshOptions(String endpoint) {
+    return MeshOptions.builder()
+        .broker(endpoint)
+        .reconnectDelay(Duration.ofMillis(50), Duration.ofMillis(500))
+        .handshakeTimeout(Duration.ofSeconds(1))
+        .build();
+  }
+
+  Broker broker() {
+    return broker;
+  }
+
+  String endpoint() {
+    return broker.endpoint();
+  }
+
+  /** A worker builder pointed at this broker; no JVM shutdown hook, a short drain. */
+  Worker.Builder workerBuilder(String name) {
+    return Worker.builder()
+        .name(name)
+        .options(meshOptions(endpoint()))
+        .closeOnShutdown(false)
+        .drainTimeout(Duration.ofSeconds(5))
+        .startTimeout(SETTLE);
+  }
+
+  /** Starts (and registers) a worker configured by {@code configure}; closed with the mesh. */
+  Worker startWorker(String name, UnaryOperator<Worker.Builder> configure) {
+    Worker worker = configure.apply(workerBuilder(name)).build();
+    track(worker);
+    return worker.start();
+  }
+
+  /** A connected client; closed with the mesh. */
+  MeshClient client() {
+    MeshClient client = track(MeshClient.connect(meshOptions(endpoint())));
+    try {
+      assertTrue(client.awaitConnected(SETTLE), "client did not connect to " + endpoint());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new AssertionError(e);
+    }
+    return client;
+  }
+
+  <T extends AutoCloseable> T track(T resource) {
+    started.push(resource);
+    return resource;
+  }
+
+  /** Replaces the broker, e.g. after a restart; the old one must be closed by the caller. */
+  void replaceBroker(Broker replacement) {
+    if (admin != null) {
+      started.remove(admin);
+      admin.close();
+      admin = null;
+    }
+    broker = replacement;
+  }
+
+  // ------------------------------------------------------------ the broker's own services
+
+  private MeshClient admin() {
+    if (admin == null) {
+      admin = client();
+    }
+    return admin;
+  }
+
+  <R extends Message> R adminCall(String service, Message request, Class<R> replyType) {
+    return admin().call(service, request, replyType, ADMIN_CALL);
+  }
+
+  BrokerStats stats() {
+    return adminCall(Names.SERVICE_STATS, BrokerStatsRequest.getDefaultInstance(),
+        BrokerStats.class);
+  }
+
+  /** One of the broker's counters, read through zmesh.stats (the loop thread owns them). */
+  long counter(String name) {
+    Long value = stats().getCountersMap().get(name);
+    if (value == null) {
+      throw new AssertionError("zmesh.stats has no counter '" + name + "': "
+          + stats().getCountersMap().keySet());
+    }
+    return value;
+  }
+
+  ListWorkersReply workers(String name) {
+    return adminCall(Names.SERVICE_WORKERS,
+        ListWorkersRequest.newBuilder().setName(name).build(), ListWorkersReply.class);
+  }
+
+  Optional<WorkerInfo> instance(String name, String instanceId) {
+    return workers(name).getWorkersList().stream()
+        .filter(w -> w.getInstanceId().equals(instanceId))
+        .findFirst();
+  }
+
+  Optional<GroupInfo> group(String name) {
+    return workers(name).getGroupsList().stream()
+        .filter(g -> g.getName().equals(name))
+        .findFirst();
+  }
+
+  /** Instances of {@code name} that take requests, per zmesh.service. */
+  int activeInstances(String name) {
+    return adminCall(Names.SERVICE_LOOKUP, ServiceRequest.newBuilder().setName(name).build(),
+        ServiceReply.class).getInstances();
+  }
+
+  @Override
+  public void close() {
+    RuntimeException first = null;
+    while (!started.isEmpty()) {
+      try {
+        started.pop().close();
+      } catch (Exception e) {
+        if (first == null) {
+          first = new IllegalStateException("closing the test mesh failed", e);
+        }
+      }
+    }
+    broker.close();
+    if (first != null) {
+      throw first;
+    }
+  }
+}

@@ -1,0 +1,71 @@
+package io.zmesh.broker;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/** {@link BlockingWorkerMain} in a JVM of its own; killed (not asked) to stop. */
+final class WorkerProcess implements AutoCloseable {
+  private final Process process;
+  private final Path log;
+
+  private WorkerProcess(Process process, Path log) {
+    this.process = process;
+    this.log = log;
+  }
+
+  static WorkerProcess start(String endpoint, String name, String instanceId, Path dir) {
+    Path log = dir.resolve(instanceId + ".log");
+    String java = Paths.get(System.getProperty("java.home"), "bin", "java").toString();
+    ProcessBuilder pb = new ProcessBuilder(List.of(
+        java,
+        "-cp", System.getProperty("java.class.path"),
+        // Start fast and small: this JVM only runs one worker.
+        "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xmx64m", "-Xss512k",
+        BlockingWorkerMain.class.getName(), endpoint, name, instanceId))
+        .redirectErrorStream(true)
+        .redirectOutput(log.toFile());
+    try {
+      return new WorkerProcess(pb.start(), log);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot start " + java, e);
+    }
+  }
+
+  boolean isAlive() {
+    return process.isAlive();
+  }
+
+  long pid() {
+    return process.pid();
+  }
+
+  /** Everything the process printed so far (stdout and stderr). */
+  String output() {
+    try {
+      return Files.exists(log) ? Files.readString(log, StandardCharsets.UTF_8) : "";
+    } catch (IOException e) {
+      return "<cannot read " + log + ": " + e + ">";
+    }
+  }
+
+  /** SIGKILL: no shutdown hook, no DISCONNECT; the broker must notice by itself. */
+  void kill() throws InterruptedException {
+    process.destroyForcibly();
+    if (!process.waitFor(10, TimeUnit.SECONDS)) {
+      throw new AssertionError("worker process " + process.pid() + " did not die");
+    }
+  }
+
+  @Override
+  public void close() throws InterruptedException {
+    if (process.isAlive()) {
+      kill();
+    }
+  }
+}
