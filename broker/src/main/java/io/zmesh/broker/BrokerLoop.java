@@ -81,7 +81,17 @@ final class BrokerLoop implements Runnable {
     this.lossNanos = heartbeatNanos * options.liveness();
     this.startedAt = ticker.nanoTime();
     this.now = startedAt;
-    this.router = new RequestRouter(options, this::send, counters, types, startedAt);
+    this.router = new RequestRouter(options, new RequestRouter.Outbox() {
+      @Override
+      public boolean send(Peer to, Envelope packet) {
+        return BrokerLoop.this.send(to, packet);
+      }
+
+      @Override
+      public boolean send(Peer to, byte[] body) {
+        return BrokerLoop.this.send(to, body);
+      }
+    }, counters, types, startedAt);
     this.welcome = Welcome.newBuilder()
         .setBrokerVersion(Wire.version())
         .setHeartbeatIntervalMs((int) options.heartbeatInterval().toMillis())
@@ -116,28 +126,32 @@ final class BrokerLoop implements Runnable {
         endpoints.add(routerSocket.getLastEndpoint());
       }
       poller = context.poller(2);
-      int controlIndex = poller.register(control, ZMQ.Poller.POLLIN);
+      poller.register(control, ZMQ.Poller.POLLIN);
       poller.register(routerSocket, ZMQ.Poller.POLLIN);
       now = ticker.nanoTime();
       nextHeartbeat = now + checkNanos;
       bound.complete(endpoints);
       log.info("broker listening on {}", endpoints);
 
+      boolean busy = false;
       while (running) {
-        poller.poll(pollTimeoutMillis());
-        if (poller.pollin(controlIndex)) {
-          byte[] command;
-          while ((command = control.recv(ZMQ.DONTWAIT)) != null) {
-            if (command.length > 0 && command[0] == STOP[0]) {
-              running = false;
-            }
+        // While packets keep coming, drain again instead of polling: a poll per batch costs
+        // more than the batch when the batches are small.
+        if (!busy) {
+          poller.poll(pollTimeoutMillis());
+        }
+        byte[] command;
+        while ((command = control.recv(ZMQ.DONTWAIT)) != null) {
+          if (command.length > 0 && command[0] == STOP[0]) {
+            running = false;
           }
         }
-        receive();
+        busy = receive() > 0;
         now = ticker.nanoTime();
         router.expire(now);
         if (now - nextHeartbeat >= 0) {
           heartbeat();
+          router.tick();
           nextHeartbeat = now + checkNanos;
         }
         processLost();
@@ -168,11 +182,13 @@ final class BrokerLoop implements Runnable {
 
   // ---------------------------------------------------------------- input
 
-  private void receive() {
-    for (int i = 0; i < RECV_BATCH; i++) {
+  /** Handles what has arrived, up to a batch; returns how many packets. */
+  private int receive() {
+    int i = 0;
+    for (; i < RECV_BATCH; i++) {
       byte[] id = routerSocket.recv(ZMQ.DONTWAIT);
       if (id == null) {
-        return;
+        return i;
       }
       byte[] signature = routerSocket.hasReceiveMore() ? routerSocket.recv(0) : null;
       byte[] body = routerSocket.hasReceiveMore() ? routerSocket.recv(0) : null;
@@ -186,6 +202,7 @@ final class BrokerLoop implements Runnable {
       onFrames(new Identity(id), signature, body, extra);
       processLost();
     }
+    return i;
   }
 
   private void onFrames(Identity identity, byte[] signature, byte[] body, int extra) {
@@ -217,7 +234,7 @@ final class BrokerLoop implements Runnable {
         peer.lastSeen = now;
         router.onAnswer(peer, Wire.error(packet.getId(), Code.INVALID_ARGUMENT.toWire(),
             "reply from '" + (peer.worker != null ? peer.worker.group.name : "?") + "': " + why),
-            now);
+            null, now);
       } else {
         sendTo(identity, Wire.error(packet.getId(), Code.INVALID_ARGUMENT.toWire(), why));
       }
@@ -238,22 +255,22 @@ final class BrokerLoop implements Runnable {
       return;
     }
     peer.lastSeen = now;
-    onPacket(peer, packet);
+    onPacket(peer, packet, body);
   }
 
-  private void onPacket(Peer peer, Envelope packet) {
+  private void onPacket(Peer peer, Envelope packet, byte[] body) {
     switch (packet.getCommand()) {
       case REQUEST:
         if (Names.isReserved(packet.getService())) {
           counters.requests++;
           send(peer, admin.handle(packet, now));
         } else {
-          router.onRequest(peer, packet, now);
+          router.onRequest(peer, packet, body, now);
         }
         break;
       case REPLY:
       case ERROR:
-        router.onAnswer(peer, packet, now);
+        router.onAnswer(peer, packet, body, now);
         break;
       case HEARTBEAT:
         break;
@@ -338,10 +355,15 @@ final class BrokerLoop implements Runnable {
 
   /** Sends to a known peer; a peer that has gone is marked lost. */
   boolean send(Peer peer, Envelope packet) {
+    return !peer.gone && send(peer, Wire.encode(packet));
+  }
+
+  /** Sends an encoded envelope to a known peer; a peer that has gone is marked lost. */
+  boolean send(Peer peer, byte[] body) {
     if (peer.gone) {
       return false;
     }
-    int result = sendBytes(peer.identity, Wire.encode(packet));
+    int result = sendBytes(peer.identity, body);
     if (result == 0) {
       peer.lastSent = now;
       return true;

@@ -3,8 +3,9 @@ package io.zmesh.broker;
 import java.util.Arrays;
 
 /**
- * An indexed binary min-heap of the instances with credit, ordered by outstanding requests and
- * then by latency moving average. Choosing is O(1); every change is O(log n).
+ * An indexed binary min-heap of the instances with credit, ordered by latency-weighted load
+ * ({@code (outstanding + 1) x weight}) and then by the time of their last request. Choosing is
+ * O(1); every change is O(log n).
  */
 final class LeastOutstanding implements Balancer {
   private WorkerInstance[] heap = new WorkerInstance[8];
@@ -68,9 +69,9 @@ final class LeastOutstanding implements Balancer {
   }
 
   private static boolean less(WorkerInstance a, WorkerInstance b) {
-    int oa = a.outstanding();
-    int ob = b.outstanding();
-    return oa != ob ? oa < ob : a.latencyNanos < b.latencyNanos;
+    long la = (long) (a.outstanding() + 1) * a.weight;
+    long lb = (long) (b.outstanding() + 1) * b.weight;
+    return la != lb ? la < lb : a.lastDispatch < b.lastDispatch;
   }
 
   private int siftUp(int i) {

@@ -11,7 +11,9 @@ final class PendingRequest extends DeadlineWheel.Timer {
   /** The id the requester chose, used on its side of the route. */
   final long requesterId;
   final WorkerGroup group;
-  final Envelope request;
+  /** The request as it arrived, forwarded with only its id and timeout replaced. */
+  final byte[] body;
+  final boolean idempotent;
   final long acceptedAt;
 
   WorkerInstance instance;
@@ -27,11 +29,13 @@ final class PendingRequest extends DeadlineWheel.Timer {
   PendingRequest listNext;
   RequestList list;
 
-  PendingRequest(long id, Peer requester, Envelope request, WorkerGroup group, long now) {
+  PendingRequest(long id, Peer requester, Envelope request, byte[] body, WorkerGroup group,
+      long now) {
     this.id = id;
     this.requester = requester;
     this.requesterId = request.getId();
-    this.request = request;
+    this.body = body;
+    this.idempotent = request.getIdempotent();
     this.group = group;
     this.acceptedAt = now;
   }

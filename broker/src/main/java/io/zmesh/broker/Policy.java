@@ -5,8 +5,12 @@ import java.util.Locale;
 /** How the broker chooses among the instances of one worker name that have credit left. */
 public enum Policy {
   /**
-   * The instance with the fewest requests outstanding; among equals, the one with the lowest
-   * moving average of reply latency. Slow or stuck instances get fewer requests by themselves.
+   * The instance with the fewest requests outstanding, weighted by latency: each instance's
+   * moving average of reply latency is compared with its group's median once per heartbeat
+   * interval, and an instance k times slower (rounded) counts its outstanding requests plus one
+   * k times. Instances of similar speed weigh 1 and tie; ties go to the one that has waited
+   * longest, so equal instances share requests evenly at any load, while a much slower
+   * instance is used only when the faster ones are busy.
    */
   LEAST_OUTSTANDING("least-outstanding"),
   /** Each instance in turn, skipping those without credit. */

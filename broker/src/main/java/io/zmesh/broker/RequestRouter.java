@@ -26,6 +26,9 @@ final class RequestRouter {
   /** Sends packets for the router; false when the packet could not leave. */
   interface Outbox {
     boolean send(Peer to, Envelope packet);
+
+    /** Sends an already encoded envelope. */
+    boolean send(Peer to, byte[] body);
   }
 
   private final BrokerOptions options;
@@ -104,7 +107,8 @@ final class RequestRouter {
 
   // ------------------------------------------------------------ requests
 
-  void onRequest(Peer from, Envelope request, long now) {
+  /** {@code body} is {@code request} as it arrived, forwarded without re-encoding. */
+  void onRequest(Peer from, Envelope request, byte[] body, long now) {
     counters.requests++;
     String name = request.getService();
     String problem = Names.checkWorkerName(name);
@@ -130,7 +134,7 @@ final class RequestRouter {
     }
     long timeout = request.getTimeoutMs() > 0
         ? (request.getTimeoutMs() & 0xFFFF_FFFFL) * MS : defaultTimeoutNanos;
-    PendingRequest p = new PendingRequest(++nextId, from, request, group, now);
+    PendingRequest p = new PendingRequest(++nextId, from, request, body, group, now);
     pending.put(p.id, p);
     deadlines.schedule(p, now + timeout);
     if (instance != null) {
@@ -143,8 +147,11 @@ final class RequestRouter {
     }
   }
 
-  /** The worker {@code from} answered request {@code answer.id} (a REPLY or an ERROR). */
-  void onAnswer(Peer from, Envelope answer, long now) {
+  /**
+   * The worker {@code from} answered request {@code answer.id} (a REPLY or an ERROR); {@code
+   * body} is the answer as it arrived, or null when the broker made it up.
+   */
+  void onAnswer(Peer from, Envelope answer, byte[] body, long now) {
     PendingRequest p = pending.get(answer.getId());
     WorkerInstance instance = from.worker;
     if (p == null || instance == null || p.instance != instance) {
@@ -163,20 +170,15 @@ final class RequestRouter {
     instance.recordLatency(now - p.dispatchedAt);
     if (p.answered) {
       counters.lateReplies++;
-    } else if (ok) {
-      counters.replies++;
-      Envelope.Builder reply = Envelope.newBuilder()
-          .setCommand(Command.REPLY)
-          .setId(p.requesterId)
-          .setPayload(answer.getPayload());
-      if (answer.getHeadersCount() > 0) {
-        reply.putAllHeaders(answer.getHeadersMap());
-      }
-      out.send(p.requester, reply.build());
     } else {
-      Code code = Code.forNumber(answer.getStatus().getCodeValue());
-      counters.error(code);
-      out.send(p.requester, Wire.error(p.requesterId, code.toWire(), answer.getStatus().getMessage()));
+      if (ok) {
+        counters.replies++;
+      } else {
+        counters.error(Code.forNumber(answer.getStatus().getCodeValue()));
+      }
+      out.send(p.requester, body != null
+          ? Wire.withId(body, p.requesterId)
+          : Wire.encode(answer.toBuilder().setId(p.requesterId).build()));
     }
     instance.group.balancer.changed(instance);
     pump(instance.group, now);
@@ -214,13 +216,12 @@ final class RequestRouter {
   private void dispatch(PendingRequest p, WorkerInstance instance, long now) {
     p.instance = instance;
     p.dispatchedAt = now;
+    instance.lastDispatch = ++instance.group.dispatchSeq;
+    instance.dispatchedSinceReweigh++;
     instance.inFlight.addLast(p);
     instance.group.balancer.dispatched(instance);
     long leftMs = Math.max(1, (p.deadline() - now) / MS);
-    Envelope forward = p.request.toBuilder()
-        .setId(p.id)
-        .setTimeoutMs((int) Math.min(leftMs, 0xFFFF_FFFFL))
-        .build();
+    byte[] forward = Wire.withIdAndTimeout(p.body, p.id, (int) Math.min(leftMs, 0xFFFF_FFFFL));
     if (!out.send(instance.peer, forward)) {
       // Nothing left the broker, so the request can go elsewhere even if not idempotent.
       instance.inFlight.remove(p);
@@ -239,6 +240,13 @@ final class RequestRouter {
       dispatch(p, instance, now);
     }
     removeIfEmpty(group);
+  }
+
+  /** Each time the broker checks its peers (every half heartbeat interval). */
+  void tick() {
+    for (WorkerGroup group : groups.values()) {
+      group.reweigh();
+    }
   }
 
   void expire(long now) {
@@ -284,7 +292,7 @@ final class RequestRouter {
         pending.remove(p.id);
         continue;
       }
-      if (p.request.getIdempotent() && !p.retried) {
+      if (p.idempotent && !p.retried) {
         p.retried = true;
         counters.redispatched++;
         group.queue.addFirst(p);

@@ -1,6 +1,7 @@
 package io.zmesh.broker;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 /** The instances registered under one worker name, their balancer and their waiting queue. */
@@ -11,6 +12,8 @@ final class WorkerGroup {
   /** Requests waiting for credit, or for a first instance. */
   final RequestList queue = new RequestList();
   final List<WorkerInstance> instances = new ArrayList<>();
+  /** Numbers dispatches, so ties go to the instance that has waited longest. */
+  long dispatchSeq;
 
   WorkerGroup(String name, Policy policy) {
     this.name = name;
@@ -27,6 +30,44 @@ final class WorkerGroup {
       }
     }
     return n;
+  }
+
+  /** The largest weight: an instance this many times slower than the median is not slower. */
+  static final int MAX_WEIGHT = 1_000;
+
+  /**
+   * Re-computes each instance's weight from its latency against the group's median. An
+   * instance that was sent nothing since the last call has its latency pulled halfway back to
+   * the median, so one that was slow once is tried again rather than starved forever.
+   */
+  void reweigh() {
+    if (instances.size() < 2) {
+      return;
+    }
+    double[] latencies = new double[instances.size()];
+    int n = 0;
+    for (WorkerInstance w : instances) {
+      if (w.latencyNanos > 0) {
+        latencies[n++] = w.latencyNanos;
+      }
+    }
+    if (n == 0) {
+      return;
+    }
+    Arrays.sort(latencies, 0, n);
+    double median = latencies[n / 2];
+    for (WorkerInstance w : instances) {
+      if (w.dispatchedSinceReweigh == 0 && w.latencyNanos > median) {
+        w.latencyNanos = median + (w.latencyNanos - median) / 2;
+      }
+      w.dispatchedSinceReweigh = 0;
+      int weight = w.latencyNanos <= 0 ? 1
+          : (int) Math.max(1, Math.min(MAX_WEIGHT, Math.round(w.latencyNanos / median)));
+      if (weight != w.weight) {
+        w.weight = weight;
+        balancer.changed(w);
+      }
+    }
   }
 
   boolean isEmpty() {

@@ -18,6 +18,12 @@ final class WorkerInstance {
   long handled;
   long errors;
   double latencyNanos;
+  /** Latency relative to the group's median, rounded, at least 1; see {@link Policy}. */
+  int weight = 1;
+  /** The group's dispatch sequence number of the last request sent here. */
+  long lastDispatch;
+  /** Requests sent here since the group last re-weighed its instances. */
+  long dispatchedSinceReweigh;
   boolean draining;
   boolean removed;
 

@@ -23,6 +23,7 @@ import picocli.CommandLine.Spec;
         BrokerCommand.class,
         LsCommand.class,
         CallCommand.class,
+        BenchCommand.class,
         CommandLine.HelpCommand.class,
     })
 public final class Main implements Runnable {

@@ -1,7 +1,5 @@
 package io.zmesh.proto;
 
-import java.util.regex.Pattern;
-
 /** Rules for worker names, shared by the broker and the SDK so both refuse the same names. */
 public final class Names {
   /** The broker's own services live under this prefix; no worker may register under it. */
@@ -14,8 +12,6 @@ public final class Names {
 
   public static final int MAX_NAME_LENGTH = 128;
 
-  private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]*");
-
   private Names() {}
 
   /** Null when {@code name} is a valid worker name, otherwise why it is not. */
@@ -26,9 +22,14 @@ public final class Names {
     if (name.length() > MAX_NAME_LENGTH) {
       return "worker name is longer than " + MAX_NAME_LENGTH + " characters";
     }
-    if (!NAME.matcher(name).matches()) {
-      return "worker name '" + name + "' may hold only letters, digits, '.', '_' and '-',"
-          + " and must start with a letter or digit";
+    // Checked on every request, so a loop rather than a regular expression.
+    for (int i = 0; i < name.length(); i++) {
+      char c = name.charAt(i);
+      boolean alnum = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+      if (!alnum && (i == 0 || (c != '.' && c != '_' && c != '-'))) {
+        return "worker name '" + name + "' may hold only letters, digits, '.', '_' and '-',"
+            + " and must start with a letter or digit";
+      }
     }
     return null;
   }

@@ -1,5 +1,6 @@
 package io.zmesh.proto;
 
+import com.google.protobuf.CodedOutputStream;
 import com.google.protobuf.InvalidProtocolBufferException;
 import java.io.IOException;
 import java.io.InputStream;
@@ -100,6 +101,41 @@ public final class Wire {
           "unknown command " + envelope.getCommandValue(), envelope.getId());
     }
     return envelope;
+  }
+
+  /**
+   * {@code body} with its {@code id} replaced, without decoding or re-encoding the rest: the
+   * field is appended, and protobuf parsers keep the last value of a scalar field. The broker
+   * forwards requests and replies this way, so their payloads and headers pass untouched.
+   */
+  public static byte[] withId(byte[] body, long id) {
+    int extra = CodedOutputStream.computeUInt64Size(Envelope.ID_FIELD_NUMBER, id);
+    byte[] out = Arrays.copyOf(body, body.length + extra);
+    write(out, body.length, extra, id, false, 0);
+    return out;
+  }
+
+  /** {@link #withId} that also replaces {@code timeout_ms}. */
+  public static byte[] withIdAndTimeout(byte[] body, long id, int timeoutMs) {
+    int extra = CodedOutputStream.computeUInt64Size(Envelope.ID_FIELD_NUMBER, id)
+        + CodedOutputStream.computeUInt32Size(Envelope.TIMEOUT_MS_FIELD_NUMBER, timeoutMs);
+    byte[] out = Arrays.copyOf(body, body.length + extra);
+    write(out, body.length, extra, id, true, timeoutMs);
+    return out;
+  }
+
+  private static void write(
+      byte[] out, int offset, int length, long id, boolean withTimeout, int timeoutMs) {
+    CodedOutputStream o = CodedOutputStream.newInstance(out, offset, length);
+    try {
+      o.writeUInt64(Envelope.ID_FIELD_NUMBER, id);
+      if (withTimeout) {
+        o.writeUInt32(Envelope.TIMEOUT_MS_FIELD_NUMBER, timeoutMs);
+      }
+      o.checkNoSpaceLeft();
+    } catch (java.io.IOException e) {
+      throw new IllegalStateException("miscounted field size", e);
+    }
   }
 
   /** An error envelope answering request {@code id}. */

@@ -131,7 +131,7 @@ public final class Connection implements AutoCloseable {
     this.options = options;
     this.listener = listener;
     this.ticker = ticker;
-    this.context = ZMQ.context(1);
+    this.context = SharedContext.acquire();
     if (options.callbackExecutor() != null) {
       this.callbacks = options.callbackExecutor();
       this.ownedCallbacks = null;
@@ -297,7 +297,7 @@ public final class Connection implements AutoCloseable {
       wakeClosed = true;
       wakeSender.close();
     }
-    context.term();
+    SharedContext.release();
     if (ownedCallbacks != null) {
       ownedCallbacks.shutdown();
     }
@@ -310,17 +310,19 @@ public final class Connection implements AutoCloseable {
       poller = context.poller(2);
       poller.register(wakeReceiver, ZMQ.Poller.POLLIN);
       openSocket(ticker.nanoTime());
+      boolean busy = false;
       while (running) {
-        long now = ticker.nanoTime();
-        poller.poll(pollTimeoutMillis(now));
+        // While packets keep coming, drain again instead of polling: a poll per batch costs
+        // more than the batch when the batches are small.
+        if (!busy && tasks.isEmpty()) {
+          poller.poll(pollTimeoutMillis(ticker.nanoTime()));
+        }
         drainWake();
         runTasks();
         if (!running) {
           break;
         }
-        if (socket != null) {
-          receive();
-        }
+        busy = socket != null && receive() > 0;
         onTimers(ticker.nanoTime());
       }
     } catch (RuntimeException | Error e) {
@@ -468,11 +470,13 @@ public final class Connection implements AutoCloseable {
     }
   }
 
-  private void receive() {
-    for (int i = 0; i < RECV_BATCH && socket != null; i++) {
+  /** Handles what has arrived, up to a batch; returns how many packets. */
+  private int receive() {
+    int i = 0;
+    for (; i < RECV_BATCH && socket != null; i++) {
       byte[] signature = socket.recv(ZMQ.DONTWAIT);
       if (signature == null) {
-        return;
+        return i;
       }
       byte[] body = socket.hasReceiveMore() ? socket.recv(0) : null;
       while (socket.hasReceiveMore()) {
@@ -493,6 +497,7 @@ public final class Connection implements AutoCloseable {
       }
       onPacket(packet, lastReceived);
     }
+    return i;
   }
 
   private void onPacket(Envelope packet, long now) {

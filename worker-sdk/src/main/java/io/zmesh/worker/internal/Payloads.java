@@ -104,8 +104,10 @@ public final class Payloads {
         .setService(worker)
         .setPayload(pack(request))
         .setWaitForWorker(options.waitForWorker())
-        .setIdempotent(options.idempotent())
-        .putAllHeaders(options.headers());
+        .setIdempotent(options.idempotent());
+    if (!options.headers().isEmpty()) {
+      packet.putAllHeaders(options.headers());
+    }
     return connection.request(packet, options.timeout().toNanos(),
         reply -> unpack(reply.getPayload(), replyType, "reply from '" + worker + "'"));
   }

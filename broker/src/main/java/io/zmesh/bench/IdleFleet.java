@@ -1,0 +1,145 @@
+package io.zmesh.bench;
+
+import io.zmesh.proto.Command;
+import io.zmesh.proto.Envelope;
+import io.zmesh.proto.Hello;
+import io.zmesh.proto.Ready;
+import io.zmesh.proto.Wire;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.zeromq.SocketType;
+import org.zeromq.ZMQ;
+
+/**
+ * Registered worker instances that never get a request, to show that dispatch cost does not
+ * grow with the number of instances and names. They live in child processes of 2,500 sockets
+ * each (a JeroMQ socket costs three file descriptors), speak the wire protocol directly, answer
+ * heartbeats, and exit when their parent closes their standard input.
+ */
+final class IdleFleet implements AutoCloseable {
+  static final int PER_PROCESS = 2_500;
+  /** Instances per worker name: 10,000 instances make 1,000 names. */
+  static final int PER_NAME = 10;
+
+  private final List<Process> processes;
+
+  private IdleFleet(List<Process> processes) {
+    this.processes = processes;
+  }
+
+  /** Starts {@code instances} idle instances and returns once the broker accepted all. */
+  static IdleFleet start(String broker, int instances) throws IOException {
+    List<Process> processes = new ArrayList<>();
+    IdleFleet fleet = new IdleFleet(processes);
+    try {
+      for (int offset = 0; offset < instances; offset += PER_PROCESS) {
+        int n = Math.min(PER_PROCESS, instances - offset);
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        Process p = new ProcessBuilder(java, "-Xmx256m", "-cp", System.getProperty("java.class.path"),
+            IdleFleet.class.getName(), broker, Integer.toString(offset), Integer.toString(n))
+            .redirectError(ProcessBuilder.Redirect.INHERIT)
+            .start();
+        processes.add(p);
+      }
+      for (Process p : processes) {
+        BufferedReader out = new BufferedReader(
+            new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
+        String line = out.readLine();
+        if (line == null || !line.startsWith("registered")) {
+          throw new IllegalStateException("idle fleet process failed to register: " + line);
+        }
+      }
+      return fleet;
+    } catch (IOException | RuntimeException e) {
+      fleet.close();
+      throw e;
+    }
+  }
+
+  @Override
+  public void close() {
+    for (Process p : processes) {
+      try {
+        p.getOutputStream().close();
+        if (!p.waitFor(10, TimeUnit.SECONDS)) {
+          p.destroyForcibly();
+        }
+      } catch (IOException e) {
+        p.destroyForcibly();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        p.destroyForcibly();
+      }
+    }
+  }
+
+  /** Child process: {@code broker offset count}. */
+  public static void main(String[] args) throws Exception {
+    String broker = args[0];
+    int offset = Integer.parseInt(args[1]);
+    int count = Integer.parseInt(args[2]);
+    Thread parentWatch = new Thread(() -> {
+      try {
+        while (System.in.read() >= 0) {
+          // wait for EOF
+        }
+      } catch (IOException e) {
+        // parent gone
+      }
+      System.exit(0);
+    }, "idle-fleet-parent-watch");
+    parentWatch.setDaemon(true);
+    parentWatch.start();
+
+    ZMQ.Context context = ZMQ.context(1);
+    List<ZMQ.Socket> sockets = new ArrayList<>(count);
+    long pid = ProcessHandle.current().pid();
+    byte[] hello = Wire.encode(Envelope.newBuilder().setCommand(Command.HELLO)
+        .setHello(Hello.newBuilder().setClientName("idle").setPid(pid).setHost("bench")).build());
+    byte[] beat = Wire.encode(Envelope.newBuilder().setCommand(Command.HEARTBEAT).build());
+    for (int i = 0; i < count; i++) {
+      int n = offset + i;
+      ZMQ.Socket s = context.socket(SocketType.DEALER);
+      s.setLinger(0);
+      s.connect(broker);
+      send(s, hello);
+      send(s, Wire.encode(Envelope.newBuilder().setCommand(Command.READY).setId(1)
+          .setReady(Ready.newBuilder().setName("idle-" + n / PER_NAME).setInstanceId("idle-" + n)
+              .setConcurrency(1).setPid(pid).setHost("bench"))
+          .build()));
+      sockets.add(s);
+    }
+    int registered = 0;
+    boolean announced = false;
+    while (true) {
+      for (ZMQ.Socket s : sockets) {
+        byte[] signature;
+        while ((signature = s.recv(ZMQ.DONTWAIT)) != null) {
+          byte[] body = s.recv(0);
+          if (Wire.isSignature(signature)
+              && Wire.decode(body).getCommand() == Command.REPLY) {
+            registered++;
+          }
+        }
+        send(s, beat);
+      }
+      if (!announced && registered >= count) {
+        System.out.println("registered " + registered);
+        System.out.flush();
+        announced = true;
+      }
+      TimeUnit.MILLISECONDS.sleep(announced ? 300 : 20);
+    }
+  }
+
+  private static void send(ZMQ.Socket s, byte[] body) {
+    s.send(Wire.signatureFrame(), ZMQ.SNDMORE | ZMQ.DONTWAIT);
+    s.send(body, ZMQ.DONTWAIT);
+  }
+}

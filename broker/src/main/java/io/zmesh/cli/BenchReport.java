@@ -1,0 +1,94 @@
+package io.zmesh.cli;
+
+import io.zmesh.bench.ReqRepBench;
+import io.zmesh.bench.proto.InstanceShare;
+import io.zmesh.bench.proto.Latency;
+import io.zmesh.bench.proto.ReqRepReport;
+import io.zmesh.bench.proto.Run;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+/** Text rendering of bench results. */
+final class BenchReport {
+  private BenchReport() {}
+
+  static String header(ReqRepBench.Config c) {
+    return String.format(Locale.ROOT,
+        "%d clients x window %d -> %d workers (credit %d, %s handlers%s%s), %d-byte payloads, %s"
+            + " after %.0f s warm-up, broker %s",
+        c.clients(), c.window(), c.workers(), c.concurrency(), c.inline() ? "inline" : "pooled",
+        c.serviceTime().isZero() ? "" : ", service time " + c.serviceTime().toNanos() / 1000 + " us",
+        c.slow() > 0 ? ", " + c.slow() + " of them " + c.slowFactor() + "x slower" : "",
+        c.size(), c.requests() > 0 ? c.requests() + " requests" : c.seconds() + " s",
+        c.warmupSeconds(), c.broker() == null ? "in-process" : c.broker());
+  }
+
+  static String render(ReqRepReport report) {
+    List<String[]> rows = new ArrayList<>();
+    rows.add(new String[] {"RUN", "REPLIES/S", "REPLIES", "ERRORS", "P50", "P99", "P99.9", "MAX",
+        "SPREAD"});
+    if (report.hasBaseline()) {
+      rows.add(row(report.getBaseline()));
+    }
+    for (Run r : report.getRunsList()) {
+      rows.add(row(r));
+    }
+    StringBuilder out = new StringBuilder();
+    int[] width = new int[rows.get(0).length];
+    for (String[] row : rows) {
+      for (int i = 0; i < row.length; i++) {
+        width[i] = Math.max(width[i], row[i].length());
+      }
+    }
+    for (String[] row : rows) {
+      StringBuilder line = new StringBuilder();
+      for (int i = 0; i < row.length; i++) {
+        String cell = row[i];
+        line.append(i == 0 ? pad(cell, width[i]) : " ".repeat(width[i] - cell.length()) + cell)
+            .append("  ");
+      }
+      out.append(line.toString().stripTrailing()).append('\n');
+    }
+    if (report.hasBaseline()) {
+      out.append(String.format(Locale.ROOT, "%nratio %s / baseline: %.2f%n",
+          report.getRuns(0).getLabel(), report.getRatio()));
+    }
+    for (Run r : report.getRunsList()) {
+      if (r.getInstancesCount() > 0) {
+        out.append(String.format(Locale.ROOT, "%nshares, %s:", r.getLabel()));
+        for (InstanceShare s : r.getInstancesList()) {
+          out.append(String.format(Locale.ROOT, " %s%s %.1f%%", s.getInstanceId(),
+              s.getSlowness() > 1 ? "(" + s.getSlowness() + "x slow)" : "", s.getShare() * 100));
+        }
+        out.append('\n');
+      }
+      if (r.getErrorsByCodeCount() > 0) {
+        out.append("errors, ").append(r.getLabel()).append(": ").append(r.getErrorsByCodeMap())
+            .append('\n');
+      }
+    }
+    return out.toString().stripTrailing();
+  }
+
+  private static String[] row(Run r) {
+    Latency l = r.getLatency();
+    return new String[] {
+        r.getLabel() + (r.getIdleInstances() > 0 ? " + " + r.getIdleInstances() + " idle" : ""),
+        String.format(Locale.ROOT, "%,.0f", r.getThroughput()),
+        Long.toString(r.getReplies()),
+        Long.toString(r.getErrors()),
+        us(l.getP50Us()), us(l.getP99Us()), us(l.getP999Us()), us(l.getMaxUs()),
+        r.getInstancesCount() > 0 ? String.format(Locale.ROOT, "%.1f%%", r.getSpread() * 100) : "-",
+    };
+  }
+
+  private static String pad(String s, int width) {
+    return s + " ".repeat(width - s.length());
+  }
+
+  static String us(double us) {
+    return us < 1000 ? String.format(Locale.ROOT, "%.0fus", us)
+        : String.format(Locale.ROOT, "%.2fms", us / 1000);
+  }
+}

@@ -1,0 +1,96 @@
+package io.zmesh.cli;
+
+import io.zmesh.bench.RawBaseline;
+import io.zmesh.bench.ReqRepBench;
+import io.zmesh.bench.proto.ReqRepConfig;
+import io.zmesh.bench.proto.ReqRepReport;
+import io.zmesh.bench.proto.Run;
+import io.zmesh.broker.Policy;
+import java.io.PrintWriter;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code zmesh bench reqrep}. */
+@Command(
+    name = "reqrep",
+    mixinStandardHelpOptions = true,
+    description = {
+        "Asynchronous request/reply through the broker: throughput, latency percentiles"
+            + " (p50/p99/p99.9) and each instance's share.",
+        "Starts a broker (unless --broker), the workers and the clients in this process."},
+    footer = {"", "Examples:",
+        "  zmesh bench reqrep --baseline",
+        "  zmesh bench reqrep --workers 8 --requests 100000",
+        "  zmesh bench reqrep --executor pool --service-time 1ms --slow 1 --compare-policies"})
+final class BenchReqRepCommand implements Callable<Integer> {
+  @Spec
+  CommandSpec spec;
+
+  @Mixin
+  BenchOptions load;
+
+  @Option(names = "--baseline",
+      description = "Also measure raw JeroMQ (DEALER -> ROUTER forwarder -> DEALER echo) and print the ratio.")
+  boolean baseline;
+
+  @Option(names = "--compare-policies",
+      description = "Run once per balancing policy and print them side by side.")
+  boolean comparePolicies;
+
+  @Option(names = "--json", description = "Print the whole result as one JSON object.")
+  boolean json;
+
+  @Override
+  public Integer call() throws Exception {
+    ReqRepBench.Config config = load.config();
+    if (comparePolicies && config.broker() != null) {
+      throw new Main.UsageException("--compare-policies needs the in-process broker (no --broker)");
+    }
+    PrintWriter out = spec.commandLine().getOut();
+    ReqRepReport.Builder report = ReqRepReport.newBuilder().setConfig(describe(config));
+    if (!json) {
+      out.println(BenchReport.header(config));
+      out.flush();
+    }
+    if (baseline) {
+      Run.Builder base = RawBaseline.reqrep(config);
+      report.setBaseline(base);
+    }
+    if (comparePolicies) {
+      for (Policy p : Policy.values()) {
+        report.addRuns(ReqRepBench.run(config.withPolicy(p)));
+      }
+    } else {
+      report.addRuns(ReqRepBench.run(config));
+    }
+    if (baseline && report.getBaseline().getThroughput() > 0) {
+      report.setRatio(report.getRuns(0).getThroughput() / report.getBaseline().getThroughput());
+    }
+    out.println(json ? MessageTypes.builtin().toJson(report.build(), false)
+        : BenchReport.render(report.build()));
+    out.flush();
+    return 0;
+  }
+
+  static ReqRepConfig describe(ReqRepBench.Config c) {
+    return ReqRepConfig.newBuilder()
+        .setBroker(c.broker() == null ? "in-process" : c.broker())
+        .setClients(c.clients())
+        .setWorkers(c.workers())
+        .setSize(c.size())
+        .setWindow(c.window())
+        .setDurationS(c.seconds())
+        .setRequests(c.requests())
+        .setWarmupS(c.warmupSeconds())
+        .setConcurrency(c.concurrency())
+        .setServiceTimeUs(c.serviceTime().toNanos() / 1e3)
+        .setSlow(c.slow())
+        .setSlowFactor(c.slowFactor())
+        .setExecutor(c.inline() ? "inline" : "pool")
+        .build();
+  }
+}
