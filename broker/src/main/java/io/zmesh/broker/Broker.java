@@ -6,8 +6,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicInteger;
-import org.zeromq.SocketType;
 import org.zeromq.ZMQ;
 
 /**
@@ -25,20 +23,15 @@ import org.zeromq.ZMQ;
  * this object only starts and stops it.
  */
 public final class Broker implements AutoCloseable {
-  private static final AtomicInteger SEQUENCE = new AtomicInteger();
-
   private final ZMQ.Context context;
   private final Thread thread;
-  private final ZMQ.Socket control;
   private final List<String> endpoints;
   private final BrokerLoop loop;
   private boolean closed;
 
-  private Broker(ZMQ.Context context, Thread thread, ZMQ.Socket control, List<String> endpoints,
-      BrokerLoop loop) {
+  private Broker(ZMQ.Context context, Thread thread, List<String> endpoints, BrokerLoop loop) {
     this.context = context;
     this.thread = thread;
-    this.control = control;
     this.endpoints = endpoints;
     this.loop = loop;
   }
@@ -51,9 +44,8 @@ public final class Broker implements AutoCloseable {
   public static Broker start(BrokerOptions options) {
     Objects.requireNonNull(options, "options");
     ZMQ.Context context = ZMQ.context(1);
-    String controlEndpoint = "inproc://zmesh-broker-control-" + SEQUENCE.incrementAndGet();
     CompletableFuture<List<String>> bound = new CompletableFuture<>();
-    BrokerLoop loop = new BrokerLoop(options, context, controlEndpoint, bound);
+    BrokerLoop loop = new BrokerLoop(options, context, bound);
     Thread thread = new Thread(loop, "zmesh-broker");
     thread.start();
     List<String> endpoints;
@@ -73,10 +65,7 @@ public final class Broker implements AutoCloseable {
       }
       throw new IllegalStateException("broker did not start", e);
     }
-    // inproc needs the bind first, which the loop did before reporting its endpoints.
-    ZMQ.Socket control = context.socket(SocketType.PAIR);
-    control.connect(controlEndpoint);
-    return new Broker(context, thread, control, List.copyOf(endpoints), loop);
+    return new Broker(context, thread, List.copyOf(endpoints), loop);
   }
 
   private static void join(Thread thread) {
@@ -108,10 +97,8 @@ public final class Broker implements AutoCloseable {
   }
 
   /** Makes the loop run one iteration now, so tests that move a fake clock see its effect. */
-  synchronized void wakeUp() {
-    if (!closed) {
-      control.send(BrokerLoop.WAKE, 0);
-    }
+  void wakeUp() {
+    loop.wake();
   }
 
   /** Stops the loop and releases the sockets. Peers notice by their heartbeats. Idempotent. */
@@ -121,11 +108,8 @@ public final class Broker implements AutoCloseable {
       return;
     }
     closed = true;
-    if (thread.isAlive()) {
-      control.send(BrokerLoop.STOP, 0);
-    }
+    loop.stop();
     join(thread);
-    control.close();
     context.term();
   }
 

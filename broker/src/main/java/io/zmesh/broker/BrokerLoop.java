@@ -7,6 +7,7 @@ import io.zmesh.proto.Welcome;
 import io.zmesh.proto.Wire;
 import io.zmesh.proto.WireException;
 import io.zmesh.worker.Code;
+import io.zmesh.worker.internal.SocketWaiter;
 import io.zmesh.worker.internal.Ticker;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -38,13 +39,11 @@ final class BrokerLoop implements Runnable {
   /** Frames larger than this are refused by ZeroMQ itself, which drops the connection. */
   private static final long HARD_LIMIT_FACTOR = 4;
 
-  static final byte[] STOP = {0};
-  static final byte[] WAKE = {1};
-
   private final BrokerOptions options;
   private final ZMQ.Context context;
-  private final String controlEndpoint;
   private final CompletableFuture<List<String>> bound;
+  private final SocketWaiter waiter = new SocketWaiter();
+  private volatile boolean stopRequested;
   private final Ticker ticker;
   private final long heartbeatNanos;
   /**
@@ -67,13 +66,10 @@ final class BrokerLoop implements Runnable {
   private ZMQ.Socket routerSocket;
   private long nextHeartbeat;
   private long now;
-  private boolean running = true;
 
-  BrokerLoop(BrokerOptions options, ZMQ.Context context, String controlEndpoint,
-      CompletableFuture<List<String>> bound) {
+  BrokerLoop(BrokerOptions options, ZMQ.Context context, CompletableFuture<List<String>> bound) {
     this.options = options;
     this.context = context;
-    this.controlEndpoint = controlEndpoint;
     this.bound = bound;
     this.ticker = options.ticker();
     this.heartbeatNanos = options.heartbeatInterval().toNanos();
@@ -104,12 +100,20 @@ final class BrokerLoop implements Runnable {
     return peers.values();
   }
 
+  /** Makes the loop finish its current iteration and stop. Any thread. */
+  void stop() {
+    stopRequested = true;
+    waiter.wake();
+  }
+
+  /** Makes the loop run an iteration now (tests that move a fake clock). Any thread. */
+  void wake() {
+    waiter.wake();
+  }
+
   @Override
   public void run() {
-    ZMQ.Socket control = context.socket(SocketType.PAIR);
-    ZMQ.Poller poller = null;
     try {
-      control.bind(controlEndpoint);
       routerSocket = context.socket(SocketType.ROUTER);
       routerSocket.setRouterMandatory(true);
       routerSocket.setLinger(0);
@@ -125,26 +129,18 @@ final class BrokerLoop implements Runnable {
         }
         endpoints.add(routerSocket.getLastEndpoint());
       }
-      poller = context.poller(2);
-      poller.register(control, ZMQ.Poller.POLLIN);
-      poller.register(routerSocket, ZMQ.Poller.POLLIN);
+      waiter.watch(routerSocket);
       now = ticker.nanoTime();
       nextHeartbeat = now + checkNanos;
       bound.complete(endpoints);
       log.info("broker listening on {}", endpoints);
 
       boolean busy = false;
-      while (running) {
-        // While packets keep coming, drain again instead of polling: a poll per batch costs
+      while (!stopRequested) {
+        // While packets keep coming, drain again instead of sleeping: a wait per batch costs
         // more than the batch when the batches are small.
         if (!busy) {
-          poller.poll(pollTimeoutMillis());
-        }
-        byte[] command;
-        while ((command = control.recv(ZMQ.DONTWAIT)) != null) {
-          if (command.length > 0 && command[0] == STOP[0]) {
-            running = false;
-          }
+          waiter.await(routerSocket, pollTimeoutMillis());
         }
         busy = receive() > 0;
         now = ticker.nanoTime();
@@ -163,13 +159,11 @@ final class BrokerLoop implements Runnable {
         log.error("broker loop failed", e);
       }
     } finally {
-      if (poller != null) {
-        poller.close();
-      }
       if (routerSocket != null) {
+        waiter.unwatch();
         routerSocket.close();
       }
-      control.close();
+      waiter.close();
       log.info("broker stopped");
     }
   }

@@ -35,7 +35,7 @@ import org.zeromq.ZMQException;
  * One connection to the broker: a DEALER socket owned by one I/O thread.
  *
  * <p>Threading: every method here may be called from any thread. They hand work to the I/O
- * thread through a queue and wake it over an {@code inproc} pipe; only the I/O thread touches
+ * thread through a queue and wake it with a {@link SocketWaiter}; only the I/O thread touches
  * the DEALER and the tables below. Futures are completed on the callback executor, never on the
  * I/O thread, so user code cannot stall the socket. {@link Listener} methods run on the I/O
  * thread and must return quickly.
@@ -48,7 +48,6 @@ import org.zeromq.ZMQException;
  */
 public final class Connection implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(Connection.class);
-  private static final AtomicInteger SEQUENCE = new AtomicInteger();
   private static final long MS = 1_000_000L;
   private static final int RECV_BATCH = 1024;
   private static final int HWM = 100_000;
@@ -90,10 +89,7 @@ public final class Connection implements AutoCloseable {
   private final ZMQ.Context context;
   private final Executor callbacks;
   private final ExecutorService ownedCallbacks;
-  private final String wakeEndpoint;
-  private final ZMQ.Socket wakeSender;
-  private final Object wakeLock = new Object();
-  private boolean wakeClosed; // guarded by wakeLock
+  private final SocketWaiter waiter = new SocketWaiter();
   private final AtomicBoolean wakePending = new AtomicBoolean();
   private final ConcurrentLinkedQueue<Runnable> tasks = new ConcurrentLinkedQueue<>();
   private final AtomicLong nextId = new AtomicLong();
@@ -104,8 +100,6 @@ public final class Connection implements AutoCloseable {
   private volatile boolean closing;
 
   // --- I/O thread only ---
-  private ZMQ.Socket wakeReceiver;
-  private ZMQ.Poller poller;
   private ZMQ.Socket socket;
   private State state = State.DISCONNECTED;
   private long epoch;
@@ -144,13 +138,6 @@ public final class Connection implements AutoCloseable {
     this.deadlines = new DeadlineWheel<>(4 * MS, 4096, now);
     this.backoff = new Backoff(
         options.reconnectDelay().toNanos(), options.maxReconnectDelay().toNanos());
-    this.wakeEndpoint = "inproc://zmesh-wake-" + SEQUENCE.incrementAndGet();
-    // The receiving end must be bound before the sender connects (inproc rule), and the I/O
-    // thread must own it: bind here, and hand it over through Thread.start's memory barrier.
-    this.wakeReceiver = context.socket(SocketType.PAIR);
-    wakeReceiver.bind(wakeEndpoint);
-    this.wakeSender = context.socket(SocketType.PAIR);
-    wakeSender.connect(wakeEndpoint);
     this.ioThread = new Thread(this::run, "zmesh-" + options.clientName() + "-io");
     ioThread.setDaemon(true);
   }
@@ -252,16 +239,10 @@ public final class Connection implements AutoCloseable {
       return;
     }
     tasks.add(task);
+    // One wake-up per idle period: the I/O thread clears the flag before it looks at the queue
+    // and goes to sleep, so a task added after that look always wakes it.
     if (wakePending.compareAndSet(false, true)) {
-      synchronized (wakeLock) {
-        if (!wakeClosed) {
-          try {
-            wakeSender.send(new byte[0], ZMQ.DONTWAIT);
-          } catch (ZMQException e) {
-            log.debug("wake-up failed: {}", e.getMessage());
-          }
-        }
-      }
+      waiter.wake();
     }
   }
 
@@ -293,10 +274,6 @@ public final class Connection implements AutoCloseable {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
-    synchronized (wakeLock) {
-      wakeClosed = true;
-      wakeSender.close();
-    }
     SharedContext.release();
     if (ownedCallbacks != null) {
       ownedCallbacks.shutdown();
@@ -307,17 +284,17 @@ public final class Connection implements AutoCloseable {
 
   private void run() {
     try {
-      poller = context.poller(2);
-      poller.register(wakeReceiver, ZMQ.Poller.POLLIN);
       openSocket(ticker.nanoTime());
       boolean busy = false;
       while (running) {
-        // While packets keep coming, drain again instead of polling: a poll per batch costs
+        // While packets keep coming, drain again instead of sleeping: a wait per batch costs
         // more than the batch when the batches are small.
-        if (!busy && tasks.isEmpty()) {
-          poller.poll(pollTimeoutMillis(ticker.nanoTime()));
+        if (!busy) {
+          wakePending.set(false);
+          if (tasks.isEmpty()) {
+            waiter.await(socket, pollTimeoutMillis(ticker.nanoTime()));
+          }
         }
-        drainWake();
         runTasks();
         if (!running) {
           break;
@@ -330,13 +307,11 @@ public final class Connection implements AutoCloseable {
       failAll(Status.INTERNAL.withDescription("I/O thread failed: " + e));
     } finally {
       if (socket != null) {
+        waiter.unwatch();
         socket.close();
         socket = null;
       }
-      if (poller != null) {
-        poller.close();
-      }
-      wakeReceiver.close();
+      waiter.close();
       state = State.CLOSED;
       setConnected(false);
       stopped.countDown();
@@ -387,13 +362,6 @@ public final class Connection implements AutoCloseable {
     return heartbeatNanos * liveness;
   }
 
-  private void drainWake() {
-    while (wakeReceiver.recv(ZMQ.DONTWAIT) != null) {
-      // each byte only says "look at the queue"
-    }
-    wakePending.set(false);
-  }
-
   private void runTasks() {
     Runnable task;
     while ((task = tasks.poll()) != null) {
@@ -411,6 +379,9 @@ public final class Connection implements AutoCloseable {
     socket.setLinger(0);
     socket.setSndHWM(HWM);
     socket.setRcvHWM(HWM);
+    // JeroMQ 0.6.0 sometimes leaves a new TCP connection stuck before the ZMTP handshake
+    // (zeromq/jeromq#1022); this makes it drop and redial such a connection after 1 s.
+    socket.setHandshakeIvl(1_000);
     socket.setReconnectIVL(100);
     socket.setReconnectIVLMax((int) Math.max(100, options.maxReconnectDelay().toMillis()));
     try {
@@ -426,7 +397,7 @@ public final class Connection implements AutoCloseable {
       log.warn("{}", why.description());
       return;
     }
-    poller.register(socket, ZMQ.Poller.POLLIN);
+    waiter.watch(socket);
     state = State.HANDSHAKING;
     handshakeDeadline = now + options.handshakeTimeout().toNanos();
     Hello hello = Hello.newBuilder()
@@ -440,7 +411,7 @@ public final class Connection implements AutoCloseable {
 
   private void connectionLost(Status why, long now) {
     if (socket != null) {
-      poller.unregister(socket);
+      waiter.unwatch();
       socket.close();
       socket = null;
     }

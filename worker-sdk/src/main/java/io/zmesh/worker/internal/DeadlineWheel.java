@@ -141,10 +141,15 @@ public final class DeadlineWheel<T extends DeadlineWheel.Timer> {
     return n;
   }
 
+  /** Slots {@link #nextTickAt} looks ahead before it settles for a bound. */
+  static final int LOOKAHEAD_SLOTS = 64;
+
   /**
    * A lower bound on the next deadline, for a poll timeout: a deadline due within the current
-   * tick, else the start of the first non-empty slot within one rotation, or {@code
-   * Long.MAX_VALUE} when no timer is scheduled.
+   * tick, else the start of the first non-empty slot among the next {@link #LOOKAHEAD_SLOTS},
+   * else the end of that look-ahead; {@code Long.MAX_VALUE} when no timer is scheduled. Bounded
+   * work: called before every sleep of a busy loop, it must not walk the whole wheel (with
+   * long timeouts the timers sit a rotation away, and a full scan cost more than the packets).
    */
   public long nextTickAt() {
     if (size == 0) {
@@ -160,11 +165,12 @@ public final class DeadlineWheel<T extends DeadlineWheel.Timer> {
     if (soonest != Long.MAX_VALUE) {
       return soonest;
     }
-    for (long tick = currentTick + 1; tick <= currentTick + mask + 1; tick++) {
+    int lookahead = Math.min(LOOKAHEAD_SLOTS, mask + 1);
+    for (long tick = currentTick + 1; tick <= currentTick + lookahead; tick++) {
       if (heads[(int) (tick & mask)] != null) {
         return tick * tickNanos;
       }
     }
-    return (currentTick + 1) * tickNanos;
+    return (currentTick + lookahead + 1) * tickNanos;
   }
 }

@@ -304,6 +304,28 @@ class DeadlineWheelTest {
 
   @Test
   @Timeout(5)
+  void nextTickAtLooksOnlyABoundedWayAhead() {
+    // A wheel with many slots and one timer far away: the hint stops at the look-ahead
+    // instead of walking every slot, and the timer still fires exactly at its deadline.
+    DeadlineWheel<Task> big = new DeadlineWheel<>(TICK, 4096, ticker.nanoTime());
+    Task far = new Task("far");
+    long deadline = at(Duration.ofMillis(3_000 * TICK / MS));
+    big.schedule(far, deadline);
+    long next = big.nextTickAt();
+    long startTick = Math.floorDiv(ticker.nanoTime(), TICK);
+    assertEquals((startTick + DeadlineWheel.LOOKAHEAD_SLOTS + 1) * TICK, next);
+    int wakeUps = 0;
+    while (far.isScheduled() && wakeUps < 1_000) {
+      ticker.set(Math.max(ticker.nanoTime(), big.nextTickAt()));
+      big.expire(ticker.nanoTime(), t -> t.firedAt = ticker.nanoTime());
+      wakeUps++;
+    }
+    assertEquals(deadline, far.firedAt);
+    assertTrue(wakeUps <= 3_000 / DeadlineWheel.LOOKAHEAD_SLOTS + 2, "woke " + wakeUps + " times");
+  }
+
+  @Test
+  @Timeout(5)
   void aLoopThatWaitsForNextTickAtFiresEveryTimerOnTime() {
     // What the I/O thread and the broker loop do: poll until nextTickAt(), then expire.
     Random random = new Random(7);
