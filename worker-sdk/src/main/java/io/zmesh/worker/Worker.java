@@ -19,7 +19,6 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
@@ -30,6 +29,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
+import org.agrona.collections.Long2ObjectHashMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -94,7 +94,10 @@ public final class Worker implements Requester, AutoCloseable {
 
   private final AtomicReference<State> state = new AtomicReference<>(State.NEW);
   private final CompletableFuture<Worker> registration = new CompletableFuture<>();
-  private final ConcurrentHashMap<InFlightKey, Context> inFlight = new ConcurrentHashMap<>();
+  /** Requests of the current connection being handled, by id. I/O thread only. */
+  private final Long2ObjectHashMap<Context> inFlight = new Long2ObjectHashMap<>();
+  /** Requests received and not yet answered, on any connection; guarded by drainMonitor. */
+  private int unanswered;
   private final Object drainMonitor = new Object();
   private final CountDownLatch terminated = new CountDownLatch(1);
   private volatile boolean readyToRegister;
@@ -173,7 +176,9 @@ public final class Worker implements Requester, AutoCloseable {
 
   /** Requests received and not yet answered. */
   public int inFlight() {
-    return inFlight.size();
+    synchronized (drainMonitor) {
+      return unanswered;
+    }
   }
 
   /**
@@ -306,11 +311,11 @@ public final class Worker implements Requester, AutoCloseable {
       }
       registered = false;
       synchronized (drainMonitor) {
-        while (!inFlight.isEmpty()) {
+        while (unanswered > 0) {
           long left = end - System.nanoTime();
           if (left <= 0) {
             log.warn("worker '{}' closing with {} requests still in flight after {} ms",
-                name, inFlight.size(), drainTimeout.toMillis());
+                name, unanswered, drainTimeout.toMillis());
             break;
           }
           TimeUnit.NANOSECONDS.timedWait(drainMonitor, left);
@@ -376,6 +381,9 @@ public final class Worker implements Requester, AutoCloseable {
     @Override
     public void onDisconnected(Connection c, Status why) {
       registered = false;
+      // Their answers would go to a broker that no longer knows them: let handlers see that.
+      inFlight.forEach((id, ctx) -> ctx.cancelled = true);
+      inFlight.clear();
     }
 
     @Override
@@ -385,10 +393,9 @@ public final class Worker implements Requester, AutoCloseable {
 
     @Override
     public void onCancel(Connection c, long id) {
-      for (Map.Entry<InFlightKey, Context> e : inFlight.entrySet()) {
-        if (e.getKey().id == id) {
-          e.getValue().cancelled = true;
-        }
+      Context ctx = inFlight.get(id);
+      if (ctx != null) {
+        ctx.cancelled = true;
       }
     }
   }
@@ -403,7 +410,10 @@ public final class Worker implements Requester, AutoCloseable {
       return;
     }
     Context ctx = new Context(request, epoch);
-    inFlight.put(ctx.key, ctx);
+    inFlight.put(request.getId(), ctx);
+    synchronized (drainMonitor) {
+      unanswered++;
+    }
     try {
       executor.execute(() -> ctx.run(registration));
     } catch (RejectedExecutionException e) {
@@ -412,18 +422,16 @@ public final class Worker implements Requester, AutoCloseable {
     }
   }
 
-  private record InFlightKey(long epoch, long id) {}
-
   /** One request being handled. */
   private final class Context implements RequestContext {
     final Envelope request;
-    final InFlightKey key;
+    final long epoch;
     final long deadlineNanos;
     volatile boolean cancelled;
 
     Context(Envelope request, long epoch) {
       this.request = request;
-      this.key = new InFlightKey(epoch, request.getId());
+      this.epoch = epoch;
       long timeout = request.getTimeoutMs() > 0
           ? TimeUnit.MILLISECONDS.toNanos(request.getTimeoutMs())
           : CallOptions.DEFAULT_TIMEOUT.toNanos();
@@ -490,10 +498,14 @@ public final class Worker implements Requester, AutoCloseable {
     }
 
     void finish(Envelope answer) {
-      connection.send(answer, key.epoch);
-      if (inFlight.remove(key) != null && inFlight.isEmpty()
-          && state.get() == State.DRAINING) {
-        synchronized (drainMonitor) {
+      connection.execute(() -> {
+        connection.send(answer, epoch);
+        if (inFlight.get(request.getId()) == this) {
+          inFlight.remove(request.getId());
+        }
+      });
+      synchronized (drainMonitor) {
+        if (--unanswered == 0) {
           drainMonitor.notifyAll();
         }
       }

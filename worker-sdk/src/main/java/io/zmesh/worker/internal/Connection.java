@@ -205,14 +205,10 @@ public final class Connection implements AutoCloseable {
    */
   public <T> CompletableFuture<T> request(
       Envelope.Builder packet, long timeoutNanos, Function<Envelope, T> decode) {
-    CompletableFuture<T> future = new CompletableFuture<>();
+    CallFuture<T> future = new CallFuture<>();
     long due = ticker.nanoTime() + timeoutNanos;
     Call<T> call = new Call<>(nextId.incrementAndGet(), packet, future, decode, due, timeoutNanos);
-    future.whenComplete((v, t) -> {
-      if (future.isCancelled()) {
-        execute(() -> cancelCall(call));
-      }
-    });
+    future.call = call;
     execute(() -> startCall(call));
     return future;
   }
@@ -669,6 +665,20 @@ public final class Connection implements AutoCloseable {
     socket.send(body, 0);
     lastSent = ticker.nanoTime();
     return true;
+  }
+
+  /** A request's future; cancelling it tells the broker, which tells the worker. */
+  private final class CallFuture<T> extends CompletableFuture<T> {
+    Call<T> call;
+
+    @Override
+    public boolean cancel(boolean mayInterruptIfRunning) {
+      boolean cancelled = super.cancel(mayInterruptIfRunning);
+      if (cancelled) {
+        execute(() -> cancelCall(call));
+      }
+      return cancelled;
+    }
   }
 
   /** A packet waiting for its answer. */
