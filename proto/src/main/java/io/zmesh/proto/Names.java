@@ -9,6 +9,7 @@ public final class Names {
   public static final String SERVICE_LOOKUP = "zmesh.service";
   public static final String SERVICE_TYPES = "zmesh.types";
   public static final String SERVICE_STATS = "zmesh.stats";
+  public static final String SERVICE_TOPICS = "zmesh.topics";
 
   public static final int MAX_NAME_LENGTH = 128;
 
