@@ -61,8 +61,10 @@ final class WorkerGroup {
         w.latencyNanos = median + (w.latencyNanos - median) / 2;
       }
       w.dispatchedSinceReweigh = 0;
-      int weight = w.latencyNanos <= 0 ? 1
-          : (int) Math.max(1, Math.min(MAX_WEIGHT, Math.round(w.latencyNanos / median)));
+      // Equal instances differ by noise; only an instance at least twice the median is
+      // slower, else the heap would shift shares between equals on every jitter.
+      double ratio = w.latencyNanos <= 0 ? 1 : w.latencyNanos / median;
+      int weight = ratio < 2 ? 1 : (int) Math.min(MAX_WEIGHT, Math.floor(ratio));
       if (weight != w.weight) {
         w.weight = weight;
         balancer.changed(w);
