@@ -10,6 +10,7 @@ import java.io.IOException;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -34,15 +35,16 @@ final class IdleFleet implements AutoCloseable {
   }
 
   /** Starts {@code instances} idle instances and returns once the broker accepted all. */
-  static IdleFleet start(String broker, int instances) throws IOException {
+  static IdleFleet start(String broker, int instances, Duration heartbeat) throws IOException {
     List<Process> processes = new ArrayList<>();
     IdleFleet fleet = new IdleFleet(processes);
     try {
       for (int offset = 0; offset < instances; offset += PER_PROCESS) {
         int n = Math.min(PER_PROCESS, instances - offset);
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        Process p = new ProcessBuilder(java, "-Xmx256m", "-cp", System.getProperty("java.class.path"),
-            IdleFleet.class.getName(), broker, Integer.toString(offset), Integer.toString(n))
+        Process p = new ProcessBuilder(java, "-Xmx768m", "-cp", System.getProperty("java.class.path"),
+            IdleFleet.class.getName(), broker, Integer.toString(offset), Integer.toString(n),
+            Long.toString(heartbeat.toMillis()))
             .redirectError(ProcessBuilder.Redirect.INHERIT)
             .start();
         processes.add(p);
@@ -79,11 +81,12 @@ final class IdleFleet implements AutoCloseable {
     }
   }
 
-  /** Child process: {@code broker offset count}. */
+  /** Child process: {@code broker offset count heartbeat-ms}. */
   public static void main(String[] args) throws Exception {
     String broker = args[0];
     int offset = Integer.parseInt(args[1]);
     int count = Integer.parseInt(args[2]);
+    long heartbeatMs = Long.parseLong(args[3]);
     Thread parentWatch = new Thread(() -> {
       try {
         while (System.in.read() >= 0) {
@@ -98,6 +101,8 @@ final class IdleFleet implements AutoCloseable {
     parentWatch.start();
 
     ZMQ.Context context = ZMQ.context(1);
+    // A context refuses its 1,024th socket by default (EMFILE).
+    context.setMaxSockets(count + 16);
     List<ZMQ.Socket> sockets = new ArrayList<>(count);
     long pid = ProcessHandle.current().pid();
     byte[] hello = Wire.encode(Envelope.newBuilder().setCommand(Command.HELLO)
@@ -107,6 +112,8 @@ final class IdleFleet implements AutoCloseable {
       int n = offset + i;
       ZMQ.Socket s = context.socket(SocketType.DEALER);
       s.setLinger(0);
+      // Heartbeats to a socket still connecting would queue by the thousand per socket.
+      s.setSndHWM(8);
       s.connect(broker);
       send(s, hello);
       send(s, Wire.encode(Envelope.newBuilder().setCommand(Command.READY).setId(1)
@@ -117,8 +124,13 @@ final class IdleFleet implements AutoCloseable {
     }
     int registered = 0;
     boolean announced = false;
+    // Each pass reads every socket and beats a quarter of them: one beat per instance per
+    // heartbeat interval, as the SDK does, so the broker sees the heartbeat load of that many
+    // real instances and no more.
+    int passes = 0;
     while (true) {
-      for (ZMQ.Socket s : sockets) {
+      for (int i = 0; i < sockets.size(); i++) {
+        ZMQ.Socket s = sockets.get(i);
         byte[] signature;
         while ((signature = s.recv(ZMQ.DONTWAIT)) != null) {
           byte[] body = s.recv(0);
@@ -127,14 +139,17 @@ final class IdleFleet implements AutoCloseable {
             registered++;
           }
         }
-        send(s, beat);
+        if (i % 4 == passes % 4) {
+          send(s, beat);
+        }
       }
+      passes++;
       if (!announced && registered >= count) {
         System.out.println("registered " + registered);
         System.out.flush();
         announced = true;
       }
-      TimeUnit.MILLISECONDS.sleep(announced ? 300 : 20);
+      TimeUnit.MILLISECONDS.sleep(heartbeatMs / 4);
     }
   }
 

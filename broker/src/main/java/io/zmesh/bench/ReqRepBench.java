@@ -45,7 +45,8 @@ public final class ReqRepBench {
       int slowFactor,
       boolean inline,
       Policy policy,
-      int idleInstances) {
+      int idleInstances,
+      Duration heartbeat) {
 
     public Config {
       if (clients < 1 || workers < 1 || window < 1 || concurrency < 1 || size < 0) {
@@ -64,12 +65,12 @@ public final class ReqRepBench {
 
     public Config withPolicy(Policy p) {
       return new Config(broker, clients, workers, size, window, warmupSeconds, seconds, requests,
-          concurrency, serviceTime, slow, slowFactor, inline, p, idleInstances);
+          concurrency, serviceTime, slow, slowFactor, inline, p, idleInstances, heartbeat);
     }
 
     public Config withIdleInstances(int n) {
       return new Config(broker, clients, workers, size, window, warmupSeconds, seconds, requests,
-          concurrency, serviceTime, slow, slowFactor, inline, policy, n);
+          concurrency, serviceTime, slow, slowFactor, inline, policy, n, heartbeat);
     }
   }
 
@@ -77,7 +78,8 @@ public final class ReqRepBench {
 
   public static Run.Builder run(Config c) throws Exception {
     Broker broker = c.broker() == null
-        ? Broker.start(BrokerOptions.builder().bind("tcp://127.0.0.1:*").policy(c.policy()).build())
+        ? Broker.start(BrokerOptions.builder().bind("tcp://127.0.0.1:*").policy(c.policy())
+            .heartbeatInterval(c.heartbeat()).build())
         : null;
     String endpoint = broker != null ? broker.endpoint() : c.broker();
     String service = "bench-" + ProcessHandle.current().pid() + "-" + RUNS.incrementAndGet();
@@ -85,7 +87,7 @@ public final class ReqRepBench {
     List<MeshClient> clients = new ArrayList<>();
     LongAdder[] handled = new LongAdder[c.workers()];
     Measurement m = new Measurement(c.requests());
-    try (IdleFleet fleet = IdleFleet.start(endpoint, c.idleInstances())) {
+    try (IdleFleet fleet = IdleFleet.start(endpoint, c.idleInstances(), c.heartbeat())) {
       for (int i = 0; i < c.workers(); i++) {
         handled[i] = new LongAdder();
         workers.add(worker(c, endpoint, service, i, handled[i], m).start());

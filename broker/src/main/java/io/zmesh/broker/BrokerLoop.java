@@ -36,6 +36,7 @@ final class BrokerLoop implements Runnable {
   private static final long MS = 1_000_000L;
   private static final int RECV_BATCH = 4096;
   private static final int HWM = 100_000;
+  private static final int ACCEPT_BACKLOG = 4096;
   /** Frames larger than this are refused by ZeroMQ itself, which drops the connection. */
   private static final long HARD_LIMIT_FACTOR = 4;
 
@@ -119,6 +120,9 @@ final class BrokerLoop implements Runnable {
       routerSocket.setLinger(0);
       routerSocket.setSndHWM(HWM);
       routerSocket.setRcvHWM(HWM);
+      // After a broker restart every instance reconnects at once; with ZeroMQ's backlog of 100
+      // the kernel drops the excess SYNs and those peers wait out TCP's retransmit timers.
+      routerSocket.setBacklog(ACCEPT_BACKLOG);
       routerSocket.setMaxMsgSize(options.maxMessageBytes() * HARD_LIMIT_FACTOR);
       List<String> endpoints = new ArrayList<>();
       for (String endpoint : options.binds()) {

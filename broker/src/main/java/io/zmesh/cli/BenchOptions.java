@@ -71,14 +71,25 @@ final class BenchOptions {
       description = "Extra registered instances (10 per name) that never get a request.")
   int idleInstances;
 
+  @Option(names = "--heartbeat", paramLabel = "DURATION", converter = DurationConverter.class,
+      description = "Heartbeat interval of the in-process broker, and of the idle instances"
+          + " (default: 1s; 5s for bench scale).")
+  Duration heartbeat;
+
   ReqRepBench.Config config() {
+    return config(Duration.ofSeconds(1));
+  }
+
+  /** The load, with {@code defaultHeartbeat} unless --heartbeat was given. */
+  ReqRepBench.Config config(Duration defaultHeartbeat) {
     if (!executor.equals("inline") && !executor.equals("pool")) {
       throw new Main.UsageException("--executor must be inline or pool, not '" + executor + "'");
     }
     try {
       return new ReqRepBench.Config(broker, clients, workers, size, window,
           warmup.toMillis() / 1000.0, duration.toMillis() / 1000.0, requests, concurrency,
-          serviceTime, slow, slowFactor, executor.equals("inline"), policy, idleInstances);
+          serviceTime, slow, slowFactor, executor.equals("inline"), policy, idleInstances,
+          heartbeat != null ? heartbeat : defaultHeartbeat);
     } catch (IllegalArgumentException e) {
       throw new Main.UsageException(e.getMessage());
     }

@@ -16,12 +16,14 @@ final class BenchReport {
   static String header(ReqRepBench.Config c) {
     return String.format(Locale.ROOT,
         "%d clients x window %d -> %d workers (credit %d, %s handlers%s%s), %d-byte payloads, %s"
-            + " after %.0f s warm-up, broker %s",
+            + " after %.0f s warm-up, broker %s%s",
         c.clients(), c.window(), c.workers(), c.concurrency(), c.inline() ? "inline" : "pooled",
         c.serviceTime().isZero() ? "" : ", service time " + c.serviceTime().toNanos() / 1000 + " us",
         c.slow() > 0 ? ", " + c.slow() + " of them " + c.slowFactor() + "x slower" : "",
         c.size(), c.requests() > 0 ? c.requests() + " requests" : c.seconds() + " s",
-        c.warmupSeconds(), c.broker() == null ? "in-process" : c.broker());
+        c.warmupSeconds(), c.broker() == null ? "in-process" : c.broker(),
+        c.idleInstances() > 0 || c.heartbeat().toMillis() != 1000
+            ? ", heartbeat " + c.heartbeat().toMillis() + " ms" : "");
   }
 
   static String render(ReqRepReport report) {

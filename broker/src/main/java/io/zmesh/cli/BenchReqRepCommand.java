@@ -91,6 +91,7 @@ final class BenchReqRepCommand implements Callable<Integer> {
         .setSlow(c.slow())
         .setSlowFactor(c.slowFactor())
         .setExecutor(c.inline() ? "inline" : "pool")
+        .setHeartbeatMs(c.heartbeat().toMillis())
         .build();
   }
 }
