@@ -268,15 +268,7 @@ public final class Connection implements AutoCloseable {
    */
   public void publish(String topic, Message message) {
     Objects.requireNonNull(message, "message");
-    String problem = Topics.checkTopic(topic);
-    if (problem != null) {
-      throw Status.INVALID_ARGUMENT.withDescription(problem).asException();
-    }
-    if (Topics.isReserved(topic)) {
-      throw Status.PERMISSION_DENIED.withDescription("topics starting with '"
-          + Topics.RESERVED_PREFIX + "' are the broker's own; cannot publish to '" + topic + "'")
-          .asException();
-    }
+    checkPublishable(topic);
     byte[] packet = message instanceof Any
         ? Wire.publish(topic, (Any) message)
         : Wire.publish(topic, Payloads.typeUrl(message), message);
@@ -291,6 +283,24 @@ public final class Connection implements AutoCloseable {
     }
     backlog.offer(packet, options.callOptions().timeout().toNanos());
     wake();
+  }
+
+  /**
+   * Checks a topic as {@link #publish} does.
+   *
+   * @throws MeshException INVALID_ARGUMENT for an invalid topic, PERMISSION_DENIED for a topic
+   *     under the reserved prefix
+   */
+  public static void checkPublishable(String topic) {
+    String problem = Topics.checkTopic(topic);
+    if (problem != null) {
+      throw Status.INVALID_ARGUMENT.withDescription(problem).asException();
+    }
+    if (Topics.isReserved(topic)) {
+      throw Status.PERMISSION_DENIED.withDescription("topics starting with '"
+          + Topics.RESERVED_PREFIX + "' are the broker's own; cannot publish to '" + topic + "'")
+          .asException();
+    }
   }
 
   /**
