@@ -24,8 +24,9 @@ import zmq.ZError;
 
 /**
  * The broker's event loop: the only thread that touches the ROUTER socket and the broker's
- * tables. It reads packets in batches, hands them to the {@link RequestRouter} or the {@link
- * AdminService}, fires deadlines, and runs heartbeats and liveness once per interval.
+ * tables. It reads packets in batches, hands them to the {@link RequestRouter}, the {@link
+ * TopicRouter} or the {@link AdminService}, fires deadlines, and runs heartbeats and liveness
+ * once per interval.
  *
  * <p>Bad input never stops the loop: a packet with the wrong frames, a foreign protocol
  * version, an undecodable or oversize envelope or an unexpected command is counted, logged at
@@ -58,6 +59,7 @@ final class BrokerLoop implements Runnable {
   final Counters counters = new Counters();
   final TypeRegistry types = new TypeRegistry();
   final RequestRouter router;
+  final TopicRouter topics;
   final long startedAt;
   private final AdminService admin = new AdminService(this);
   private final Map<Identity, Peer> peers = new HashMap<>();
@@ -77,7 +79,7 @@ final class BrokerLoop implements Runnable {
     this.lossNanos = heartbeatNanos * options.liveness();
     this.startedAt = ticker.nanoTime();
     this.now = startedAt;
-    this.router = new RequestRouter(options, new RequestRouter.Outbox() {
+    RequestRouter.Outbox outbox = new RequestRouter.Outbox() {
       @Override
       public boolean send(Peer to, Envelope packet) {
         return BrokerLoop.this.send(to, packet);
@@ -87,7 +89,9 @@ final class BrokerLoop implements Runnable {
       public boolean send(Peer to, byte[] body) {
         return BrokerLoop.this.send(to, body);
       }
-    }, counters, types, startedAt);
+    };
+    this.router = new RequestRouter(options, outbox, counters, types, startedAt);
+    this.topics = new TopicRouter(options, outbox, counters, types);
     this.welcome = Welcome.newBuilder()
         .setBrokerVersion(Wire.version())
         .setHeartbeatIntervalMs((int) options.heartbeatInterval().toMillis())
@@ -117,7 +121,10 @@ final class BrokerLoop implements Runnable {
       routerSocket = context.socket(SocketType.ROUTER);
       routerSocket.setRouterMandatory(true);
       routerSocket.setLinger(0);
-      routerSocket.setSndHWM(HWM);
+      // Room for a whole connection budget of topic messages on top of request traffic: a
+      // subscriber's messages are then limited by its budget, which counts each drop against
+      // its subscription, before the queue fills and a send fails with EAGAIN.
+      routerSocket.setSndHWM(HWM + options.connectionBudgetMessages());
       routerSocket.setRcvHWM(HWM);
       routerSocket.setMaxMsgSize(options.maxMessageBytes() * HARD_LIMIT_FACTOR);
       List<String> endpoints = new ArrayList<>();
@@ -223,7 +230,10 @@ final class BrokerLoop implements Runnable {
       String why = "message of " + body.length + " bytes exceeds the limit of "
           + options.maxMessageBytes() + " bytes";
       counters.malformed++;
-      if (peer != null && packet.getCommand() == Command.REPLY) {
+      if (packet.getCommand() == Command.PUBLISH && packet.getId() == 0) {
+        // A publish without an id is never answered, not even to refuse it.
+        log.debug("oversize publish from {}: {}", identity, why);
+      } else if (peer != null && packet.getCommand() == Command.REPLY) {
         // The requester is told why its reply never came.
         peer.lastSeen = now;
         router.onAnswer(peer, Wire.error(packet.getId(), Code.INVALID_ARGUMENT.toWire(),
@@ -276,6 +286,18 @@ final class BrokerLoop implements Runnable {
         break;
       case CANCEL:
         router.onCancel(peer, packet);
+        break;
+      case PUBLISH:
+        topics.onPublish(peer, packet, body);
+        break;
+      case CREDIT:
+        topics.onCredit(peer, packet);
+        break;
+      case SUBSCRIBE:
+        topics.onSubscribe(peer, packet, now);
+        break;
+      case UNSUBSCRIBE:
+        topics.onUnsubscribe(peer, packet);
         break;
       case DISCONNECT:
         markLost(peer, "disconnected");
@@ -340,6 +362,7 @@ final class BrokerLoop implements Runnable {
         counters.peersLeft++;
         log.info("{} left: {}", peer.describe(), peer.goneReason);
         router.peerLost(peer, peer.goneReason, now);
+        topics.peerLost(peer);
       }
     }
     lost.clear();

@@ -45,7 +45,8 @@ public final class WorkerTable {
     return out.toString();
   }
 
-  private static void table(List<String[]> rows, StringBuilder out) {
+  /** Appends {@code rows}, the first a header, as left-aligned columns two spaces apart. */
+  static void table(List<String[]> rows, StringBuilder out) {
     int[] width = new int[rows.get(0).length];
     for (String[] row : rows) {
       for (int i = 0; i < row.length; i++) {

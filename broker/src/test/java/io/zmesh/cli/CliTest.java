@@ -9,7 +9,9 @@ import com.google.protobuf.util.JsonFormat;
 import io.zmesh.broker.Broker;
 import io.zmesh.broker.BrokerOptions;
 import io.zmesh.cli.CliRunner.Result;
+import io.zmesh.proto.ListTopicsReply;
 import io.zmesh.proto.ListWorkersReply;
+import io.zmesh.proto.SubscriptionInfo;
 import io.zmesh.worker.Code;
 import io.zmesh.worker.Worker;
 import org.junit.jupiter.api.AfterAll;
@@ -118,6 +120,59 @@ class CliTest {
     JsonFormat.parser().merge(json.out(), parsed);
     assertEquals("echo", parsed.getWorkers(0).getName());
     assertEquals(ProcessHandle.current().pid(), parsed.getWorkers(0).getPid());
+  }
+
+  @Test
+  void lsTopicsShowsTheSubscriptionsAndTotals() throws Exception {
+    Result table = run("ls", "--topics", "--broker", broker.endpoint());
+    assertEquals(0, table.code(), table.err());
+    assertTrue(table.out().startsWith("no subscriptions"), table.out());
+    assertTrue(table.out().contains("messages published 0"), table.out());
+
+    Result json = run("ls", "--topics", "--json", "--broker", broker.endpoint(), "a.b");
+    assertEquals(0, json.code(), json.err());
+    JsonFormat.parser().merge(json.out(), ListTopicsReply.newBuilder());
+
+    Result bad = run("ls", "--topics", "--broker", broker.endpoint(), "a.*");
+    assertEquals(Main.STATUS_EXIT_BASE + Code.INVALID_ARGUMENT.number(), bad.code(), bad.err());
+  }
+
+  @Test
+  void topicTableHasARowPerSubscription() {
+    ListTopicsReply reply = ListTopicsReply.newBuilder()
+        .setPublished(1200).setDelivered(2000).setUnmatched(3)
+        .addSubscriptions(SubscriptionInfo.newBuilder()
+            .setPattern("chat.*").setMessageType("chat.v1.Line").setClientName("chat-ui")
+            .setPid(42).setHost("h1").setDelivered(1000).setDropped(0).setOutstandingMessages(2)
+            .setOutstandingBytes(300).setBudgetMessages(10_000).setBudgetBytes(4L << 20)
+            .setAgeMs(65_000))
+        .addSubscriptions(SubscriptionInfo.newBuilder()
+            .setPattern("jobs.>").setGroup("builders").setClientName("builder")
+            .setPid(7).setHost("h2").setDelivered(1000).setDropped(200)
+            .setOutstandingMessages(100).setOutstandingBytes(5_000).setBudgetMessages(100)
+            .setBudgetBytes(1 << 20).setAgeMs(500))
+        .build();
+    String[] lines = TopicTable.render(reply).split("\n");
+    assertTrue(lines[0].startsWith("PATTERN") && lines[0].contains("OUTSTANDING"), lines[0]);
+    assertTrue(lines[1].matches("chat\\.\\*\\s+-\\s+chat\\.v1\\.Line\\s+chat-ui \\(pid 42@h1\\)"
+        + "\\s+1000\\s+0\\s+2 / 300 B\\s+10000 / 4\\.0 MiB\\s+65s"), lines[1]);
+    assertTrue(lines[2].matches("jobs\\.>\\s+builders\\s+any\\s+builder \\(pid 7@h2\\)"
+        + "\\s+1000\\s+200\\s+100 / 4\\.9 KiB\\s+100 / 1\\.0 MiB\\s+500ms"), lines[2]);
+    assertEquals("messages published 1200, delivered 2000, with no subscriber 3; dropped by the"
+        + " subscriptions listed 200", lines[4]);
+  }
+
+  @Test
+  void brokerBudgetsAreValidated() {
+    Result zero = run("broker", "--subscription-budget", "0");
+    assertEquals(2, zero.code(), zero.err());
+    assertTrue(zero.err().contains("subscription budget must be 1 to"), zero.err());
+    Result above = run("broker", "--subscription-budget", "60000");
+    assertEquals(2, above.code(), above.err());
+    assertTrue(above.err().contains("must not exceed the connection budget"), above.err());
+    Result small = run("broker", "--subscription-budget-bytes", "100000");
+    assertEquals(2, small.code(), small.err());
+    assertTrue(small.err().contains("cannot hold a message of the largest size"), small.err());
   }
 
   @Test

@@ -142,6 +142,51 @@ public final class Wire {
     }
   }
 
+  private static final int VARINT = 0;
+  private static final int LENGTH_DELIMITED = 2;
+  private static final int COMMAND_TAG = Envelope.COMMAND_FIELD_NUMBER << 3 | VARINT;
+  private static final int ID_TAG = Envelope.ID_FIELD_NUMBER << 3 | VARINT;
+  private static final int DELIVERY_TAG = Envelope.DELIVERY_FIELD_NUMBER << 3 | LENGTH_DELIMITED;
+  private static final int DROPPED_TAG = Delivery.DROPPED_FIELD_NUMBER << 3 | VARINT;
+
+  /**
+   * A PUBLISH envelope as it arrived, made into the MESSAGE for subscription {@code id} by
+   * appending {@code command}, {@code id} and {@code delivery {dropped}}, as {@link #withId}
+   * does: the topic, payload and headers pass without being decoded or re-encoded. {@code
+   * dropped} is written even when 0, so a {@code delivery} a publisher slipped into its PUBLISH
+   * cannot survive the merge of the two. Writes the bytes itself: the broker calls this once
+   * per copy of every message.
+   */
+  public static byte[] toMessage(byte[] publish, long id, long dropped) {
+    byte[] out = new byte[messageLength(publish.length, id, dropped)];
+    System.arraycopy(publish, 0, out, 0, publish.length);
+    int i = publish.length;
+    out[i++] = (byte) COMMAND_TAG;
+    out[i++] = (byte) Command.MESSAGE_VALUE;
+    out[i++] = (byte) ID_TAG;
+    i = putVarint(out, i, id);
+    out[i++] = (byte) DELIVERY_TAG;
+    out[i++] = (byte) (1 + CodedOutputStream.computeUInt64SizeNoTag(dropped));
+    out[i++] = (byte) DROPPED_TAG;
+    putVarint(out, i, dropped);
+    return out;
+  }
+
+  /** The length of {@link #toMessage}'s result, without making it. */
+  public static int messageLength(int publishLength, long id, long dropped) {
+    return publishLength + 6 + CodedOutputStream.computeUInt64SizeNoTag(id)
+        + CodedOutputStream.computeUInt64SizeNoTag(dropped);
+  }
+
+  private static int putVarint(byte[] out, int i, long value) {
+    while ((value & ~0x7FL) != 0) {
+      out[i++] = (byte) ((value & 0x7F) | 0x80);
+      value >>>= 7;
+    }
+    out[i++] = (byte) value;
+    return i;
+  }
+
   /** An error envelope answering request {@code id}. */
   public static Envelope error(long id, StatusCode code, String message) {
     return Envelope.newBuilder()
