@@ -2,7 +2,10 @@ package io.zmesh.samples;
 
 import io.zmesh.broker.Broker;
 import io.zmesh.broker.BrokerOptions;
+import io.zmesh.cli.TopicTable;
 import io.zmesh.cli.WorkerTable;
+import io.zmesh.proto.ListTopicsReply;
+import io.zmesh.proto.ListTopicsRequest;
 import io.zmesh.proto.ListWorkersReply;
 import io.zmesh.proto.ListWorkersRequest;
 import io.zmesh.proto.Names;
@@ -159,9 +162,16 @@ public final class Demo implements Callable<Integer> {
 
     say("");
     say("4. zmesh ls");
-    ListWorkersReply workers = client.call(Names.SERVICE_WORKERS,
-        ListWorkersRequest.getDefaultInstance(), ListWorkersReply.class);
-    for (String line : WorkerTable.render(workers).split("\n")) {
+    sayIndented(WorkerTable.render(client.call(Names.SERVICE_WORKERS,
+        ListWorkersRequest.getDefaultInstance(), ListWorkersReply.class)));
+    say("");
+    say("5. zmesh ls --topics");
+    sayIndented(TopicTable.render(client.call(Names.SERVICE_TOPICS,
+        ListTopicsRequest.getDefaultInstance(), ListTopicsReply.class)));
+  }
+
+  private void sayIndented(String table) {
+    for (String line : table.split("\n")) {
       say("   %s", line);
     }
   }

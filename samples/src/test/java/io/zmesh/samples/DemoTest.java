@@ -29,6 +29,7 @@ class DemoTest {
     assertTrue(text.contains("#3 bob: any chat (published by chat["), text);
     // The receive process's own output, relayed.
     assertTrue(text.contains("[receive] chat.room.lobby #0 ann: hello, mesh"), text);
+    assertTrue(text.contains("chat.room.>") && text.contains("zmesh.samples.Posted"), text);
     assertTrue(text.contains("NO_WORKER: no worker named 'search' is registered"), text);
     assertTrue(text.contains("INVALID_ARGUMENT: a post needs a room and a text"), text);
     assertTrue(text.contains("DEADLINE_EXCEEDED: no worker named 'nobody-yet' registered"), text);
