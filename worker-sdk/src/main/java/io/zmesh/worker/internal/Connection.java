@@ -423,7 +423,7 @@ public final class Connection implements AutoCloseable {
         if (!running) {
           break;
         }
-        int published = publish();
+        int published = sendPublished();
         busy = socket != null && receive() > 0;
         busy |= published == PUBLISH_BATCH;
         onTimers(ticker.nanoTime());
@@ -455,7 +455,7 @@ public final class Connection implements AutoCloseable {
     subscriptions.closeAll(Status.CANCELLED.withDescription("connection closed"));
     if (state == State.CONNECTED) {
       // What was published before close goes out ahead of the goodbye.
-      while (publish() > 0) {
+      while (sendPublished() > 0) {
         if (publishBlocked) {
           break;
         }
@@ -508,7 +508,7 @@ public final class Connection implements AutoCloseable {
   }
 
   /** Sends what waits in the publish backlog, up to a batch; returns how many left it. */
-  private int publish() {
+  private int sendPublished() {
     publishBlocked = false;
     if (state != State.CONNECTED) {
       return 0;

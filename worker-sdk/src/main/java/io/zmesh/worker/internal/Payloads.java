@@ -80,8 +80,12 @@ public final class Payloads {
     }
     Message prototype = defaultInstance(type);
     String expected = prototype.getDescriptorForType().getFullName();
-    String actual = typeName(any);
-    if (!expected.equals(actual)) {
+    String url = any.getTypeUrl();
+    int name = url.lastIndexOf('/') + 1;
+    // Compared in place: runs for every request and every message delivered.
+    if (url.length() - name != expected.length()
+        || !url.regionMatches(name, expected, 0, expected.length())) {
+      String actual = url.substring(name);
       throw Status.INVALID_ARGUMENT
           .withDescription(what + " is a " + (actual.isEmpty() ? "<no type>" : actual)
               + ", expected " + expected)

@@ -134,9 +134,10 @@ final class TopicSubscription<T extends Message> implements Subscription {
     return skipped;
   }
 
+  /** A copy, so a caller completing or cancelling it changes nothing here. */
   @Override
   public CompletableFuture<Void> ready() {
-    return ready;
+    return ready.copy();
   }
 
   boolean isClosed() {
@@ -248,10 +249,11 @@ final class TopicSubscription<T extends Message> implements Subscription {
     }
     T message;
     try {
-      message = Payloads.unpack(d.payload, type, "message on '" + d.topic + "'");
+      message = Payloads.unpack(d.payload, type, "message");
     } catch (MeshException e) {
       skipped = skipped + 1;
-      log.debug("subscription to '{}' skipped a message: {}", pattern, e.status().description());
+      log.debug("subscription to '{}' skipped a message on '{}': {}", pattern, d.topic,
+          e.status().description());
       return;
     }
     if (!state.compareAndSet(IDLE, CALLING)) {
