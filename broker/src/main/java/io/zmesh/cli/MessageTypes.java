@@ -216,15 +216,20 @@ public final class MessageTypes {
     String typeName = any.getTypeUrl().substring(any.getTypeUrl().lastIndexOf('/') + 1);
     Descriptor d = messages.get(typeName);
     if (d == null) {
-      return "{\"@type\":" + (compact ? "" : " ") + quote(any.getTypeUrl()) + ","
-          + (compact ? "" : " ") + "\"@bytes\":" + (compact ? "" : " ") + "\""
-          + Base64.getEncoder().encodeToString(any.getValue().toByteArray()) + "\"}";
+      return rawJson(any, compact);
     }
     try {
       return toJson(DynamicMessage.parseFrom(d, any.getValue()), compact);
     } catch (InvalidProtocolBufferException e) {
       throw new IllegalStateException("reply does not parse as " + typeName + ": " + e.getMessage());
     }
+  }
+
+  /** {@code any} undecoded: its type URL and its bytes in base64. */
+  public static String rawJson(Any any, boolean compact) {
+    String space = compact ? "" : " ";
+    return "{\"@type\":" + space + quote(any.getTypeUrl()) + "," + space + "\"@bytes\":" + space
+        + "\"" + Base64.getEncoder().encodeToString(any.getValue().toByteArray()) + "\"}";
   }
 
   public String toJson(Message message, boolean compact) {

@@ -86,7 +86,11 @@ final class SubCommand implements Callable<Integer> {
         .callbackExecutor(callbacks).callOptions(lookups).build())) {
       Subscription subscription = client.subscribe(pattern, group, Any.class, (any, ctx) -> {
         String type = Payloads.typeName(any);
-        types.learn(client, lookups, type);
+        try {
+          types.learn(client, lookups, type);
+        } catch (MeshException e) {
+          // The broker could not be asked this time: print the message undecoded.
+        }
         out.println(line(types, any, type, ctx));
         out.flush();
         if (++received[0] == count) {
@@ -132,9 +136,15 @@ final class SubCommand implements Callable<Integer> {
   }
 
   private static String line(MessageTypes types, Any any, String type, MessageContext ctx) {
+    String message;
+    try {
+      message = types.toJson(any, true);
+    } catch (IllegalStateException doesNotParse) {
+      message = MessageTypes.rawJson(any, true);
+    }
     return "{\"topic\":" + MessageTypes.quote(ctx.topic())
         + ",\"type\":" + MessageTypes.quote(type)
-        + ",\"message\":" + types.toJson(any, true)
+        + ",\"message\":" + message
         + ",\"dropped\":" + ctx.dropped() + "}";
   }
 }

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.protobuf.StringValue;
+import io.zmesh.bench.proto.InstanceShare;
 import io.zmesh.bench.proto.Latency;
 import io.zmesh.broker.Broker;
 import io.zmesh.broker.BrokerOptions;
@@ -84,6 +85,19 @@ class PubSubCliTest {
           + "\"message\":{\"count\":\"3\",\"meanUs\":0.0,\"p50Us\":1.5"), lines[1]);
       assertTrue(lines[1].endsWith(",\"dropped\":0}"), lines[1]);
     }
+  }
+
+  @Test
+  void aTypeNobodyDeclaredIsPrintedUndecoded() throws Exception {
+    CompletableFuture<Result> sub = runAsync("sub", "--broker", broker.endpoint(), "raw.x",
+        "--count", "1", "--timeout", "30s");
+    awaitSubscription("raw.x");
+    client.publish("raw.x", InstanceShare.newBuilder().setInstanceId("i").build());
+    Result r = sub.get(WAIT.toMillis(), TimeUnit.MILLISECONDS);
+    assertEquals(0, r.code(), r.err());
+    assertEquals("{\"topic\":\"raw.x\",\"type\":\"zmesh.bench.v1.InstanceShare\",\"message\":"
+        + "{\"@type\":\"type.googleapis.com/zmesh.bench.v1.InstanceShare\",\"@bytes\":\"CgFp\"},"
+        + "\"dropped\":0}", r.out().trim());
   }
 
   @Test
