@@ -1,7 +1,11 @@
 package io.zmesh.proto;
 
+import com.google.protobuf.Any;
+import com.google.protobuf.ByteString;
 import com.google.protobuf.CodedOutputStream;
 import com.google.protobuf.InvalidProtocolBufferException;
+import com.google.protobuf.MessageLite;
+import com.google.protobuf.WireFormat;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -190,5 +194,54 @@ public final class Wire {
         .setId(id)
         .setStatus(ErrorStatus.newBuilder().setCode(code).setMessage(message))
         .build();
+  }
+
+  /**
+   * A PUBLISH envelope of {@code value} to {@code topic} with id 0, encoded straight into one
+   * array: the same bytes a reader decodes as {@code Envelope{PUBLISH, service: topic, payload:
+   * Any{typeUrl, value}}}, without building the Any, its ByteString or the Envelope on the way.
+   * The publish path runs this once per message.
+   */
+  public static byte[] publish(String topic, String typeUrl, MessageLite value) {
+    return publish(topic, typeUrl, value, null);
+  }
+
+  /** {@link #publish(String, String, MessageLite)} of a message already packed. */
+  public static byte[] publish(String topic, Any payload) {
+    return publish(topic, payload.getTypeUrl(), null, payload.getValue());
+  }
+
+  private static byte[] publish(String topic, String typeUrl, MessageLite value, ByteString raw) {
+    int valueSize = value != null ? value.getSerializedSize() : raw.size();
+    int anySize = CodedOutputStream.computeStringSize(Any.TYPE_URL_FIELD_NUMBER, typeUrl)
+        + (valueSize == 0 ? 0 : CodedOutputStream.computeTagSize(Any.VALUE_FIELD_NUMBER)
+            + CodedOutputStream.computeUInt32SizeNoTag(valueSize) + valueSize);
+    int size = CodedOutputStream.computeEnumSize(
+            Envelope.COMMAND_FIELD_NUMBER, Command.PUBLISH_VALUE)
+        + CodedOutputStream.computeStringSize(Envelope.SERVICE_FIELD_NUMBER, topic)
+        + CodedOutputStream.computeTagSize(Envelope.PAYLOAD_FIELD_NUMBER)
+        + CodedOutputStream.computeUInt32SizeNoTag(anySize) + anySize;
+    byte[] out = new byte[size];
+    CodedOutputStream o = CodedOutputStream.newInstance(out);
+    try {
+      o.writeEnum(Envelope.COMMAND_FIELD_NUMBER, Command.PUBLISH_VALUE);
+      o.writeString(Envelope.SERVICE_FIELD_NUMBER, topic);
+      o.writeTag(Envelope.PAYLOAD_FIELD_NUMBER, WireFormat.WIRETYPE_LENGTH_DELIMITED);
+      o.writeUInt32NoTag(anySize);
+      o.writeString(Any.TYPE_URL_FIELD_NUMBER, typeUrl);
+      if (valueSize > 0) {
+        o.writeTag(Any.VALUE_FIELD_NUMBER, WireFormat.WIRETYPE_LENGTH_DELIMITED);
+        o.writeUInt32NoTag(valueSize);
+        if (value != null) {
+          value.writeTo(o);
+        } else {
+          o.writeRawBytes(raw);
+        }
+      }
+      o.checkNoSpaceLeft();
+    } catch (IOException e) {
+      throw new IllegalStateException("miscounted PUBLISH size", e);
+    }
+    return out;
   }
 }

@@ -4,6 +4,7 @@ import com.google.protobuf.Any;
 import com.google.protobuf.DescriptorProtos.FileDescriptorSet;
 import com.google.protobuf.Descriptors.Descriptor;
 import com.google.protobuf.Descriptors.FileDescriptor;
+import com.google.protobuf.GeneratedMessage;
 import com.google.protobuf.Internal;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.Message;
@@ -34,6 +35,14 @@ public final class Payloads {
       @SuppressWarnings("unchecked")
       Class<? extends Message> messageType = (Class<? extends Message>) type;
       return Internal.getDefaultInstance(messageType);
+    }
+  };
+
+  /** Type URLs of generated classes, so publishing does not build the string per message. */
+  private static final ClassValue<String> TYPE_URLS = new ClassValue<>() {
+    @Override
+    protected String computeValue(Class<?> type) {
+      return typeUrl(DEFAULTS.get(type).getDescriptorForType().getFullName());
     }
   };
 
@@ -160,6 +169,13 @@ public final class Payloads {
       addWithDependencies(dependency, seen, set);
     }
     set.addFile(file.toProto());
+  }
+
+  /** The type URL {@code Any.pack(message)} would use. */
+  public static String typeUrl(Message message) {
+    return message instanceof GeneratedMessage
+        ? TYPE_URLS.get(message.getClass())
+        : typeUrl(message.getDescriptorForType().getFullName());
   }
 
   /** The type URL prefix protobuf's {@code Any.pack} uses. */
