@@ -56,22 +56,29 @@ public final class RawBaseline {
       return m.result(LABEL);
     } finally {
       m.stop();
-      for (Thread t : threads) {
-        t.join(5_000);
-      }
-      context.term();
-      forwarderContext.term();
+      stop(threads, context, forwarderContext);
     }
   }
 
-  private static Thread start(String name, Runnable body) {
+  /** Waits for the load threads, which were told to stop, then ends their contexts. */
+  static void stop(List<Thread> threads, ZMQ.Context... contexts) throws InterruptedException {
+    for (Thread t : threads) {
+      t.join(5_000);
+    }
+    for (ZMQ.Context c : contexts) {
+      c.term();
+    }
+  }
+
+  static Thread start(String name, Runnable body) {
     Thread t = new Thread(body, name);
     t.setDaemon(true);
     t.start();
     return t;
   }
 
-  private static ZMQ.Socket socket(ZMQ.Context context, SocketType type) {
+  /** A socket with linger 0 and high-water marks far above any window of the benches. */
+  static ZMQ.Socket socket(ZMQ.Context context, SocketType type) {
     ZMQ.Socket s = context.socket(type);
     s.setLinger(0);
     s.setSndHWM(HWM);

@@ -3,8 +3,10 @@ package io.zmesh.broker;
 /**
  * The subscriptions sharing one group name and one pattern: each message goes to one member,
  * the one with the fewest messages outstanding, the one that waited longest among equals (so
- * equal members take turns). Members sit in an indexed heap: choosing is O(1), each change
- * O(log n). Broker-loop thread only.
+ * equal members take turns). Outstanding messages are compared in sixteenths of the budget
+ * ({@link TopicSubscription#load}): members that keep up differ only by when their last credit
+ * arrived and share evenly, while one that falls behind gets less. Members sit in an indexed
+ * heap: choosing is O(1), each change O(log n). Broker-loop thread only.
  */
 final class TopicGroup extends TopicTrie.Entry {
   final String pattern;
@@ -12,8 +14,9 @@ final class TopicGroup extends TopicTrie.Entry {
   private final IndexedHeap<TopicSubscription> members = new IndexedHeap<>() {
     @Override
     boolean less(TopicSubscription a, TopicSubscription b) {
-      return a.outstandingMessages != b.outstandingMessages
-          ? a.outstandingMessages < b.outstandingMessages : a.lastSent < b.lastSent;
+      int la = a.load();
+      int lb = b.load();
+      return la != lb ? la < lb : a.lastSent < b.lastSent;
     }
 
     @Override

@@ -31,6 +31,17 @@ final class TopicSubscription extends TopicTrie.Entry {
   /** Its group's send sequence number when it was last sent a message. */
   long lastSent;
 
+  /**
+   * How full the budget is, in sixteenths: a subscriber credits in batches of up to 1/16 of its
+   * budget, so smaller differences in outstanding messages say when a credit happened to
+   * arrive, not how fast a member reads.
+   */
+  int load() {
+    return (int) ((long) outstandingMessages * LOAD_STEPS / budgetMessages);
+  }
+
+  static final int LOAD_STEPS = 16;
+
   TopicSubscription(Peer peer, long id, String pattern, String group, String messageType,
       int budgetMessages, long budgetBytes, long now) {
     this.peer = peer;

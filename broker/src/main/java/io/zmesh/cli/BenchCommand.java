@@ -14,6 +14,7 @@ import picocli.CommandLine.Spec;
         BenchReqRepCommand.class,
         BenchScaleCommand.class,
         BenchOverloadCommand.class,
+        BenchPubSubCommand.class,
         CommandLine.HelpCommand.class,
     })
 final class BenchCommand implements Runnable {

@@ -32,7 +32,7 @@ public final class TopicTable {
             s.getBudgetMessages() + " / " + bytes(s.getBudgetBytes()),
             WorkerTable.age(s.getAgeMs())});
       }
-      WorkerTable.table(rows, out);
+      Columns.append(rows, false, out);
     }
     out.append(String.format(Locale.ROOT,
         "%nmessages published %d, delivered %d, with no subscriber %d; dropped by the"

@@ -25,7 +25,12 @@ class TopicTrieTest {
   }
 
   private TopicSubscription add(String pattern, String group) {
-    TopicSubscription s = new TopicSubscription(peer, ++nextId, pattern, group, "", 10, 1 << 20, 0);
+    return add(pattern, group, 10);
+  }
+
+  private TopicSubscription add(String pattern, String group, int budget) {
+    TopicSubscription s =
+        new TopicSubscription(peer, ++nextId, pattern, group, "", budget, 1 << 20, 0);
     trie.add(s);
     return s;
   }
@@ -210,6 +215,34 @@ class TopicTrieTest {
     c.outstandingMessages = 2;
     g.sent(c);
     assertSame(a, g.least());
+  }
+
+  @Test
+  void membersWithinASixteenthOfTheirBudgetAreEqualsAndTakeTurns() {
+    // Budget 160: a sixteenth is 10 messages, a subscriber's credit batch.
+    TopicSubscription a = add("work", "g", 160);
+    TopicSubscription b = add("work", "g", 160);
+    TopicGroup g = a.memberOf;
+    a.outstandingMessages = 9; // has not credited lately
+    g.credited(a);
+    b.outstandingMessages = 0; // has
+    g.credited(b);
+    TopicSubscription first = g.least();
+    first.outstandingMessages++;
+    g.sent(first);
+    TopicSubscription second = g.least();
+    assertTrue(first != second, "equals take turns");
+    // A member a whole sixteenth fuller than another gets nothing until it catches up.
+    a.outstandingMessages = 15;
+    g.credited(a);
+    b.outstandingMessages = 5;
+    g.credited(b);
+    for (int i = 0; i < 5; i++) {
+      assertSame(b, g.least());
+      b.outstandingMessages++;
+      g.sent(b);
+    }
+    assertSame(a, g.least(), "10 and 15 messages: both one sixteenth in, a waited longer");
   }
 
   @Test
