@@ -64,6 +64,7 @@ final class BrokerLoop implements Runnable {
   private final AdminService admin = new AdminService(this);
   private final Map<Identity, Peer> peers = new HashMap<>();
   private final List<Peer> lost = new ArrayList<>();
+  private final Wire.Scan scan = new Wire.Scan();
 
   private ZMQ.Socket routerSocket;
   private long nextHeartbeat;
@@ -218,6 +219,22 @@ final class BrokerLoop implements Runnable {
           + "; this broker speaks " + Wire.PROTOCOL);
       return;
     }
+    // A subscriber's traffic is read by a scan of the fields the broker needs.
+    int command = scan.read(body);
+    if (command == Command.PUBLISH_VALUE) {
+      onPublish(identity, body);
+      return;
+    }
+    if (command == Command.CREDIT_VALUE && body.length <= options.maxMessageBytes()) {
+      Peer peer = peers.get(identity);
+      if (peer == null) {
+        unknownPeer(identity);
+      } else {
+        peer.lastSeen = now;
+        topics.onCredit(peer, scan.id, scan.creditMessages, scan.creditBytes);
+      }
+      return;
+    }
     Envelope packet;
     try {
       packet = Wire.decode(body);
@@ -227,13 +244,9 @@ final class BrokerLoop implements Runnable {
     }
     Peer peer = peers.get(identity);
     if (body.length > options.maxMessageBytes()) {
-      String why = "message of " + body.length + " bytes exceeds the limit of "
-          + options.maxMessageBytes() + " bytes";
+      String why = oversize(body);
       counters.malformed++;
-      if (packet.getCommand() == Command.PUBLISH && packet.getId() == 0) {
-        // A publish without an id is never answered, not even to refuse it.
-        log.debug("oversize publish from {}: {}", identity, why);
-      } else if (peer != null && packet.getCommand() == Command.REPLY) {
+      if (peer != null && packet.getCommand() == Command.REPLY) {
         // The requester is told why its reply never came.
         peer.lastSeen = now;
         router.onAnswer(peer, Wire.error(packet.getId(), Code.INVALID_ARGUMENT.toWire(),
@@ -248,18 +261,49 @@ final class BrokerLoop implements Runnable {
       if (packet.getCommand() == Command.HELLO) {
         hello(identity, packet);
       } else {
-        // A broker restart forgets everyone: tell the peer to start over.
-        counters.unknownPeer++;
-        sendTo(identity, Envelope.newBuilder()
-            .setCommand(Command.DISCONNECT)
-            .setStatus(io.zmesh.worker.Status.UNAVAILABLE
-                .withDescription("unknown connection; send HELLO first").toWire())
-            .build());
+        unknownPeer(identity);
       }
       return;
     }
     peer.lastSeen = now;
     onPacket(peer, packet, body);
+  }
+
+  /**
+   * A PUBLISH, read by {@link #scan} without decoding its payload, which the broker forwards as
+   * it is.
+   */
+  private void onPublish(Identity identity, byte[] body) {
+    if (body.length > options.maxMessageBytes()) {
+      counters.malformed++;
+      // A publish without an id is never answered, not even to refuse it.
+      if (scan.id != 0) {
+        sendTo(identity, Wire.error(scan.id, Code.INVALID_ARGUMENT.toWire(), oversize(body)));
+      }
+      return;
+    }
+    Peer peer = peers.get(identity);
+    if (peer == null) {
+      unknownPeer(identity);
+      return;
+    }
+    peer.lastSeen = now;
+    topics.onPublish(peer, scan.id, scan.topic, body);
+  }
+
+  private String oversize(byte[] body) {
+    return "message of " + body.length + " bytes exceeds the limit of "
+        + options.maxMessageBytes() + " bytes";
+  }
+
+  /** A broker restart forgets everyone: tell a peer it does not know to start over. */
+  private void unknownPeer(Identity identity) {
+    counters.unknownPeer++;
+    sendTo(identity, Envelope.newBuilder()
+        .setCommand(Command.DISCONNECT)
+        .setStatus(io.zmesh.worker.Status.UNAVAILABLE
+            .withDescription("unknown connection; send HELLO first").toWire())
+        .build());
   }
 
   private void onPacket(Peer peer, Envelope packet, byte[] body) {
@@ -288,10 +332,12 @@ final class BrokerLoop implements Runnable {
         router.onCancel(peer, packet);
         break;
       case PUBLISH:
-        topics.onPublish(peer, packet, body);
+        // Only what the scan could not read (a packet with a group field, say) comes here.
+        topics.onPublish(peer, packet.getId(), packet.getService(), body);
         break;
       case CREDIT:
-        topics.onCredit(peer, packet);
+        topics.onCredit(peer, packet.getId(), packet.getCredit().getMessages() & 0xFFFF_FFFFL,
+            packet.getCredit().getBytes());
         break;
       case SUBSCRIBE:
         topics.onSubscribe(peer, packet, now);

@@ -1,7 +1,6 @@
 package io.zmesh.broker;
 
 import io.zmesh.proto.Command;
-import io.zmesh.proto.Credit;
 import io.zmesh.proto.Envelope;
 import io.zmesh.proto.Subscribe;
 import io.zmesh.proto.Topics;
@@ -94,18 +93,20 @@ final class TopicRouter implements TopicTrie.Visitor {
     out.send(peer, Envelope.newBuilder().setCommand(Command.REPLY).setId(packet.getId()).build());
   }
 
-  /** Credit for an unknown subscription (one just unsubscribed) is ignored. */
-  void onCredit(Peer peer, Envelope packet) {
-    TopicSubscription s = peer.subscriptions == null ? null
-        : peer.subscriptions.get(packet.getId());
+  /**
+   * Subscription {@code id} took {@code creditMessages} messages (a uint32) of {@code
+   * creditBytes} bytes (a uint64) off its queue. Credit for an unknown subscription (one just
+   * unsubscribed) is ignored.
+   */
+  void onCredit(Peer peer, long id, long creditMessages, long creditBytes) {
+    TopicSubscription s = peer.subscriptions == null ? null : peer.subscriptions.get(id);
     if (s == null) {
       return;
     }
-    Credit credit = packet.getCredit();
     // Never more than is outstanding: a confused subscriber cannot raise its budget.
-    int messages = (int) Math.min(credit.getMessages() & 0xFFFF_FFFFL, s.outstandingMessages);
-    long bytes = Long.compareUnsigned(credit.getBytes(), s.outstandingBytes) > 0
-        ? s.outstandingBytes : credit.getBytes();
+    int messages = (int) Math.min(creditMessages, s.outstandingMessages);
+    long bytes = Long.compareUnsigned(creditBytes, s.outstandingBytes) > 0
+        ? s.outstandingBytes : creditBytes;
     s.outstandingMessages -= messages;
     s.outstandingBytes -= bytes;
     peer.topicMessages -= messages;
@@ -161,16 +162,18 @@ final class TopicRouter implements TopicTrie.Visitor {
 
   // ------------------------------------------------------------ publishing
 
-  /** {@code body} is {@code packet} as it arrived; each copy sent is it plus a few fields. */
-  void onPublish(Peer from, Envelope packet, byte[] body) {
-    String topic = packet.getService();
+  /**
+   * A PUBLISH with this {@code id} (0: answer nothing) to {@code topic}; {@code body} is the
+   * envelope as it arrived, and each copy sent is it plus a few fields.
+   */
+  void onPublish(Peer from, long id, String topic, byte[] body) {
     String problem = Topics.checkTopic(topic);
     if (problem != null) {
-      refusePublish(from, packet.getId(), Code.INVALID_ARGUMENT, problem);
+      refusePublish(from, id, Code.INVALID_ARGUMENT, problem);
       return;
     }
     if (Topics.isReserved(topic)) {
-      refusePublish(from, packet.getId(), Code.PERMISSION_DENIED, "cannot publish to '" + topic
+      refusePublish(from, id, Code.PERMISSION_DENIED, "cannot publish to '" + topic
           + "': topics starting with '" + Topics.RESERVED_PREFIX + "' are the broker's own");
       return;
     }

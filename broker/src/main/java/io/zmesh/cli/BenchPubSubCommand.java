@@ -2,6 +2,7 @@ package io.zmesh.cli;
 
 import io.zmesh.bench.PubSubBench;
 import io.zmesh.bench.RawPubSub;
+import io.zmesh.bench.ZmeshPubSub;
 import io.zmesh.bench.proto.PubSubConfig;
 import io.zmesh.bench.proto.PubSubReport;
 import io.zmesh.bench.proto.PubSubRun;
@@ -81,15 +82,22 @@ final class BenchPubSubCommand implements Callable<Integer> {
     PubSubReport.Builder report = PubSubReport.newBuilder().setConfig(describe(config));
     if (unrelated == null) {
       report.setBaseline(RawPubSub.run(config));
-      if (report.getBaseline().getDeliveredPerSecond() > 0 && report.getRunsCount() > 0) {
-        report.setRatio(report.getRuns(0).getDeliveredPerSecond()
-            / report.getBaseline().getDeliveredPerSecond());
-      }
+      report.addRuns(ZmeshPubSub.run(config));
+      report.setRatio(ratio(report.getRuns(0), report.getBaseline()));
+    } else {
+      report.addRuns(ZmeshPubSub.run(config.withUnrelated(PubSubBench.FEW_UNRELATED)));
+      report.addRuns(ZmeshPubSub.run(config));
+      report.setRatio(ratio(report.getRuns(1), report.getRuns(0)));
     }
     out.println(json ? MessageTypes.builtin().toJson(report.build(), false)
         : render(report.build(), unrelated != null));
     out.flush();
     return 0;
+  }
+
+  private static double ratio(PubSubRun run, PubSubRun base) {
+    return base.getDeliveredPerSecond() > 0
+        ? run.getDeliveredPerSecond() / base.getDeliveredPerSecond() : 0;
   }
 
   private static String header(PubSubBench.Config c) {
@@ -126,8 +134,11 @@ final class BenchPubSubCommand implements Callable<Integer> {
       PubSubRun few = report.getRuns(0);
       PubSubRun many = report.getRuns(report.getRunsCount() - 1);
       out.append(String.format(Locale.ROOT,
-          "%nrate with %d unrelated subscriptions / rate with %d: %.3f%n",
-          many.getUnrelatedSubscriptions(), few.getUnrelatedSubscriptions(), report.getRatio()));
+          "%nrate with %d unrelated subscriptions / rate with %d: delivered %.3f, published"
+              + " %.3f%n",
+          many.getUnrelatedSubscriptions(), few.getUnrelatedSubscriptions(), report.getRatio(),
+          few.getPublishedPerSecond() > 0
+              ? many.getPublishedPerSecond() / few.getPublishedPerSecond() : 0));
     } else if (report.hasBaseline() && report.getRunsCount() > 0) {
       out.append(String.format(Locale.ROOT, "%nratio %s / baseline: %.2f%n",
           report.getRuns(0).getLabel(), report.getRatio()));

@@ -172,6 +172,123 @@ public final class Wire {
     return out;
   }
 
+  /**
+   * The fields of the packets a subscriber's traffic is made of, PUBLISH and CREDIT, read by a
+   * scan of the envelope's fields instead of the decoder, which would build the envelope, its
+   * body and, for a PUBLISH, the {@code Any} with its bytes and type URL: the broker forwards
+   * payloads untouched and reads only what it routes by. Reusable; one thread.
+   */
+  public static final class Scan {
+    private static final int FIXED64 = 1;
+    private static final int FIXED32 = 5;
+
+    public long id;
+    /**
+     * PUBLISH: the topic, read as Latin-1 (a valid topic is ASCII, and other bytes become
+     * characters the topic grammar refuses); empty when there is none.
+     */
+    public String topic;
+    /** CREDIT: {@code credit.messages} (a uint32) and {@code credit.bytes} (a uint64). */
+    public long creditMessages;
+    public long creditBytes;
+
+    private int pos;
+    private long command;
+    private int topicStart;
+    private int topicLength;
+
+    /**
+     * {@link Command#PUBLISH_VALUE} or {@link Command#CREDIT_VALUE} when {@code body} is such a
+     * packet and this scan can read it, having filled the fields of that command; otherwise 0,
+     * and {@link #decode} tells what the body is, or why it is none.
+     */
+    public int read(byte[] body) {
+      pos = 0;
+      command = 0;
+      id = 0;
+      topicStart = 0;
+      topicLength = 0;
+      creditMessages = 0;
+      creditBytes = 0;
+      if (!fields(body, body.length, true)) {
+        return 0;
+      }
+      if (command == Command.PUBLISH_VALUE) {
+        topic = new String(body, topicStart, topicLength, StandardCharsets.ISO_8859_1);
+        return Command.PUBLISH_VALUE;
+      }
+      return command == Command.CREDIT_VALUE ? Command.CREDIT_VALUE : 0;
+    }
+
+    /** Reads the fields up to {@code end}: the envelope's, or ({@code !top}) a credit body's. */
+    private boolean fields(byte[] b, int end, boolean top) {
+      while (pos < end) {
+        long tag = varint(b, end);
+        int field = (int) (tag >>> 3);
+        if (pos < 0 || field == 0) {
+          return false;
+        }
+        switch ((int) tag & 7) {
+          case VARINT:
+            long value = varint(b, end);
+            if (top && field == Envelope.COMMAND_FIELD_NUMBER) {
+              command = value;
+            } else if (top && field == Envelope.ID_FIELD_NUMBER) {
+              id = value;
+            } else if (!top && field == Credit.MESSAGES_FIELD_NUMBER) {
+              creditMessages = value & 0xFFFF_FFFFL;
+            } else if (!top && field == Credit.BYTES_FIELD_NUMBER) {
+              creditBytes = value;
+            }
+            break;
+          case LENGTH_DELIMITED:
+            long length = varint(b, end);
+            if (pos < 0 || length < 0 || length > end - pos) {
+              return false;
+            }
+            int fieldEnd = pos + (int) length;
+            if (top && field == Envelope.SERVICE_FIELD_NUMBER) {
+              topicStart = pos;
+              topicLength = (int) length;
+            } else if (top && field == Envelope.CREDIT_FIELD_NUMBER) {
+              // Read at once: a body sent twice is merged, the later values winning.
+              if (!fields(b, fieldEnd, false)) {
+                return false;
+              }
+            }
+            pos = fieldEnd;
+            break;
+          case FIXED64:
+            pos += 8;
+            break;
+          case FIXED32:
+            pos += 4;
+            break;
+          default:
+            return false; // groups: left to the decoder
+        }
+        if (pos < 0 || pos > end) {
+          return false;
+        }
+      }
+      return true;
+    }
+
+    /** The varint at {@link #pos}; sets {@code pos} to -1 if none ends before {@code end}. */
+    private long varint(byte[] b, int end) {
+      long result = 0;
+      for (int shift = 0; shift < 64 && pos >= 0 && pos < end; shift += 7) {
+        byte x = b[pos++];
+        result |= (long) (x & 0x7F) << shift;
+        if (x >= 0) {
+          return result;
+        }
+      }
+      pos = -1;
+      return 0;
+    }
+  }
+
   /** The length of {@link #toMessage}'s result, without making it. */
   public static int messageLength(int publishLength, long id, long dropped) {
     return publishLength + 6 + CodedOutputStream.computeUInt64SizeNoTag(id)

@@ -4,6 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import com.google.protobuf.Any;
 import com.google.protobuf.StringValue;
+import java.util.Arrays;
+import java.util.Random;
 import org.junit.jupiter.api.Test;
 
 class WireTest {
@@ -47,5 +49,92 @@ class WireTest {
     Envelope e = Wire.decode(Wire.toMessage(other, 3, 5));
     assertEquals(Envelope.BodyCase.DELIVERY, e.getBodyCase());
     assertEquals(5, e.getDelivery().getDropped());
+  }
+
+  private static Envelope credit(long id, int messages, long bytes) {
+    return Envelope.newBuilder()
+        .setCommand(Command.CREDIT)
+        .setId(id)
+        .setCredit(Credit.newBuilder().setMessages(messages).setBytes(bytes))
+        .build();
+  }
+
+  @Test
+  void scanReadsPublishAndCredit() {
+    Wire.Scan f = new Wire.Scan();
+    assertEquals(Command.PUBLISH_VALUE, f.read(Wire.encode(publish())));
+    assertEquals(77, f.id);
+    assertEquals("chat.lobby", f.topic);
+    assertEquals(Command.PUBLISH_VALUE, f.read(Wire.publish("a.b", Any.pack(StringValue.of("x")))));
+    assertEquals(0, f.id);
+    assertEquals("a.b", f.topic);
+    assertEquals(Command.PUBLISH_VALUE,
+        f.read(Wire.encode(Envelope.newBuilder().setCommand(Command.PUBLISH).build())));
+    assertEquals("", f.topic);
+
+    assertEquals(Command.CREDIT_VALUE, f.read(Wire.encode(credit(9, -1, Long.MIN_VALUE))));
+    assertEquals(9, f.id);
+    assertEquals(0xFFFF_FFFFL, f.creditMessages);
+    assertEquals(Long.MIN_VALUE, f.creditBytes);
+    // Two credit bodies merge, the later values winning, as the decoder has it.
+    byte[] two = concat(Wire.encode(credit(3, 5, 700)), Wire.encode(Envelope.newBuilder()
+        .setCredit(Credit.newBuilder().setBytes(900)).build()));
+    assertEquals(Command.CREDIT_VALUE, f.read(two));
+    assertEquals(5, f.creditMessages);
+    assertEquals(900, f.creditBytes);
+
+    assertEquals(0, f.read(Wire.encode(publish().toBuilder().setCommand(Command.REQUEST).build())));
+    assertEquals(0, f.read(new byte[0]));
+    byte[] body = Wire.encode(publish());
+    assertEquals(0, f.read(Arrays.copyOf(body, body.length - 1)), "truncated");
+    byte[] c = Wire.encode(credit(1, 2, 3));
+    assertEquals(0, f.read(Arrays.copyOf(c, c.length - 1)), "truncated credit");
+    assertEquals(0, f.read(new byte[] {0x08, 13, 0x1a, (byte) 0xff, (byte) 0xff, (byte) 0xff,
+        (byte) 0xff, (byte) 0xff, (byte) 0xff, (byte) 0xff, (byte) 0xff, (byte) 0xff, 0x01}),
+        "a length beyond any array");
+    assertEquals(0, f.read(new byte[] {0x08, 13, 0x03}), "a group");
+  }
+
+  private static byte[] concat(byte[] a, byte[] b) {
+    byte[] out = Arrays.copyOf(a, a.length + b.length);
+    System.arraycopy(b, 0, out, a.length, b.length);
+    return out;
+  }
+
+  @Test
+  void scanAgreesWithTheDecoderOnMangledPackets() {
+    Random random = new Random(7);
+    Wire.Scan f = new Wire.Scan();
+    for (byte[] good : new byte[][] {Wire.encode(publish()), Wire.encode(credit(4, 10, 1234))}) {
+      for (int k = 0; k < 20_000; k++) {
+        byte[] b = good.clone();
+        for (int j = 0; j < 1 + random.nextInt(3); j++) {
+          b[random.nextInt(b.length)] = (byte) random.nextInt(256);
+        }
+        if (random.nextBoolean()) {
+          b = Arrays.copyOf(b, random.nextInt(b.length + 1));
+        }
+        int read = f.read(b);
+        Envelope decoded;
+        try {
+          decoded = Wire.decode(b);
+        } catch (WireException e) {
+          continue; // a PUBLISH's payload is not the scan's business
+        }
+        if (read == 0) {
+          continue;
+        }
+        assertEquals(decoded.getCommandValue(), read, decoded.toString());
+        assertEquals(decoded.getId(), f.id);
+        if (read == Command.PUBLISH_VALUE
+            && decoded.getService().chars().allMatch(ch -> ch < 0x80)) {
+          assertEquals(decoded.getService(), f.topic);
+        }
+        if (read == Command.CREDIT_VALUE && decoded.hasCredit()) {
+          assertEquals(decoded.getCredit().getMessages() & 0xFFFF_FFFFL, f.creditMessages);
+          assertEquals(decoded.getCredit().getBytes(), f.creditBytes);
+        }
+      }
+    }
   }
 }
