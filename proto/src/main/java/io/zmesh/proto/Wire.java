@@ -184,7 +184,7 @@ public final class Wire {
 
     public long id;
     /**
-     * PUBLISH: the topic, read as Latin-1 (a valid topic is ASCII, and other bytes become
+     * PUBLISH and MESSAGE: the topic, read as Latin-1 (a valid topic is ASCII, and other bytes become
      * characters the topic grammar refuses); empty when there is none.
      */
     public String topic;
@@ -198,9 +198,10 @@ public final class Wire {
     private int topicLength;
 
     /**
-     * {@link Command#PUBLISH_VALUE} or {@link Command#CREDIT_VALUE} when {@code body} is such a
-     * packet and this scan can read it, having filled the fields of that command; otherwise 0,
-     * and {@link #decode} tells what the body is, or why it is none.
+     * {@link Command#PUBLISH_VALUE}, {@link Command#MESSAGE_VALUE} (id and topic only: the SDK
+     * credits a MESSAGE whose payload does not decode) or {@link Command#CREDIT_VALUE} when
+     * {@code body} is such a packet and this scan can read it, having filled the fields of that
+     * command; otherwise 0, and {@link #decode} tells what the body is, or why it is none.
      */
     public int read(byte[] body) {
       pos = 0;
@@ -213,9 +214,9 @@ public final class Wire {
       if (!fields(body, body.length, true)) {
         return 0;
       }
-      if (command == Command.PUBLISH_VALUE) {
+      if (command == Command.PUBLISH_VALUE || command == Command.MESSAGE_VALUE) {
         topic = new String(body, topicStart, topicLength, StandardCharsets.ISO_8859_1);
-        return Command.PUBLISH_VALUE;
+        return (int) command;
       }
       return command == Command.CREDIT_VALUE ? Command.CREDIT_VALUE : 0;
     }

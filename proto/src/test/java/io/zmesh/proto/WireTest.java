@@ -71,6 +71,10 @@ class WireTest {
     assertEquals(Command.PUBLISH_VALUE,
         f.read(Wire.encode(Envelope.newBuilder().setCommand(Command.PUBLISH).build())));
     assertEquals("", f.topic);
+    // A MESSAGE: what the SDK needs to credit one whose payload does not decode.
+    assertEquals(Command.MESSAGE_VALUE, f.read(Wire.toMessage(Wire.encode(publish()), 12, 3)));
+    assertEquals(12, f.id);
+    assertEquals("chat.lobby", f.topic);
 
     assertEquals(Command.CREDIT_VALUE, f.read(Wire.encode(credit(9, -1, Long.MIN_VALUE))));
     assertEquals(9, f.id);

@@ -123,6 +123,7 @@ public final class Connection implements AutoCloseable {
   private final Backoff backoff;
   private long heartbeatNanos = 1_000 * MS;
   private int liveness = 3;
+  private final Wire.Scan scan = new Wire.Scan();
   /** The socket refused a publish (its queue is full): retry soon rather than at once. */
   private boolean publishBlocked;
   private long lastReceived;
@@ -632,7 +633,12 @@ public final class Connection implements AutoCloseable {
       try {
         packet = Wire.decode(body);
       } catch (WireException e) {
-        log.warn("ignoring a packet from broker {}: {}", options.broker(), e.getMessage());
+        if (state == State.CONNECTED && scan.read(body) == Command.MESSAGE_VALUE) {
+          // The broker forwards payloads unparsed: a publisher's bad bytes still owe credit.
+          subscriptions.onUndecodable(scan.id, scan.topic, body.length, e.getMessage());
+        } else {
+          log.warn("ignoring a packet from broker {}: {}", options.broker(), e.getMessage());
+        }
         continue;
       }
       onPacket(packet, body.length, lastReceived);

@@ -12,6 +12,7 @@ import io.zmesh.worker.Subscription;
 final class QueuedMessage implements MessageContext {
   final TopicSubscription<?> subscription;
   final String topic;
+  /** Null when the envelope did not decode: the message is skipped, but still credited. */
   final Any payload;
   /** The envelope frame's length, credited back once handled. */
   final int bytes;

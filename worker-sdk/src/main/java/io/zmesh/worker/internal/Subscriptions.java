@@ -99,6 +99,19 @@ final class Subscriptions {
         packet.getDelivery().getDropped(), bytes, connection.epochOnIoThread()));
   }
 
+  /**
+   * A MESSAGE whose envelope does not decode (its payload is a publisher's bad bytes): queued
+   * without a payload, so it is skipped and counted in order, and credited like any other.
+   */
+  void onUndecodable(long id, String topic, int bytes, String why) {
+    TopicSubscription<?> s = open.get(id);
+    if (s != null) {
+      log.debug("subscription to '{}' got a message on '{}' that does not decode: {}",
+          s.pattern(), topic, why);
+      s.enqueue(new QueuedMessage(s, topic, null, 0, bytes, connection.epochOnIoThread()));
+    }
+  }
+
   void credit(TopicSubscription<?> s, long epoch, long messages, long bytes) {
     if (connection.isConnectedOnIoThread() && epoch == connection.epochOnIoThread()
         && open.get(s.id) == s) {

@@ -247,6 +247,10 @@ final class TopicSubscription<T extends Message> implements Subscription {
     if (d.dropped > 0) {
       dropped = dropped + d.dropped;
     }
+    if (d.payload == null) {
+      skipped = skipped + 1; // did not decode at all; logged by the I/O thread
+      return;
+    }
     T message;
     try {
       message = Payloads.unpack(d.payload, type, "message");

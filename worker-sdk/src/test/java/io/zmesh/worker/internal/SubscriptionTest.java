@@ -211,6 +211,30 @@ class SubscriptionTest {
   }
 
   @Test
+  void aMessageWhosePayloadDoesNotDecodeIsSkippedAndStillCredited() throws Exception {
+    List<Seen> seen = new CopyOnWriteArrayList<>();
+    Subscription s = client.subscribe("t", StringValue.class,
+        (m, c) -> seen.add(new Seen(m.getValue(), c.topic(), c.dropped())));
+    long id = accept(s);
+    // The broker forwards payload bytes as published; these end inside the Any's type URL.
+    byte[] head = Wire.encode(Envelope.newBuilder().setCommand(Command.MESSAGE).setId(id)
+        .setService("t").build());
+    byte[] bad = java.util.Arrays.copyOf(head, head.length + 4);
+    bad[head.length] = (byte) (Envelope.PAYLOAD_FIELD_NUMBER << 3 | 2);
+    bad[head.length + 1] = 2;
+    bad[head.length + 2] = (byte) (Any.TYPE_URL_FIELD_NUMBER << 3 | 2);
+    bad[head.length + 3] = 100;
+    broker.sendBytes(peer, bad);
+    broker.send(peer, message(id, "t", StringValue.of("fine"), 0));
+    List<Envelope> credits = credits(id, 2);
+    long bytes = credits.stream().mapToLong(c -> c.getCredit().getBytes()).sum();
+    assertEquals(bad.length + Wire.encode(message(id, "t", StringValue.of("fine"), 0)).length,
+        bytes);
+    assertEquals(List.of(new Seen("fine", "t", 0)), seen);
+    assertEquals(1, ((TopicSubscription<?>) s).skipped());
+  }
+
+  @Test
   void aHandlerThatThrowsDoesNotStopTheNextMessage() throws Exception {
     List<String> seen = new CopyOnWriteArrayList<>();
     Subscription s = client.subscribe("t", StringValue.class, (m, c) -> {
