@@ -173,56 +173,110 @@ public final class Wire {
   }
 
   /**
-   * The fields of the packets a subscriber's traffic is made of, PUBLISH and CREDIT, read by a
-   * scan of the envelope's fields instead of the decoder, which would build the envelope, its
-   * body and, for a PUBLISH, the {@code Any} with its bytes and type URL: the broker forwards
-   * payloads untouched and reads only what it routes by. Reusable; one thread.
+   * The fields of the packets a subscriber's traffic is made of, PUBLISH, CREDIT and MESSAGE,
+   * read by a scan of the envelope's fields instead of the decoder, which would build the
+   * envelope, its body and the {@code Any} with a copy of its bytes and its type URL: the broker
+   * forwards payloads untouched and reads only what it routes by, and the SDK parses a MESSAGE's
+   * payload straight from the frame. Reusable; one thread.
    */
   public static final class Scan {
     private static final int FIXED64 = 1;
     private static final int FIXED32 = 5;
+    /** What {@link #fields} reads: the envelope, or one of its bodies. */
+    private static final int ENVELOPE = 0;
+    private static final int CREDIT = 1;
+    private static final int PAYLOAD = 2;
+    private static final int DELIVERY = 3;
 
     public long id;
     /**
-     * PUBLISH and MESSAGE: the topic, read as Latin-1 (a valid topic is ASCII, and other bytes become
+     * PUBLISH: the topic, read as Latin-1 (a valid topic is ASCII, and other bytes become
      * characters the topic grammar refuses); empty when there is none.
      */
     public String topic;
+    /** PUBLISH and MESSAGE: where the topic's bytes are. */
+    public int topicStart;
+    public int topicLength;
     /** CREDIT: {@code credit.messages} (a uint32) and {@code credit.bytes} (a uint64). */
     public long creditMessages;
     public long creditBytes;
+    /**
+     * MESSAGE, after {@link #readMessage}: where the payload's type URL and value bytes are,
+     * and {@code delivery.dropped}.
+     */
+    public int typeUrlStart;
+    public int typeUrlLength;
+    public int valueStart;
+    public int valueLength;
+    public long dropped;
 
     private int pos;
     private long command;
-    private int topicStart;
-    private int topicLength;
+    private int payloadStart;
+    private int payloadLength;
+    private int payloads;
+    private int deliveryStart;
+    private int deliveryLength;
+    private int deliveries;
 
     /**
-     * {@link Command#PUBLISH_VALUE}, {@link Command#MESSAGE_VALUE} (id and topic only: the SDK
-     * credits a MESSAGE whose payload does not decode) or {@link Command#CREDIT_VALUE} when
-     * {@code body} is such a packet and this scan can read it, having filled the fields of that
-     * command; otherwise 0, and {@link #decode} tells what the body is, or why it is none.
+     * {@link Command#PUBLISH_VALUE}, {@link Command#MESSAGE_VALUE} or {@link
+     * Command#CREDIT_VALUE} when {@code body} is such a packet and this scan can read it, having
+     * filled the fields of that command (for a MESSAGE, its id and topic; {@link #readMessage}
+     * reads the rest); otherwise 0, and {@link #decode} tells what the body is, or why it is
+     * none.
      */
     public int read(byte[] body) {
       pos = 0;
       command = 0;
       id = 0;
+      topic = null;
       topicStart = 0;
       topicLength = 0;
       creditMessages = 0;
       creditBytes = 0;
-      if (!fields(body, body.length, true)) {
+      payloads = 0;
+      deliveries = 0;
+      if (!fields(body, body.length, ENVELOPE)) {
         return 0;
       }
-      if (command == Command.PUBLISH_VALUE || command == Command.MESSAGE_VALUE) {
+      if (command == Command.PUBLISH_VALUE) {
         topic = new String(body, topicStart, topicLength, StandardCharsets.ISO_8859_1);
-        return (int) command;
+        return Command.PUBLISH_VALUE;
       }
-      return command == Command.CREDIT_VALUE ? Command.CREDIT_VALUE : 0;
+      return command == Command.CREDIT_VALUE || command == Command.MESSAGE_VALUE
+          ? (int) command : 0;
     }
 
-    /** Reads the fields up to {@code end}: the envelope's, or ({@code !top}) a credit body's. */
-    private boolean fields(byte[] b, int end, boolean top) {
+    /**
+     * After {@link #read} returned MESSAGE: reads the payload's type URL and value and the
+     * delivery's dropped count. False when they do not scan, or when a body appears more than
+     * once (the decoder merges those): then the decoder must read the packet.
+     */
+    public boolean readMessage(byte[] body) {
+      typeUrlStart = 0;
+      typeUrlLength = 0;
+      valueStart = 0;
+      valueLength = 0;
+      dropped = 0;
+      if (payloads > 1 || deliveries > 1) {
+        return false;
+      }
+      if (payloads == 1) {
+        pos = payloadStart;
+        if (!fields(body, payloadStart + payloadLength, PAYLOAD)) {
+          return false;
+        }
+      }
+      if (deliveries == 1) {
+        pos = deliveryStart;
+        return fields(body, deliveryStart + deliveryLength, DELIVERY);
+      }
+      return true;
+    }
+
+    /** Reads the fields of one {@code kind} from {@link #pos} up to {@code end}. */
+    private boolean fields(byte[] b, int end, int kind) {
       while (pos < end) {
         long tag = varint(b, end);
         int field = (int) (tag >>> 3);
@@ -232,14 +286,16 @@ public final class Wire {
         switch ((int) tag & 7) {
           case VARINT:
             long value = varint(b, end);
-            if (top && field == Envelope.COMMAND_FIELD_NUMBER) {
+            if (kind == ENVELOPE && field == Envelope.COMMAND_FIELD_NUMBER) {
               command = value;
-            } else if (top && field == Envelope.ID_FIELD_NUMBER) {
+            } else if (kind == ENVELOPE && field == Envelope.ID_FIELD_NUMBER) {
               id = value;
-            } else if (!top && field == Credit.MESSAGES_FIELD_NUMBER) {
+            } else if (kind == CREDIT && field == Credit.MESSAGES_FIELD_NUMBER) {
               creditMessages = value & 0xFFFF_FFFFL;
-            } else if (!top && field == Credit.BYTES_FIELD_NUMBER) {
+            } else if (kind == CREDIT && field == Credit.BYTES_FIELD_NUMBER) {
               creditBytes = value;
+            } else if (kind == DELIVERY && field == Delivery.DROPPED_FIELD_NUMBER) {
+              dropped = value;
             }
             break;
           case LENGTH_DELIMITED:
@@ -247,15 +303,31 @@ public final class Wire {
             if (pos < 0 || length < 0 || length > end - pos) {
               return false;
             }
+            int start = pos;
             int fieldEnd = pos + (int) length;
-            if (top && field == Envelope.SERVICE_FIELD_NUMBER) {
-              topicStart = pos;
+            if (kind == ENVELOPE && field == Envelope.SERVICE_FIELD_NUMBER) {
+              topicStart = start;
               topicLength = (int) length;
-            } else if (top && field == Envelope.CREDIT_FIELD_NUMBER) {
+            } else if (kind == ENVELOPE && field == Envelope.CREDIT_FIELD_NUMBER) {
               // Read at once: a body sent twice is merged, the later values winning.
-              if (!fields(b, fieldEnd, false)) {
+              if (!fields(b, fieldEnd, CREDIT)) {
                 return false;
               }
+            } else if (kind == ENVELOPE && field == Envelope.PAYLOAD_FIELD_NUMBER) {
+              // Only remembered: the broker forwards payloads without reading them.
+              payloadStart = start;
+              payloadLength = (int) length;
+              payloads++;
+            } else if (kind == ENVELOPE && field == Envelope.DELIVERY_FIELD_NUMBER) {
+              deliveryStart = start;
+              deliveryLength = (int) length;
+              deliveries++;
+            } else if (kind == PAYLOAD && field == Any.TYPE_URL_FIELD_NUMBER) {
+              typeUrlStart = start;
+              typeUrlLength = (int) length;
+            } else if (kind == PAYLOAD && field == Any.VALUE_FIELD_NUMBER) {
+              valueStart = start;
+              valueLength = (int) length;
             }
             pos = fieldEnd;
             break;

@@ -629,16 +629,16 @@ public final class Connection implements AutoCloseable {
             options.broker(), Wire.describeSignature(signature));
         continue;
       }
+      if (state == State.CONNECTED && scan.read(body) == Command.MESSAGE_VALUE) {
+        // Most of what a subscriber receives: read in place, the payload parsed from the frame.
+        subscriptions.onMessage(scan, body);
+        continue;
+      }
       Envelope packet;
       try {
         packet = Wire.decode(body);
       } catch (WireException e) {
-        if (state == State.CONNECTED && scan.read(body) == Command.MESSAGE_VALUE) {
-          // The broker forwards payloads unparsed: a publisher's bad bytes still owe credit.
-          subscriptions.onUndecodable(scan.id, scan.topic, body.length, e.getMessage());
-        } else {
-          log.warn("ignoring a packet from broker {}: {}", options.broker(), e.getMessage());
-        }
+        log.warn("ignoring a packet from broker {}: {}", options.broker(), e.getMessage());
         continue;
       }
       onPacket(packet, body.length, lastReceived);

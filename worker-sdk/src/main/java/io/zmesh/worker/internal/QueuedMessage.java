@@ -1,6 +1,7 @@
 package io.zmesh.worker.internal;
 
 import com.google.protobuf.Any;
+import io.zmesh.proto.Wire;
 import io.zmesh.worker.MessageContext;
 import io.zmesh.worker.Subscription;
 
@@ -12,8 +13,18 @@ import io.zmesh.worker.Subscription;
 final class QueuedMessage implements MessageContext {
   final TopicSubscription<?> subscription;
   final String topic;
-  /** Null when the envelope did not decode: the message is skipped, but still credited. */
+  /** The payload when the decoder read the envelope; else null. */
   final Any payload;
+  /**
+   * The frame, when the scan read it: the payload's type URL and value are parsed from it in
+   * place. Null, with a null {@link #payload}, when the envelope did not decode at all: the
+   * message is skipped, but still credited.
+   */
+  final byte[] frame;
+  final int typeUrlStart;
+  final int typeUrlLength;
+  final int valueStart;
+  final int valueLength;
   /** The envelope frame's length, credited back once handled. */
   final int bytes;
   /** The connection the message came on: credit goes back only on that one. */
@@ -27,8 +38,29 @@ final class QueuedMessage implements MessageContext {
     this.subscription = subscription;
     this.topic = topic;
     this.payload = payload;
+    this.frame = null;
+    this.typeUrlStart = 0;
+    this.typeUrlLength = 0;
+    this.valueStart = 0;
+    this.valueLength = 0;
     this.dropped = dropped;
     this.bytes = bytes;
+    this.epoch = epoch;
+  }
+
+  /** A MESSAGE {@code scan} has read from {@code frame}. */
+  QueuedMessage(TopicSubscription<?> subscription, String topic, byte[] frame, Wire.Scan scan,
+      long epoch) {
+    this.subscription = subscription;
+    this.topic = topic;
+    this.payload = null;
+    this.frame = frame;
+    this.typeUrlStart = scan.typeUrlStart;
+    this.typeUrlLength = scan.typeUrlLength;
+    this.valueStart = scan.valueStart;
+    this.valueLength = scan.valueLength;
+    this.dropped = scan.dropped;
+    this.bytes = frame.length;
     this.epoch = epoch;
   }
 

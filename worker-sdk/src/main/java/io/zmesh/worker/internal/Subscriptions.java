@@ -3,6 +3,8 @@ package io.zmesh.worker.internal;
 import io.zmesh.proto.Command;
 import io.zmesh.proto.Credit;
 import io.zmesh.proto.Envelope;
+import io.zmesh.proto.Wire;
+import io.zmesh.proto.WireException;
 import io.zmesh.worker.Status;
 import java.util.ArrayList;
 import java.util.List;
@@ -89,27 +91,41 @@ final class Subscriptions {
     return true;
   }
 
+  /** A MESSAGE the decoder read (one the scan could not). */
   void onMessage(Envelope packet, int bytes) {
     TopicSubscription<?> s = open.get(packet.getId());
-    if (s == null) {
-      // Closed here, and the broker has not yet seen the UNSUBSCRIBE.
-      return;
+    if (s != null) {
+      s.enqueue(new QueuedMessage(s, packet.getService(), packet.getPayload(),
+          packet.getDelivery().getDropped(), bytes, connection.epochOnIoThread()));
     }
-    s.enqueue(new QueuedMessage(s, packet.getService(), packet.getPayload(),
-        packet.getDelivery().getDropped(), bytes, connection.epochOnIoThread()));
+    // else closed here, and the broker has not yet seen the UNSUBSCRIBE.
   }
 
-  /**
-   * A MESSAGE whose envelope does not decode (its payload is a publisher's bad bytes): queued
-   * without a payload, so it is skipped and counted in order, and credited like any other.
-   */
-  void onUndecodable(long id, String topic, int bytes, String why) {
-    TopicSubscription<?> s = open.get(id);
-    if (s != null) {
-      log.debug("subscription to '{}' got a message on '{}' that does not decode: {}",
-          s.pattern(), topic, why);
-      s.enqueue(new QueuedMessage(s, topic, null, 0, bytes, connection.epochOnIoThread()));
+  /** A MESSAGE {@code scan} has read the id and topic of. */
+  void onMessage(Wire.Scan scan, byte[] body) {
+    TopicSubscription<?> s = open.get(scan.id);
+    if (s == null) {
+      return;
     }
+    String topic = s.topic(body, scan.topicStart, scan.topicLength);
+    long epoch = connection.epochOnIoThread();
+    if (scan.readMessage(body)) {
+      s.enqueue(new QueuedMessage(s, topic, body, scan, epoch));
+      return;
+    }
+    Envelope packet;
+    try {
+      packet = Wire.decode(body);
+    } catch (WireException e) {
+      // The broker forwards payloads unparsed: a publisher's bad bytes are skipped and counted
+      // in order, and credited like any other message.
+      log.debug("subscription to '{}' got a message on '{}' that does not decode: {}",
+          s.pattern(), topic, e.getMessage());
+      s.enqueue(new QueuedMessage(s, topic, null, 0, body.length, epoch));
+      return;
+    }
+    s.enqueue(new QueuedMessage(s, topic, packet.getPayload(), packet.getDelivery().getDropped(),
+        body.length, epoch));
   }
 
   void credit(TopicSubscription<?> s, long epoch, long messages, long bytes) {

@@ -9,6 +9,7 @@ import io.zmesh.worker.MeshException;
 import io.zmesh.worker.MessageHandler;
 import io.zmesh.worker.Status;
 import io.zmesh.worker.Subscription;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
@@ -57,6 +58,8 @@ final class TopicSubscription<T extends Message> implements Subscription {
 
   // --- I/O thread only
   private QueuedMessage tail;
+  /** The topic of the last message: most subscriptions see few topics, so few strings. */
+  private String lastTopic;
   /** The connection epoch the last SUBSCRIBE went out on; 0 for none. */
   long subscribedEpoch;
   boolean accepted;
@@ -183,6 +186,22 @@ final class TopicSubscription<T extends Message> implements Subscription {
     }
   }
 
+  /** The topic in {@code frame} as a string, the previous one's if they are the same. */
+  String topic(byte[] frame, int start, int length) {
+    String last = lastTopic;
+    if (last != null && last.length() == length) {
+      int i = 0;
+      while (i < length && last.charAt(i) == (frame[start + i] & 0xff)) {
+        i++;
+      }
+      if (i == length) {
+        return last;
+      }
+    }
+    lastTopic = new String(frame, start, length, StandardCharsets.ISO_8859_1);
+    return lastTopic;
+  }
+
   void enqueue(QueuedMessage d) {
     tail.next = d; // the volatile write publishes d's fields to the drain task
     tail = d;
@@ -247,13 +266,17 @@ final class TopicSubscription<T extends Message> implements Subscription {
     if (d.dropped > 0) {
       dropped = dropped + d.dropped;
     }
-    if (d.payload == null) {
-      skipped = skipped + 1; // did not decode at all; logged by the I/O thread
-      return;
-    }
     T message;
     try {
-      message = Payloads.unpack(d.payload, type, "message");
+      if (d.frame != null) {
+        message = Payloads.unpack(d.frame, d.typeUrlStart, d.typeUrlLength, d.valueStart,
+            d.valueLength, type, "message");
+      } else if (d.payload != null) {
+        message = Payloads.unpack(d.payload, type, "message");
+      } else {
+        skipped = skipped + 1; // did not decode at all; logged by the I/O thread
+        return;
+      }
     } catch (MeshException e) {
       skipped = skipped + 1;
       log.debug("subscription to '{}' skipped a message on '{}': {}", pattern, d.topic,

@@ -235,6 +235,28 @@ class SubscriptionTest {
   }
 
   @Test
+  void messagesAsTheBrokerForwardsThemReachAnyAndTypedHandlersAlike() throws Exception {
+    List<Any> raw = new CopyOnWriteArrayList<>();
+    List<Seen> typed = new CopyOnWriteArrayList<>();
+    Subscription any = client.subscribe("t", Any.class, (m, c) -> raw.add(m));
+    long anyId = accept(any);
+    Subscription s = client.subscribe("t", StringValue.class,
+        (m, c) -> typed.add(new Seen(m.getValue(), c.topic(), c.dropped())));
+    long id = accept(s);
+    Envelope published = Envelope.newBuilder().setCommand(Command.PUBLISH).setService("t")
+        .setPayload(Any.pack(StringValue.of("forwarded"))).build();
+    broker.sendBytes(peer, Wire.toMessage(Wire.encode(published), anyId, 0));
+    broker.sendBytes(peer, Wire.toMessage(Wire.encode(published), id, 4));
+    // A publisher that sent a delivery body of its own: the broker's, appended, wins.
+    broker.sendBytes(peer, Wire.toMessage(Wire.encode(published.toBuilder()
+        .setDelivery(Delivery.newBuilder().setDropped(99)).build()), id, 0));
+    credits(anyId, 1);
+    credits(id, 2);
+    assertEquals(List.of(Any.pack(StringValue.of("forwarded"))), raw);
+    assertEquals(List.of(new Seen("forwarded", "t", 4), new Seen("forwarded", "t", 0)), typed);
+  }
+
+  @Test
   void aHandlerThatThrowsDoesNotStopTheNextMessage() throws Exception {
     List<String> seen = new CopyOnWriteArrayList<>();
     Subscription s = client.subscribe("t", StringValue.class, (m, c) -> {
