@@ -1,6 +1,7 @@
 package io.zmesh.bench;
 
 import io.zmesh.bench.proto.PubSubRun;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
 
@@ -13,6 +14,9 @@ final class PubSubCount {
   private final LongAdder published = new LongAdder();
   private final LongAdder[] delivered;
   private final LongAdder gaps = new LongAdder();
+  /** Each subscriber's first message; written by that subscriber's one handler at a time. */
+  private final boolean[] reached;
+  private final CountDownLatch allReached;
   private volatile boolean measuring;
   private volatile boolean running = true;
   private long startNanos;
@@ -20,6 +24,8 @@ final class PubSubCount {
 
   PubSubCount(int subscribers) {
     delivered = new LongAdder[subscribers];
+    reached = new boolean[subscribers];
+    allReached = new CountDownLatch(subscribers);
     for (int i = 0; i < subscribers; i++) {
       delivered[i] = new LongAdder();
     }
@@ -36,6 +42,10 @@ final class PubSubCount {
   }
 
   void delivered(int subscriber, long gap) {
+    if (!reached[subscriber]) {
+      reached[subscriber] = true;
+      allReached.countDown();
+    }
     if (measuring) {
       delivered[subscriber].increment();
       if (gap > 0) {
@@ -44,8 +54,14 @@ final class PubSubCount {
     }
   }
 
-  /** Waits out the warm-up, then measures for {@code seconds}. */
+  /**
+   * Waits until messages reach every subscriber (a subscription travels to the publisher
+   * asynchronously), then for the warm-up, then measures for {@code seconds}.
+   */
   void measure(double warmupSeconds, double seconds) throws InterruptedException {
+    if (!allReached.await(30, TimeUnit.SECONDS)) {
+      throw new IllegalStateException("no message reached every subscriber within 30 s");
+    }
     TimeUnit.MILLISECONDS.sleep((long) (warmupSeconds * 1000));
     startNanos = System.nanoTime();
     measuring = true;

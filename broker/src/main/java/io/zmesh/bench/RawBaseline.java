@@ -24,6 +24,7 @@ public final class RawBaseline {
   private static final byte[] READY = {'R'};
   private static final int HWM = 100_000;
   private static final int POLL_MS = 100;
+  private static final int HANDSHAKE_IVL_MS = 1_000;
 
   private RawBaseline() {}
 
@@ -77,9 +78,15 @@ public final class RawBaseline {
     return t;
   }
 
-  /** A socket with linger 0 and high-water marks far above any window of the benches. */
+  /**
+   * A socket with linger 0 and high-water marks far above any window of the benches. JeroMQ
+   * 0.6.0 leaves a few percent of fresh connections without a ZMTP handshake (zeromq/jeromq PR
+   * #1022) until the handshake interval, 30 s by default, tears them down: a short one makes
+   * it connect again at once, as the SDK's own handshake timeout does.
+   */
   static ZMQ.Socket socket(ZMQ.Context context, SocketType type) {
     ZMQ.Socket s = context.socket(type);
+    s.setHandshakeIvl(HANDSHAKE_IVL_MS);
     s.setLinger(0);
     s.setSndHWM(HWM);
     s.setRcvHWM(HWM);

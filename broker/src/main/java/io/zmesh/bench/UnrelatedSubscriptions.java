@@ -63,8 +63,7 @@ final class UnrelatedSubscriptions implements AutoCloseable {
 
   private void run(String broker, int count, CompletableFuture<Void> registered) {
     ZMQ.Context context = ZMQ.context(1);
-    try (ZMQ.Socket s = context.socket(SocketType.DEALER)) {
-      s.setLinger(0);
+    try (ZMQ.Socket s = RawBaseline.socket(context, SocketType.DEALER)) {
       s.setSndHWM(HWM);
       s.setRcvHWM(HWM);
       s.setReceiveTimeOut(POLL_MS);

@@ -18,7 +18,8 @@ import java.util.concurrent.TimeUnit;
 /**
  * The mesh side of {@code zmesh bench pubsub}: an in-process broker with default options, one
  * {@link MeshClient} publishing as fast as its publish backlog lets it, and one client per
- * subscriber whose handler counts, all with the SDK's default threads.
+ * subscriber whose handler counts, on the client's callback thread or, inline, on its I/O
+ * thread.
  */
 public final class ZmeshPubSub {
   private ZmeshPubSub() {}
@@ -32,14 +33,14 @@ public final class ZmeshPubSub {
     try (UnrelatedSubscriptions unrelated = c.unrelated() > 0
         ? UnrelatedSubscriptions.register(endpoint, c.unrelated()) : null) {
       for (int i = 0; i < c.subscribers(); i++) {
-        MeshClient sub = connect(endpoint, "bench-sub-" + i);
+        MeshClient sub = connect(endpoint, "bench-sub-" + i, c.inline());
         clients.add(sub);
         int index = i;
         Subscription s = sub.subscribe(PubSubBench.TOPIC, BytesValue.class,
             (message, context) -> count.delivered(index, context.dropped()));
         s.ready().get(30, TimeUnit.SECONDS);
       }
-      MeshClient pub = connect(endpoint, "bench-pub");
+      MeshClient pub = connect(endpoint, "bench-pub", false);
       clients.add(pub);
       BytesValue payload = BytesValue.of(ByteString.copyFrom(new byte[c.size()]));
       publisher = new Thread(() -> publish(pub, payload, count), "bench-publisher");
@@ -60,11 +61,13 @@ public final class ZmeshPubSub {
     }
   }
 
-  private static MeshClient connect(String endpoint, String name) throws InterruptedException {
-    MeshClient client = MeshClient.connect(MeshOptions.builder()
-        .broker(endpoint)
-        .clientName(name)
-        .build());
+  private static MeshClient connect(String endpoint, String name, boolean inline)
+      throws InterruptedException {
+    MeshOptions.Builder options = MeshOptions.builder().broker(endpoint).clientName(name);
+    if (inline) {
+      options.callbackExecutor(Runnable::run);
+    }
+    MeshClient client = MeshClient.connect(options.build());
     if (!client.awaitConnected(Duration.ofSeconds(10))) {
       client.close();
       throw new IllegalStateException(name + " did not connect to " + endpoint);

@@ -49,9 +49,10 @@ final class BenchPubSubCommand implements Callable<Integer> {
       description = "Measured time of each run (default: ${DEFAULT-VALUE}).")
   Duration duration;
 
-  @Option(names = "--warmup", paramLabel = "DURATION", defaultValue = "3s",
+  @Option(names = "--warmup", paramLabel = "DURATION", defaultValue = "5s",
       converter = DurationConverter.class,
-      description = "Unmeasured warm-up of each run (default: ${DEFAULT-VALUE}).")
+      description = "Unmeasured warm-up of each run, and the length of an unmeasured run"
+          + " before them all (default: ${DEFAULT-VALUE}).")
   Duration warmup;
 
   @Option(names = "--unrelated", paramLabel = "N", arity = "0..1", fallbackValue = "100000",
@@ -59,15 +60,25 @@ final class BenchPubSubCommand implements Callable<Integer> {
           + " ${FALLBACK-VALUE}) subscriptions no message matches.")
   Integer unrelated;
 
+  @Option(names = "--executor", paramLabel = "pool|inline", defaultValue = "pool",
+      description = "pool: handlers on each client's callback thread, the SDK's default;"
+          + " inline: on its I/O thread, like the baseline's subscribers (default:"
+          + " ${DEFAULT-VALUE}).")
+  String executor;
+
   @Option(names = "--json", description = "Print the whole result as one JSON object.")
   boolean json;
 
   @Override
   public Integer call() throws Exception {
+    if (!executor.equals("inline") && !executor.equals("pool")) {
+      throw new Main.UsageException("--executor must be pool or inline, not '" + executor + "'");
+    }
     PubSubBench.Config config;
     try {
       config = new PubSubBench.Config(subscribers, size, warmup.toMillis() / 1000.0,
-          duration.toMillis() / 1000.0, unrelated == null ? 0 : unrelated);
+          duration.toMillis() / 1000.0, unrelated == null ? 0 : unrelated,
+          executor.equals("inline"));
     } catch (IllegalArgumentException e) {
       throw new Main.UsageException(e.getMessage());
     }
@@ -80,6 +91,7 @@ final class BenchPubSubCommand implements Callable<Integer> {
       out.flush();
     }
     PubSubReport.Builder report = PubSubReport.newBuilder().setConfig(describe(config));
+    ZmeshPubSub.run(config.jitWarmup());
     if (unrelated == null) {
       report.setBaseline(RawPubSub.run(config));
       report.addRuns(ZmeshPubSub.run(config));
@@ -102,9 +114,9 @@ final class BenchPubSubCommand implements Callable<Integer> {
 
   private static String header(PubSubBench.Config c) {
     return String.format(Locale.ROOT,
-        "1 publisher -> %d subscribers of one topic, %d-byte payloads, %.0f s after %.0f s"
-            + " warm-up each, in-process broker", c.subscribers(), c.size(), c.seconds(),
-        c.warmupSeconds());
+        "1 publisher -> %d subscribers of one topic, %d-byte payloads, %s handlers, %.0f s after"
+            + " %.0f s warm-up each, in-process broker", c.subscribers(), c.size(),
+        c.inline() ? "inline" : "pooled", c.seconds(), c.warmupSeconds());
   }
 
   private static PubSubConfig describe(PubSubBench.Config c) {
@@ -115,6 +127,7 @@ final class BenchPubSubCommand implements Callable<Integer> {
         .setDurationS(c.seconds())
         .setWarmupS(c.warmupSeconds())
         .setUnrelated(c.unrelated())
+        .setExecutor(c.inline() ? "inline" : "pool")
         .build();
   }
 
