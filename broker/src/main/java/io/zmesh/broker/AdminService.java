@@ -8,15 +8,20 @@ import io.zmesh.proto.DescribeTypesReply;
 import io.zmesh.proto.DescribeTypesRequest;
 import io.zmesh.proto.Envelope;
 import io.zmesh.proto.GroupInfo;
+import io.zmesh.proto.ListTopicsReply;
+import io.zmesh.proto.ListTopicsRequest;
 import io.zmesh.proto.ListWorkersReply;
 import io.zmesh.proto.ListWorkersRequest;
 import io.zmesh.proto.Names;
 import io.zmesh.proto.ServiceReply;
 import io.zmesh.proto.ServiceRequest;
+import io.zmesh.proto.SubscriptionInfo;
+import io.zmesh.proto.Topics;
 import io.zmesh.proto.WorkerInfo;
 import io.zmesh.proto.Wire;
 import io.zmesh.worker.Code;
 import io.zmesh.worker.MeshException;
+import io.zmesh.worker.Status;
 import io.zmesh.worker.internal.Payloads;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -59,10 +64,14 @@ final class AdminService {
           arg(request, BrokerStatsRequest.class);
           reply = stats(now);
           break;
+        case Names.SERVICE_TOPICS:
+          reply = topics(arg(request, ListTopicsRequest.class), now);
+          break;
         default:
           return Wire.error(request.getId(), Code.NO_WORKER.toWire(), "no broker service named '"
               + service + "'; there are " + String.join(", ", Names.SERVICE_WORKERS,
-                  Names.SERVICE_LOOKUP, Names.SERVICE_TYPES, Names.SERVICE_STATS));
+                  Names.SERVICE_LOOKUP, Names.SERVICE_TYPES, Names.SERVICE_STATS,
+                  Names.SERVICE_TOPICS));
       }
       return Envelope.newBuilder()
           .setCommand(io.zmesh.proto.Command.REPLY)
@@ -117,6 +126,41 @@ final class AdminService {
     return reply.build();
   }
 
+  private ListTopicsReply topics(ListTopicsRequest request, long now) {
+    String topic = request.getTopic();
+    String problem = topic.isEmpty() ? null : Topics.checkTopic(topic);
+    if (problem != null) {
+      throw Status.INVALID_ARGUMENT.withDescription(problem).asException();
+    }
+    List<TopicSubscription> subs = loop.topics.list(loop.peers(), topic);
+    subs.sort(Comparator.<TopicSubscription, String>comparing(s -> s.pattern)
+        .thenComparing(s -> s.group)
+        .thenComparing(s -> s.peer.hello.getClientName())
+        .thenComparingLong(s -> s.id));
+    ListTopicsReply.Builder reply = ListTopicsReply.newBuilder()
+        .setPublished(loop.counters.published)
+        .setDelivered(loop.counters.delivered)
+        .setUnmatched(loop.counters.unmatched);
+    for (TopicSubscription s : subs) {
+      reply.addSubscriptions(SubscriptionInfo.newBuilder()
+          .setPattern(s.pattern)
+          .setGroup(s.group)
+          .setMessageType(s.messageType)
+          .setClientName(s.peer.hello.getClientName())
+          .setPid(s.peer.hello.getPid())
+          .setHost(s.peer.hello.getHost())
+          .setId(s.id)
+          .setDelivered(s.delivered)
+          .setDropped(s.dropped)
+          .setOutstandingMessages(s.outstandingMessages)
+          .setOutstandingBytes(s.outstandingBytes)
+          .setBudgetMessages(s.budgetMessages)
+          .setBudgetBytes(s.budgetBytes)
+          .setAgeMs((now - s.createdAt) / MS));
+    }
+    return reply.build();
+  }
+
   private ServiceReply lookup(ServiceRequest request) {
     WorkerGroup g = loop.router.groups.get(request.getName());
     return ServiceReply.newBuilder()
@@ -141,6 +185,7 @@ final class AdminService {
         .putAllCounters(loop.counters.snapshot())
         .putCounters("requests_pending", loop.router.pendingCount())
         .putCounters("known_type_files", loop.types.size())
+        .putCounters("subscriptions", loop.topics.trie.subscriptions())
         .build();
   }
 }

@@ -24,8 +24,9 @@ import zmq.ZError;
 
 /**
  * The broker's event loop: the only thread that touches the ROUTER socket and the broker's
- * tables. It reads packets in batches, hands them to the {@link RequestRouter} or the {@link
- * AdminService}, fires deadlines, and runs heartbeats and liveness once per interval.
+ * tables. It reads packets in batches, hands them to the {@link RequestRouter}, the {@link
+ * TopicRouter} or the {@link AdminService}, fires deadlines, and runs heartbeats and liveness
+ * once per interval.
  *
  * <p>Bad input never stops the loop: a packet with the wrong frames, a foreign protocol
  * version, an undecodable or oversize envelope or an unexpected command is counted, logged at
@@ -59,10 +60,12 @@ final class BrokerLoop implements Runnable {
   final Counters counters = new Counters();
   final TypeRegistry types = new TypeRegistry();
   final RequestRouter router;
+  final TopicRouter topics;
   final long startedAt;
   private final AdminService admin = new AdminService(this);
   private final Map<Identity, Peer> peers = new HashMap<>();
   private final List<Peer> lost = new ArrayList<>();
+  private final Wire.Scan scan = new Wire.Scan();
 
   private ZMQ.Socket routerSocket;
   private long nextHeartbeat;
@@ -78,7 +81,7 @@ final class BrokerLoop implements Runnable {
     this.lossNanos = heartbeatNanos * options.liveness();
     this.startedAt = ticker.nanoTime();
     this.now = startedAt;
-    this.router = new RequestRouter(options, new RequestRouter.Outbox() {
+    RequestRouter.Outbox outbox = new RequestRouter.Outbox() {
       @Override
       public boolean send(Peer to, Envelope packet) {
         return BrokerLoop.this.send(to, packet);
@@ -88,7 +91,9 @@ final class BrokerLoop implements Runnable {
       public boolean send(Peer to, byte[] body) {
         return BrokerLoop.this.send(to, body);
       }
-    }, counters, types, startedAt);
+    };
+    this.router = new RequestRouter(options, outbox, counters, types, startedAt);
+    this.topics = new TopicRouter(options, outbox, counters, types);
     this.welcome = Welcome.newBuilder()
         .setBrokerVersion(Wire.version())
         .setHeartbeatIntervalMs((int) options.heartbeatInterval().toMillis())
@@ -118,7 +123,10 @@ final class BrokerLoop implements Runnable {
       routerSocket = context.socket(SocketType.ROUTER);
       routerSocket.setRouterMandatory(true);
       routerSocket.setLinger(0);
-      routerSocket.setSndHWM(HWM);
+      // Room for a whole connection budget of topic messages on top of request traffic: a
+      // subscriber's messages are then limited by its budget, which counts each drop against
+      // its subscription, before the queue fills and a send fails with EAGAIN.
+      routerSocket.setSndHWM(HWM + options.connectionBudgetMessages());
       routerSocket.setRcvHWM(HWM);
       // After a broker restart every instance reconnects at once; with ZeroMQ's backlog of 100
       // the kernel drops the excess SYNs and those peers wait out TCP's retransmit timers.
@@ -215,6 +223,22 @@ final class BrokerLoop implements Runnable {
           + "; this broker speaks " + Wire.PROTOCOL);
       return;
     }
+    // A subscriber's traffic is read by a scan of the fields the broker needs.
+    int command = scan.read(body);
+    if (command == Command.PUBLISH_VALUE) {
+      onPublish(identity, body);
+      return;
+    }
+    if (command == Command.CREDIT_VALUE && body.length <= options.maxMessageBytes()) {
+      Peer peer = peers.get(identity);
+      if (peer == null) {
+        unknownPeer(identity);
+      } else {
+        peer.lastSeen = now;
+        topics.onCredit(peer, scan.id, scan.creditMessages, scan.creditBytes);
+      }
+      return;
+    }
     Envelope packet;
     try {
       packet = Wire.decode(body);
@@ -224,8 +248,7 @@ final class BrokerLoop implements Runnable {
     }
     Peer peer = peers.get(identity);
     if (body.length > options.maxMessageBytes()) {
-      String why = "message of " + body.length + " bytes exceeds the limit of "
-          + options.maxMessageBytes() + " bytes";
+      String why = oversize(body);
       counters.malformed++;
       if (peer != null && packet.getCommand() == Command.REPLY) {
         // The requester is told why its reply never came.
@@ -242,18 +265,49 @@ final class BrokerLoop implements Runnable {
       if (packet.getCommand() == Command.HELLO) {
         hello(identity, packet);
       } else {
-        // A broker restart forgets everyone: tell the peer to start over.
-        counters.unknownPeer++;
-        sendTo(identity, Envelope.newBuilder()
-            .setCommand(Command.DISCONNECT)
-            .setStatus(io.zmesh.worker.Status.UNAVAILABLE
-                .withDescription("unknown connection; send HELLO first").toWire())
-            .build());
+        unknownPeer(identity);
       }
       return;
     }
     peer.lastSeen = now;
     onPacket(peer, packet, body);
+  }
+
+  /**
+   * A PUBLISH, read by {@link #scan} without decoding its payload, which the broker forwards as
+   * it is.
+   */
+  private void onPublish(Identity identity, byte[] body) {
+    if (body.length > options.maxMessageBytes()) {
+      counters.malformed++;
+      // A publish without an id is never answered, not even to refuse it.
+      if (scan.id != 0) {
+        sendTo(identity, Wire.error(scan.id, Code.INVALID_ARGUMENT.toWire(), oversize(body)));
+      }
+      return;
+    }
+    Peer peer = peers.get(identity);
+    if (peer == null) {
+      unknownPeer(identity);
+      return;
+    }
+    peer.lastSeen = now;
+    topics.onPublish(peer, scan.id, scan.topic, body);
+  }
+
+  private String oversize(byte[] body) {
+    return "message of " + body.length + " bytes exceeds the limit of "
+        + options.maxMessageBytes() + " bytes";
+  }
+
+  /** A broker restart forgets everyone: tell a peer it does not know to start over. */
+  private void unknownPeer(Identity identity) {
+    counters.unknownPeer++;
+    sendTo(identity, Envelope.newBuilder()
+        .setCommand(Command.DISCONNECT)
+        .setStatus(io.zmesh.worker.Status.UNAVAILABLE
+            .withDescription("unknown connection; send HELLO first").toWire())
+        .build());
   }
 
   private void onPacket(Peer peer, Envelope packet, byte[] body) {
@@ -280,6 +334,20 @@ final class BrokerLoop implements Runnable {
         break;
       case CANCEL:
         router.onCancel(peer, packet);
+        break;
+      case PUBLISH:
+        // Only what the scan could not read (a packet with a group field, say) comes here.
+        topics.onPublish(peer, packet.getId(), packet.getService(), body);
+        break;
+      case CREDIT:
+        topics.onCredit(peer, packet.getId(), packet.getCredit().getMessages() & 0xFFFF_FFFFL,
+            packet.getCredit().getBytes());
+        break;
+      case SUBSCRIBE:
+        topics.onSubscribe(peer, packet, now);
+        break;
+      case UNSUBSCRIBE:
+        topics.onUnsubscribe(peer, packet);
         break;
       case DISCONNECT:
         markLost(peer, "disconnected");
@@ -344,6 +412,7 @@ final class BrokerLoop implements Runnable {
         counters.peersLeft++;
         log.info("{} left: {}", peer.describe(), peer.goneReason);
         router.peerLost(peer, peer.goneReason, now);
+        topics.peerLost(peer);
       }
     }
     lost.clear();

@@ -29,6 +29,28 @@ public final class BrokerOptions {
   /** Deadline of a request that carries none: 10 s. */
   public static final Duration DEFAULT_REQUEST_TIMEOUT = Duration.ofSeconds(10);
 
+  /**
+   * Messages the broker may have sent to one subscription and not seen credited back: 10,000.
+   * Beyond it (or {@link #DEFAULT_SUBSCRIPTION_BUDGET_BYTES}) its messages are dropped and
+   * counted. A subscriber may ask for less.
+   */
+  public static final int DEFAULT_SUBSCRIPTION_BUDGET_MESSAGES = 10_000;
+
+  /** Envelope bytes outstanding per subscription: 4 MiB. */
+  public static final long DEFAULT_SUBSCRIPTION_BUDGET_BYTES = 4L << 20;
+
+  /** Messages outstanding over all subscriptions of one connection: 50,000. */
+  public static final int DEFAULT_CONNECTION_BUDGET_MESSAGES = 50_000;
+
+  /** Envelope bytes outstanding over all subscriptions of one connection: 64 MiB. */
+  public static final long DEFAULT_CONNECTION_BUDGET_BYTES = 64L << 20;
+
+  /**
+   * The largest message budget: the broker's send queue to each peer is sized to hold a whole
+   * connection budget on top of request traffic.
+   */
+  public static final int MAX_BUDGET_MESSAGES = 10_000_000;
+
   private final List<String> binds;
   private final Duration heartbeatInterval;
   private final int liveness;
@@ -37,6 +59,10 @@ public final class BrokerOptions {
   private final Duration defaultRequestTimeout;
   private final Policy policy;
   private final Map<String, Policy> policies;
+  private final int subscriptionBudgetMessages;
+  private final long subscriptionBudgetBytes;
+  private final int connectionBudgetMessages;
+  private final long connectionBudgetBytes;
   private final Ticker ticker;
 
   private BrokerOptions(Builder b) {
@@ -49,6 +75,10 @@ public final class BrokerOptions {
     this.defaultRequestTimeout = b.defaultRequestTimeout;
     this.policy = b.policy;
     this.policies = Collections.unmodifiableMap(new HashMap<>(b.policies));
+    this.subscriptionBudgetMessages = b.subscriptionBudgetMessages;
+    this.subscriptionBudgetBytes = b.subscriptionBudgetBytes;
+    this.connectionBudgetMessages = b.connectionBudgetMessages;
+    this.connectionBudgetBytes = b.connectionBudgetBytes;
     this.ticker = b.ticker;
   }
 
@@ -95,6 +125,26 @@ public final class BrokerOptions {
     return policies.getOrDefault(name, policy);
   }
 
+  /** The most messages a subscription may have outstanding; also its default budget. */
+  public int subscriptionBudgetMessages() {
+    return subscriptionBudgetMessages;
+  }
+
+  /** The most envelope bytes a subscription may have outstanding; also its default budget. */
+  public long subscriptionBudgetBytes() {
+    return subscriptionBudgetBytes;
+  }
+
+  /** The most messages one connection's subscriptions may have outstanding together. */
+  public int connectionBudgetMessages() {
+    return connectionBudgetMessages;
+  }
+
+  /** The most envelope bytes one connection's subscriptions may have outstanding together. */
+  public long connectionBudgetBytes() {
+    return connectionBudgetBytes;
+  }
+
   Ticker ticker() {
     return ticker;
   }
@@ -109,6 +159,10 @@ public final class BrokerOptions {
     private Duration defaultRequestTimeout = DEFAULT_REQUEST_TIMEOUT;
     private Policy policy = Policy.LEAST_OUTSTANDING;
     private final Map<String, Policy> policies = new HashMap<>();
+    private int subscriptionBudgetMessages = DEFAULT_SUBSCRIPTION_BUDGET_MESSAGES;
+    private long subscriptionBudgetBytes = DEFAULT_SUBSCRIPTION_BUDGET_BYTES;
+    private int connectionBudgetMessages = DEFAULT_CONNECTION_BUDGET_MESSAGES;
+    private long connectionBudgetBytes = DEFAULT_CONNECTION_BUDGET_BYTES;
     private Ticker ticker = Ticker.system();
 
     private Builder() {}
@@ -171,13 +225,61 @@ public final class BrokerOptions {
       return this;
     }
 
+    /**
+     * What one subscription may have outstanding (sent, not credited back): at most {@code
+     * messages} messages and {@code bytes} envelope bytes. Must not exceed the connection
+     * budget; {@code bytes} must hold a message of the largest size.
+     */
+    public Builder subscriptionBudget(int messages, long bytes) {
+      this.subscriptionBudgetMessages = checkMessages("subscription", messages);
+      this.subscriptionBudgetBytes = checkBytes("subscription", bytes);
+      return this;
+    }
+
+    /** What all subscriptions of one connection may have outstanding together. */
+    public Builder connectionBudget(int messages, long bytes) {
+      this.connectionBudgetMessages = checkMessages("connection", messages);
+      this.connectionBudgetBytes = checkBytes("connection", bytes);
+      return this;
+    }
+
+    private static int checkMessages(String what, int messages) {
+      if (messages < 1 || messages > MAX_BUDGET_MESSAGES) {
+        throw new IllegalArgumentException(what + " budget must be 1 to " + MAX_BUDGET_MESSAGES
+            + " messages: " + messages);
+      }
+      return messages;
+    }
+
+    private static long checkBytes(String what, long bytes) {
+      if (bytes < 1024) {
+        throw new IllegalArgumentException(what + " budget must be at least 1024 bytes: " + bytes);
+      }
+      return bytes;
+    }
+
     /** Time source of every timer: tests move a fake one. */
     Builder ticker(Ticker ticker) {
       this.ticker = Objects.requireNonNull(ticker, "ticker");
       return this;
     }
 
+    /**
+     * @throws IllegalArgumentException if the budgets do not fit together: a subscription's
+     *     above its connection's, or a subscription's bytes below the largest message
+     */
     public BrokerOptions build() {
+      if (subscriptionBudgetMessages > connectionBudgetMessages
+          || subscriptionBudgetBytes > connectionBudgetBytes) {
+        throw new IllegalArgumentException("the subscription budget (" + subscriptionBudgetMessages
+            + " messages, " + subscriptionBudgetBytes + " bytes) must not exceed the connection"
+            + " budget (" + connectionBudgetMessages + " messages, " + connectionBudgetBytes
+            + " bytes)");
+      }
+      if (subscriptionBudgetBytes < maxMessageBytes) {
+        throw new IllegalArgumentException("the subscription budget of " + subscriptionBudgetBytes
+            + " bytes cannot hold a message of the largest size, " + maxMessageBytes + " bytes");
+      }
       return new BrokerOptions(this);
     }
   }

@@ -16,6 +16,10 @@ final class Counters {
   long peersLeft;
   long peersTimedOut;
   long redispatched;
+  long published;
+  long delivered;
+  long dropped;
+  long unmatched;
   final long[] errors = new long[Code.values().length];
 
   void error(Code code) {
@@ -34,6 +38,10 @@ final class Counters {
     m.put("peers_left", peersLeft);
     m.put("peers_timed_out", peersTimedOut);
     m.put("requests_redispatched", redispatched);
+    m.put("messages_published", published);
+    m.put("messages_delivered", delivered);
+    m.put("messages_dropped", dropped);
+    m.put("messages_unmatched", unmatched);
     for (Code c : Code.values()) {
       if (c != Code.OK) {
         m.put("errors." + c.name().toLowerCase(java.util.Locale.ROOT), errors[c.number()]);

@@ -1,6 +1,7 @@
 package io.zmesh.broker;
 
 import io.zmesh.proto.Hello;
+import org.agrona.collections.Long2ObjectHashMap;
 
 /** One connection (one DEALER socket) known to the broker: a client, a worker, or both. */
 final class Peer {
@@ -11,6 +12,11 @@ final class Peer {
   long lastSent;
   /** Set once the peer registered as a worker; one registration per connection. */
   WorkerInstance worker;
+  /** This connection's subscriptions by their id; null until its first. */
+  Long2ObjectHashMap<TopicSubscription> subscriptions;
+  /** Messages (and their bytes) of all those subscriptions sent and not yet credited back. */
+  int topicMessages;
+  long topicBytes;
   boolean gone;
   String goneReason;
 

@@ -15,6 +15,7 @@ import picocli.CommandLine.Spec;
         BenchScaleCommand.class,
         BenchOverloadCommand.class,
         BenchDispatchCommand.class,
+        BenchPubSubCommand.class,
         CommandLine.HelpCommand.class,
     })
 final class BenchCommand implements Runnable {

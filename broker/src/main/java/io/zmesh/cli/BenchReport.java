@@ -37,21 +37,7 @@ final class BenchReport {
       rows.add(row(r));
     }
     StringBuilder out = new StringBuilder();
-    int[] width = new int[rows.get(0).length];
-    for (String[] row : rows) {
-      for (int i = 0; i < row.length; i++) {
-        width[i] = Math.max(width[i], row[i].length());
-      }
-    }
-    for (String[] row : rows) {
-      StringBuilder line = new StringBuilder();
-      for (int i = 0; i < row.length; i++) {
-        String cell = row[i];
-        line.append(i == 0 ? pad(cell, width[i]) : " ".repeat(width[i] - cell.length()) + cell)
-            .append("  ");
-      }
-      out.append(line.toString().stripTrailing()).append('\n');
-    }
+    Columns.append(rows, true, out);
     if (report.hasBaseline()) {
       out.append(String.format(Locale.ROOT, "%nratio %s / baseline: %.2f%n",
           report.getRuns(0).getLabel(), report.getRatio()));
@@ -83,10 +69,6 @@ final class BenchReport {
         us(l.getP50Us()), us(l.getP99Us()), us(l.getP999Us()), us(l.getMaxUs()),
         r.getInstancesCount() > 0 ? String.format(Locale.ROOT, "%.1f%%", r.getSpread() * 100) : "-",
     };
-  }
-
-  private static String pad(String s, int width) {
-    return s + " ".repeat(width - s.length());
   }
 
   static String us(double us) {

@@ -52,30 +52,55 @@ final class BrokerCommand implements Callable<Integer> {
       description = "Balancing policy for one worker name.")
   Map<String, String> policies;
 
+  @Option(names = "--subscription-budget", paramLabel = "N",
+      defaultValue = "" + BrokerOptions.DEFAULT_SUBSCRIPTION_BUDGET_MESSAGES,
+      description = "Messages sent to one subscription and not yet taken off its queue, beyond"
+          + " which its messages are dropped and counted (default: ${DEFAULT-VALUE}).")
+  int subscriptionBudget;
+
+  @Option(names = "--subscription-budget-bytes", paramLabel = "BYTES",
+      defaultValue = "" + BrokerOptions.DEFAULT_SUBSCRIPTION_BUDGET_BYTES,
+      description = "The same in bytes (default: ${DEFAULT-VALUE}).")
+  long subscriptionBudgetBytes;
+
+  @Option(names = "--connection-budget", paramLabel = "N",
+      defaultValue = "" + BrokerOptions.DEFAULT_CONNECTION_BUDGET_MESSAGES,
+      description = "The most all subscriptions of one connection may have outstanding together"
+          + " (default: ${DEFAULT-VALUE}).")
+  int connectionBudget;
+
+  @Option(names = "--connection-budget-bytes", paramLabel = "BYTES",
+      defaultValue = "" + BrokerOptions.DEFAULT_CONNECTION_BUDGET_BYTES,
+      description = "The same in bytes (default: ${DEFAULT-VALUE}).")
+  long connectionBudgetBytes;
+
   @Override
   public Integer call() throws InterruptedException {
-    BrokerOptions.Builder options;
+    BrokerOptions options;
     try {
-      options = BrokerOptions.builder()
+      BrokerOptions.Builder b = BrokerOptions.builder()
           .heartbeatInterval(heartbeat)
           .liveness(liveness)
           .maxMessageBytes(maxMessageBytes)
           .queueLimit(queueLimit)
-          .policy(policy);
+          .policy(policy)
+          .subscriptionBudget(subscriptionBudget, subscriptionBudgetBytes)
+          .connectionBudget(connectionBudget, connectionBudgetBytes);
       if (policies != null) {
         for (Map.Entry<String, String> e : policies.entrySet()) {
-          options.policy(e.getKey(), Policy.parse(e.getValue()));
+          b.policy(e.getKey(), Policy.parse(e.getValue()));
         }
       }
+      if (binds != null) {
+        binds.forEach(b::bind);
+      }
+      options = b.build();
     } catch (IllegalArgumentException e) {
       throw new Main.UsageException(e.getMessage());
     }
-    if (binds != null) {
-      binds.forEach(options::bind);
-    }
     Broker broker;
     try {
-      broker = Broker.start(options.build());
+      broker = Broker.start(options);
     } catch (IllegalArgumentException e) {
       spec.commandLine().getErr().println("error: " + e.getMessage());
       return 1;

@@ -14,9 +14,10 @@ final class BrokerOption {
   String broker;
 
   MeshClient connect() {
-    return MeshClient.connect(MeshOptions.builder()
-        .broker(broker)
-        .clientName("zmesh-cli")
-        .build());
+    return MeshClient.connect(options().build());
+  }
+
+  MeshOptions.Builder options() {
+    return MeshOptions.builder().broker(broker).clientName("zmesh-cli");
   }
 }

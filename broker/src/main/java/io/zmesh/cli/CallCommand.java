@@ -4,9 +4,6 @@ import com.google.protobuf.Any;
 import com.google.protobuf.DynamicMessage;
 import io.zmesh.worker.CallOptions;
 import io.zmesh.worker.MeshClient;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -73,21 +70,12 @@ final class CallCommand implements Callable<Integer> {
         options = options.withHeader(h.getKey(), h.getValue());
       }
     }
-    String body = "-".equals(json) ? readStdin() : json;
     try (MeshClient client = broker.connect()) {
       MessageTypes types = MessageTypes.fromBroker(client, CallOptions.DEFAULT.withTimeout(timeout));
-      DynamicMessage request = types.parse(types.find(type), body);
+      DynamicMessage request = types.parseArgument(type, json);
       Any reply = client.call(worker, Any.pack(request), Any.class, options);
       spec.commandLine().getOut().println(types.toJson(reply, compact));
       return 0;
-    }
-  }
-
-  private static String readStdin() {
-    try {
-      return new String(System.in.readAllBytes(), StandardCharsets.UTF_8);
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
     }
   }
 }

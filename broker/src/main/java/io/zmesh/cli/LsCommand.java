@@ -1,5 +1,8 @@
 package io.zmesh.cli;
 
+import com.google.protobuf.Message;
+import io.zmesh.proto.ListTopicsReply;
+import io.zmesh.proto.ListTopicsRequest;
 import io.zmesh.proto.ListWorkersReply;
 import io.zmesh.proto.ListWorkersRequest;
 import io.zmesh.proto.Names;
@@ -14,12 +17,15 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
-/** {@code zmesh ls}: the registered workers, like {@code pm2 list}. */
+/** {@code zmesh ls}: the registered workers, like {@code pm2 list}; or the subscriptions. */
 @Command(
     name = "ls",
     mixinStandardHelpOptions = true,
-    description = "List registered workers: name, instance, pid, host, state, in-flight, handled,"
-        + " errors, latency, uptime, last heartbeat.")
+    description = {
+        "List registered workers: name, instance, pid, host, state, in-flight, handled, errors,"
+            + " latency, uptime, last heartbeat.",
+        "With --topics, list subscriptions: pattern, group, type, subscriber, delivered, dropped,"
+            + " outstanding, budget, age; and the broker's publish totals."})
 final class LsCommand implements Callable<Integer> {
   @Spec
   CommandSpec spec;
@@ -27,8 +33,12 @@ final class LsCommand implements Callable<Integer> {
   @Mixin
   BrokerOption broker;
 
-  @Parameters(index = "0", arity = "0..1", paramLabel = "NAME", description = "Only this worker.")
+  @Parameters(index = "0", arity = "0..1", paramLabel = "NAME",
+      description = "Only this worker; with --topics, only subscriptions matching this topic.")
   String name;
+
+  @Option(names = "--topics", description = "List subscriptions instead of workers.")
+  boolean topics;
 
   @Option(names = "--json", description = "Print the broker's answer as JSON.")
   boolean json;
@@ -40,12 +50,26 @@ final class LsCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     try (MeshClient client = broker.connect()) {
-      ListWorkersReply reply = client.call(Names.SERVICE_WORKERS,
-          ListWorkersRequest.newBuilder().setName(name == null ? "" : name).build(),
-          ListWorkersReply.class, CallOptions.DEFAULT.withTimeout(timeout));
+      String filter = name == null ? "" : name;
+      CallOptions options = CallOptions.DEFAULT.withTimeout(timeout);
+      Message reply;
+      String table;
+      if (topics) {
+        ListTopicsReply r = client.call(Names.SERVICE_TOPICS,
+            ListTopicsRequest.newBuilder().setTopic(filter).build(), ListTopicsReply.class,
+            options);
+        reply = r;
+        table = json ? null : TopicTable.render(r);
+      } else {
+        ListWorkersReply r = client.call(Names.SERVICE_WORKERS,
+            ListWorkersRequest.newBuilder().setName(filter).build(), ListWorkersReply.class,
+            options);
+        reply = r;
+        table = json ? null : WorkerTable.render(r);
+      }
       spec.commandLine().getOut().print(json
           ? MessageTypes.builtin().toJson(reply, false) + "\n"
-          : WorkerTable.render(reply));
+          : table);
       spec.commandLine().getOut().flush();
       return 0;
     }

@@ -23,6 +23,8 @@ import picocli.CommandLine.Spec;
         BrokerCommand.class,
         LsCommand.class,
         CallCommand.class,
+        PubCommand.class,
+        SubCommand.class,
         BenchCommand.class,
         CommandLine.HelpCommand.class,
     })

@@ -28,11 +28,16 @@ import io.zmesh.proto.Mesh;
 import io.zmesh.proto.Names;
 import io.zmesh.worker.CallOptions;
 import io.zmesh.worker.Requester;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Base64;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeSet;
 
 /**
@@ -43,6 +48,7 @@ import java.util.TreeSet;
 public final class MessageTypes {
   private final Map<String, FileDescriptor> files = new LinkedHashMap<>();
   private final Map<String, Descriptor> messages = new LinkedHashMap<>();
+  private final Set<String> asked = new HashSet<>();
   private JsonFormat.TypeRegistry registry;
 
   private MessageTypes() {
@@ -69,10 +75,33 @@ public final class MessageTypes {
    */
   public static MessageTypes fromBroker(Requester requester, CallOptions options) {
     MessageTypes types = new MessageTypes();
-    DescribeTypesReply reply = requester.call(Names.SERVICE_TYPES,
-        DescribeTypesRequest.getDefaultInstance(), DescribeTypesReply.class, options);
-    types.addAll(reply.getFiles());
+    types.addAll(describe(requester, options, DescribeTypesRequest.getDefaultInstance()));
     return types;
+  }
+
+  private static FileDescriptorSet describe(Requester requester, CallOptions options,
+      DescribeTypesRequest request) {
+    return requester.call(Names.SERVICE_TYPES, request, DescribeTypesReply.class, options)
+        .getFiles();
+  }
+
+  /** Whether {@code typeName} (fully qualified) is known here. */
+  public boolean contains(String typeName) {
+    return messages.containsKey(typeName);
+  }
+
+  /**
+   * Makes sure {@code typeName} is known, asking the broker (zmesh.types) for its files if it
+   * is not. Asks once per name: a type the broker does not know stays unknown.
+   *
+   * @throws io.zmesh.worker.MeshException if the broker cannot be asked
+   */
+  public void learn(Requester requester, CallOptions options, String typeName) {
+    if (contains(typeName) || !asked.add(typeName)) {
+      return;
+    }
+    addAll(describe(requester, options,
+        DescribeTypesRequest.newBuilder().addTypeNames(typeName).build()));
   }
 
   /** Adds files, imports first; files whose imports are unknown are skipped. */
@@ -167,19 +196,40 @@ public final class MessageTypes {
     return builder.build();
   }
 
+  /**
+   * A command's {@code TYPE JSON} arguments as a message; JSON {@code -} reads standard input.
+   *
+   * @throws Main.UsageException for an unknown type or JSON that does not fit it
+   */
+  public DynamicMessage parseArgument(String typeName, String json) {
+    String body;
+    try {
+      body = "-".equals(json) ? new String(System.in.readAllBytes(), StandardCharsets.UTF_8) : json;
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return parse(find(typeName), body);
+  }
+
   /** The message in {@code any} as JSON; unknown types print their type URL and bytes. */
   public String toJson(Any any, boolean compact) {
     String typeName = any.getTypeUrl().substring(any.getTypeUrl().lastIndexOf('/') + 1);
     Descriptor d = messages.get(typeName);
     if (d == null) {
-      return "{\"@type\": \"" + any.getTypeUrl() + "\", \"@bytes\": \""
-          + Base64.getEncoder().encodeToString(any.getValue().toByteArray()) + "\"}";
+      return rawJson(any, compact);
     }
     try {
       return toJson(DynamicMessage.parseFrom(d, any.getValue()), compact);
     } catch (InvalidProtocolBufferException e) {
       throw new IllegalStateException("reply does not parse as " + typeName + ": " + e.getMessage());
     }
+  }
+
+  /** {@code any} undecoded: its type URL and its bytes in base64. */
+  public static String rawJson(Any any, boolean compact) {
+    String space = compact ? "" : " ";
+    return "{\"@type\":" + space + quote(any.getTypeUrl()) + "," + space + "\"@bytes\":" + space
+        + "\"" + Base64.getEncoder().encodeToString(any.getValue().toByteArray()) + "\"}";
   }
 
   public String toJson(Message message, boolean compact) {
@@ -193,5 +243,21 @@ public final class MessageTypes {
       throw new IllegalStateException("cannot print " + message.getDescriptorForType().getFullName()
           + " as JSON: " + e.getMessage(), e);
     }
+  }
+
+  /** {@code s} as a JSON string literal. */
+  public static String quote(String s) {
+    StringBuilder b = new StringBuilder(s.length() + 2).append('"');
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      if (c == '"' || c == '\\') {
+        b.append('\\').append(c);
+      } else if (c < 0x20) {
+        b.append(String.format(java.util.Locale.ROOT, "\\u%04x", (int) c));
+      } else {
+        b.append(c);
+      }
+    }
+    return b.append('"').toString();
   }
 }

@@ -23,7 +23,7 @@ public final class WorkerTable {
           micros(w.getLatencyAvgUs()), age(w.getUptimeMs()), age(w.getLastHeartbeatAgeMs()) + " ago"});
     }
     StringBuilder out = new StringBuilder();
-    table(rows, out);
+    Columns.append(rows, false, out);
     boolean queued = false;
     for (GroupInfo g : reply.getGroupsList()) {
       queued |= g.getQueued() > 0;
@@ -39,29 +39,10 @@ public final class WorkerTable {
       if (groups.size() == 1) {
         out.append("no workers registered\n");
       } else {
-        table(groups, out);
+        Columns.append(groups, false, out);
       }
     }
     return out.toString();
-  }
-
-  private static void table(List<String[]> rows, StringBuilder out) {
-    int[] width = new int[rows.get(0).length];
-    for (String[] row : rows) {
-      for (int i = 0; i < row.length; i++) {
-        width[i] = Math.max(width[i], row[i].length());
-      }
-    }
-    for (String[] row : rows) {
-      StringBuilder line = new StringBuilder();
-      for (int i = 0; i < row.length; i++) {
-        line.append(row[i]);
-        if (i < row.length - 1) {
-          line.append(" ".repeat(width[i] - row[i].length() + 2));
-        }
-      }
-      out.append(line.toString().stripTrailing()).append('\n');
-    }
   }
 
   static String micros(double us) {

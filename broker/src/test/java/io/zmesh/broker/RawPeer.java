@@ -21,6 +21,7 @@ import org.zeromq.ZMQ;
 final class RawPeer implements AutoCloseable {
   private final ZContext context = new ZContext(1);
   private final ZMQ.Socket socket;
+  private int lastLength;
 
   /**
    * JeroMQ 0.6.0 leaves a few percent of fresh outgoing connections connected at TCP level but
@@ -69,6 +70,7 @@ final class RawPeer implements AutoCloseable {
     }
     assertTrue(socket.hasReceiveMore(), "a packet of one frame");
     byte[] body = socket.recv(0);
+    lastLength = body.length;
     assertTrue(Wire.isSignature(signature), "signature " + Wire.describeSignature(signature));
     try {
       return Wire.decode(body);
@@ -87,6 +89,7 @@ final class RawPeer implements AutoCloseable {
       assertNotNull(signature, "no packet from the broker within " + within.toMillis() + " ms");
       assertTrue(socket.hasReceiveMore(), "a packet of one frame");
       byte[] body = socket.recv(0);
+      lastLength = body.length;
       assertTrue(!socket.hasReceiveMore(), "a packet of more than two frames");
       assertTrue(Wire.isSignature(signature), "signature " + Wire.describeSignature(signature));
       Envelope packet;
@@ -102,6 +105,11 @@ final class RawPeer implements AutoCloseable {
         throw new AssertionError("only heartbeats within " + within.toMillis() + " ms");
       }
     }
+  }
+
+  /** The envelope frame's length of the packet last received: what a subscriber credits. */
+  int lastLength() {
+    return lastLength;
   }
 
   @Override

@@ -6,6 +6,8 @@ import com.google.protobuf.Message;
 import io.zmesh.proto.BrokerStats;
 import io.zmesh.proto.BrokerStatsRequest;
 import io.zmesh.proto.GroupInfo;
+import io.zmesh.proto.ListTopicsReply;
+import io.zmesh.proto.ListTopicsRequest;
 import io.zmesh.proto.ListWorkersReply;
 import io.zmesh.proto.ListWorkersRequest;
 import io.zmesh.proto.Names;
@@ -63,6 +65,14 @@ final class TestMesh implements AutoCloseable {
         .bind(bind)
         .heartbeatInterval(RELAXED_HEARTBEAT)
         .liveness(RELAXED_LIVENESS);
+  }
+
+  /**
+   * Broker options of tests with raw peers, which send no heartbeats: a one minute liveness
+   * keeps them connected. Loopback, ephemeral port.
+   */
+  static BrokerOptions.Builder rawPeerOptions() {
+    return options().heartbeatInterval(Duration.ofSeconds(1)).liveness(60);
   }
 
   /** Broker options of liveness tests: loopback, ephemeral port, 100 ms x 3 heartbeats. */
@@ -128,6 +138,11 @@ final class TestMesh implements AutoCloseable {
     return client;
   }
 
+  /** A raw connection that has said HELLO, for the topic commands; closed with the mesh. */
+  TopicPeer topicPeer() {
+    return track(new TopicPeer(endpoint()));
+  }
+
   <T extends AutoCloseable> T track(T resource) {
     started.push(resource);
     return resource;
@@ -174,6 +189,12 @@ final class TestMesh implements AutoCloseable {
   ListWorkersReply workers(String name) {
     return adminCall(Names.SERVICE_WORKERS,
         ListWorkersRequest.newBuilder().setName(name).build(), ListWorkersReply.class);
+  }
+
+  /** zmesh.topics: the subscriptions {@code topic} matches, all when empty. */
+  ListTopicsReply topics(String topic) {
+    return adminCall(Names.SERVICE_TOPICS, ListTopicsRequest.newBuilder().setTopic(topic).build(),
+        ListTopicsReply.class);
   }
 
   Optional<WorkerInfo> instance(String name, String instanceId) {

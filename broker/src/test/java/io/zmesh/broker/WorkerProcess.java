@@ -6,10 +6,14 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
-/** {@link BlockingWorkerMain} in a JVM of its own; killed (not asked) to stop. */
+/**
+ * A test main ({@link BlockingWorkerMain}, {@link SubscriberMain}) in a JVM of its own; killed
+ * (not asked) to stop.
+ */
 final class WorkerProcess implements AutoCloseable {
   private final Process process;
   private final Path log;
@@ -20,14 +24,21 @@ final class WorkerProcess implements AutoCloseable {
   }
 
   static WorkerProcess start(String endpoint, String name, String instanceId, Path dir) {
-    Path log = dir.resolve(instanceId + ".log");
+    return start(dir.resolve(instanceId + ".log"), BlockingWorkerMain.class, endpoint, name,
+        instanceId);
+  }
+
+  /** Runs {@code main} with {@code args}, its output going to {@code log}. */
+  static WorkerProcess start(Path log, Class<?> main, String... args) {
+    List<String> command = new ArrayList<>();
     String java = Paths.get(System.getProperty("java.home"), "bin", "java").toString();
-    ProcessBuilder pb = new ProcessBuilder(List.of(
-        java,
+    command.addAll(List.of(java,
         "-cp", System.getProperty("java.class.path"),
         // Start fast and small: this JVM only runs one worker.
         "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xmx64m", "-Xss512k",
-        BlockingWorkerMain.class.getName(), endpoint, name, instanceId))
+        main.getName()));
+    command.addAll(List.of(args));
+    ProcessBuilder pb = new ProcessBuilder(command)
         .redirectErrorStream(true)
         .redirectOutput(log.toFile());
     try {

@@ -1,7 +1,11 @@
 package io.zmesh.proto;
 
+import com.google.protobuf.Any;
+import com.google.protobuf.ByteString;
 import com.google.protobuf.CodedOutputStream;
 import com.google.protobuf.InvalidProtocolBufferException;
+import com.google.protobuf.MessageLite;
+import com.google.protobuf.WireFormat;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -138,6 +142,241 @@ public final class Wire {
     }
   }
 
+  private static final int VARINT = 0;
+  private static final int LENGTH_DELIMITED = 2;
+  private static final int COMMAND_TAG = Envelope.COMMAND_FIELD_NUMBER << 3 | VARINT;
+  private static final int ID_TAG = Envelope.ID_FIELD_NUMBER << 3 | VARINT;
+  private static final int DELIVERY_TAG = Envelope.DELIVERY_FIELD_NUMBER << 3 | LENGTH_DELIMITED;
+  private static final int DROPPED_TAG = Delivery.DROPPED_FIELD_NUMBER << 3 | VARINT;
+
+  /**
+   * A PUBLISH envelope as it arrived, made into the MESSAGE for subscription {@code id} by
+   * appending {@code command}, {@code id} and {@code delivery {dropped}}, as {@link #withId}
+   * does: the topic, payload and headers pass without being decoded or re-encoded. {@code
+   * dropped} is written even when 0, so a {@code delivery} a publisher slipped into its PUBLISH
+   * cannot survive the merge of the two. Writes the bytes itself: the broker calls this once
+   * per copy of every message.
+   */
+  public static byte[] toMessage(byte[] publish, long id, long dropped) {
+    byte[] out = new byte[messageLength(publish.length, id, dropped)];
+    System.arraycopy(publish, 0, out, 0, publish.length);
+    int i = publish.length;
+    out[i++] = (byte) COMMAND_TAG;
+    out[i++] = (byte) Command.MESSAGE_VALUE;
+    out[i++] = (byte) ID_TAG;
+    i = putVarint(out, i, id);
+    out[i++] = (byte) DELIVERY_TAG;
+    out[i++] = (byte) (1 + CodedOutputStream.computeUInt64SizeNoTag(dropped));
+    out[i++] = (byte) DROPPED_TAG;
+    putVarint(out, i, dropped);
+    return out;
+  }
+
+  /**
+   * The fields of the packets a subscriber's traffic is made of, PUBLISH, CREDIT and MESSAGE,
+   * read by a scan of the envelope's fields instead of the decoder, which would build the
+   * envelope, its body and the {@code Any} with a copy of its bytes and its type URL: the broker
+   * forwards payloads untouched and reads only what it routes by, and the SDK parses a MESSAGE's
+   * payload straight from the frame. Reusable; one thread.
+   */
+  public static final class Scan {
+    private static final int FIXED64 = 1;
+    private static final int FIXED32 = 5;
+    /** What {@link #fields} reads: the envelope, or one of its bodies. */
+    private static final int ENVELOPE = 0;
+    private static final int CREDIT = 1;
+    private static final int PAYLOAD = 2;
+    private static final int DELIVERY = 3;
+
+    public long id;
+    /**
+     * PUBLISH: the topic, read as Latin-1 (a valid topic is ASCII, and other bytes become
+     * characters the topic grammar refuses); empty when there is none.
+     */
+    public String topic;
+    /** PUBLISH and MESSAGE: where the topic's bytes are. */
+    public int topicStart;
+    public int topicLength;
+    /** CREDIT: {@code credit.messages} (a uint32) and {@code credit.bytes} (a uint64). */
+    public long creditMessages;
+    public long creditBytes;
+    /**
+     * MESSAGE, after {@link #readMessage}: where the payload's type URL and value bytes are,
+     * and {@code delivery.dropped}.
+     */
+    public int typeUrlStart;
+    public int typeUrlLength;
+    public int valueStart;
+    public int valueLength;
+    public long dropped;
+
+    private int pos;
+    private long command;
+    private int payloadStart;
+    private int payloadLength;
+    private int payloads;
+    private int deliveryStart;
+    private int deliveryLength;
+    private int deliveries;
+
+    /**
+     * {@link Command#PUBLISH_VALUE}, {@link Command#MESSAGE_VALUE} or {@link
+     * Command#CREDIT_VALUE} when {@code body} is such a packet and this scan can read it, having
+     * filled the fields of that command (for a MESSAGE, its id and topic; {@link #readMessage}
+     * reads the rest); otherwise 0, and {@link #decode} tells what the body is, or why it is
+     * none.
+     */
+    public int read(byte[] body) {
+      pos = 0;
+      command = 0;
+      id = 0;
+      topic = null;
+      topicStart = 0;
+      topicLength = 0;
+      creditMessages = 0;
+      creditBytes = 0;
+      payloads = 0;
+      deliveries = 0;
+      if (!fields(body, body.length, ENVELOPE)) {
+        return 0;
+      }
+      if (command == Command.PUBLISH_VALUE) {
+        topic = new String(body, topicStart, topicLength, StandardCharsets.ISO_8859_1);
+        return Command.PUBLISH_VALUE;
+      }
+      return command == Command.CREDIT_VALUE || command == Command.MESSAGE_VALUE
+          ? (int) command : 0;
+    }
+
+    /**
+     * After {@link #read} returned MESSAGE: reads the payload's type URL and value and the
+     * delivery's dropped count. False when they do not scan, or when a body appears more than
+     * once (the decoder merges those): then the decoder must read the packet.
+     */
+    public boolean readMessage(byte[] body) {
+      typeUrlStart = 0;
+      typeUrlLength = 0;
+      valueStart = 0;
+      valueLength = 0;
+      dropped = 0;
+      if (payloads > 1 || deliveries > 1) {
+        return false;
+      }
+      if (payloads == 1) {
+        pos = payloadStart;
+        if (!fields(body, payloadStart + payloadLength, PAYLOAD)) {
+          return false;
+        }
+      }
+      if (deliveries == 1) {
+        pos = deliveryStart;
+        return fields(body, deliveryStart + deliveryLength, DELIVERY);
+      }
+      return true;
+    }
+
+    /** Reads the fields of one {@code kind} from {@link #pos} up to {@code end}. */
+    private boolean fields(byte[] b, int end, int kind) {
+      while (pos < end) {
+        long tag = varint(b, end);
+        int field = (int) (tag >>> 3);
+        if (pos < 0 || field == 0) {
+          return false;
+        }
+        switch ((int) tag & 7) {
+          case VARINT:
+            long value = varint(b, end);
+            if (kind == ENVELOPE && field == Envelope.COMMAND_FIELD_NUMBER) {
+              command = value;
+            } else if (kind == ENVELOPE && field == Envelope.ID_FIELD_NUMBER) {
+              id = value;
+            } else if (kind == CREDIT && field == Credit.MESSAGES_FIELD_NUMBER) {
+              creditMessages = value & 0xFFFF_FFFFL;
+            } else if (kind == CREDIT && field == Credit.BYTES_FIELD_NUMBER) {
+              creditBytes = value;
+            } else if (kind == DELIVERY && field == Delivery.DROPPED_FIELD_NUMBER) {
+              dropped = value;
+            }
+            break;
+          case LENGTH_DELIMITED:
+            long length = varint(b, end);
+            if (pos < 0 || length < 0 || length > end - pos) {
+              return false;
+            }
+            int start = pos;
+            int fieldEnd = pos + (int) length;
+            if (kind == ENVELOPE && field == Envelope.SERVICE_FIELD_NUMBER) {
+              topicStart = start;
+              topicLength = (int) length;
+            } else if (kind == ENVELOPE && field == Envelope.CREDIT_FIELD_NUMBER) {
+              // Read at once: a body sent twice is merged, the later values winning.
+              if (!fields(b, fieldEnd, CREDIT)) {
+                return false;
+              }
+            } else if (kind == ENVELOPE && field == Envelope.PAYLOAD_FIELD_NUMBER) {
+              // Only remembered: the broker forwards payloads without reading them.
+              payloadStart = start;
+              payloadLength = (int) length;
+              payloads++;
+            } else if (kind == ENVELOPE && field == Envelope.DELIVERY_FIELD_NUMBER) {
+              deliveryStart = start;
+              deliveryLength = (int) length;
+              deliveries++;
+            } else if (kind == PAYLOAD && field == Any.TYPE_URL_FIELD_NUMBER) {
+              typeUrlStart = start;
+              typeUrlLength = (int) length;
+            } else if (kind == PAYLOAD && field == Any.VALUE_FIELD_NUMBER) {
+              valueStart = start;
+              valueLength = (int) length;
+            }
+            pos = fieldEnd;
+            break;
+          case FIXED64:
+            pos += 8;
+            break;
+          case FIXED32:
+            pos += 4;
+            break;
+          default:
+            return false; // groups: left to the decoder
+        }
+        if (pos < 0 || pos > end) {
+          return false;
+        }
+      }
+      return true;
+    }
+
+    /** The varint at {@link #pos}; sets {@code pos} to -1 if none ends before {@code end}. */
+    private long varint(byte[] b, int end) {
+      long result = 0;
+      for (int shift = 0; shift < 64 && pos >= 0 && pos < end; shift += 7) {
+        byte x = b[pos++];
+        result |= (long) (x & 0x7F) << shift;
+        if (x >= 0) {
+          return result;
+        }
+      }
+      pos = -1;
+      return 0;
+    }
+  }
+
+  /** The length of {@link #toMessage}'s result, without making it. */
+  public static int messageLength(int publishLength, long id, long dropped) {
+    return publishLength + 6 + CodedOutputStream.computeUInt64SizeNoTag(id)
+        + CodedOutputStream.computeUInt64SizeNoTag(dropped);
+  }
+
+  private static int putVarint(byte[] out, int i, long value) {
+    while ((value & ~0x7FL) != 0) {
+      out[i++] = (byte) ((value & 0x7F) | 0x80);
+      value >>>= 7;
+    }
+    out[i++] = (byte) value;
+    return i;
+  }
+
   /** An error envelope answering request {@code id}. */
   public static Envelope error(long id, StatusCode code, String message) {
     return Envelope.newBuilder()
@@ -145,5 +384,54 @@ public final class Wire {
         .setId(id)
         .setStatus(ErrorStatus.newBuilder().setCode(code).setMessage(message))
         .build();
+  }
+
+  /**
+   * A PUBLISH envelope of {@code value} to {@code topic} with id 0, encoded straight into one
+   * array: the same bytes a reader decodes as {@code Envelope{PUBLISH, service: topic, payload:
+   * Any{typeUrl, value}}}, without building the Any, its ByteString or the Envelope on the way.
+   * The publish path runs this once per message.
+   */
+  public static byte[] publish(String topic, String typeUrl, MessageLite value) {
+    return publish(topic, typeUrl, value, null);
+  }
+
+  /** {@link #publish(String, String, MessageLite)} of a message already packed. */
+  public static byte[] publish(String topic, Any payload) {
+    return publish(topic, payload.getTypeUrl(), null, payload.getValue());
+  }
+
+  private static byte[] publish(String topic, String typeUrl, MessageLite value, ByteString raw) {
+    int valueSize = value != null ? value.getSerializedSize() : raw.size();
+    int anySize = CodedOutputStream.computeStringSize(Any.TYPE_URL_FIELD_NUMBER, typeUrl)
+        + (valueSize == 0 ? 0 : CodedOutputStream.computeTagSize(Any.VALUE_FIELD_NUMBER)
+            + CodedOutputStream.computeUInt32SizeNoTag(valueSize) + valueSize);
+    int size = CodedOutputStream.computeEnumSize(
+            Envelope.COMMAND_FIELD_NUMBER, Command.PUBLISH_VALUE)
+        + CodedOutputStream.computeStringSize(Envelope.SERVICE_FIELD_NUMBER, topic)
+        + CodedOutputStream.computeTagSize(Envelope.PAYLOAD_FIELD_NUMBER)
+        + CodedOutputStream.computeUInt32SizeNoTag(anySize) + anySize;
+    byte[] out = new byte[size];
+    CodedOutputStream o = CodedOutputStream.newInstance(out);
+    try {
+      o.writeEnum(Envelope.COMMAND_FIELD_NUMBER, Command.PUBLISH_VALUE);
+      o.writeString(Envelope.SERVICE_FIELD_NUMBER, topic);
+      o.writeTag(Envelope.PAYLOAD_FIELD_NUMBER, WireFormat.WIRETYPE_LENGTH_DELIMITED);
+      o.writeUInt32NoTag(anySize);
+      o.writeString(Any.TYPE_URL_FIELD_NUMBER, typeUrl);
+      if (valueSize > 0) {
+        o.writeTag(Any.VALUE_FIELD_NUMBER, WireFormat.WIRETYPE_LENGTH_DELIMITED);
+        o.writeUInt32NoTag(valueSize);
+        if (value != null) {
+          value.writeTo(o);
+        } else {
+          o.writeRawBytes(raw);
+        }
+      }
+      o.checkNoSpaceLeft();
+    } catch (IOException e) {
+      throw new IllegalStateException("miscounted PUBLISH size", e);
+    }
+    return out;
   }
 }

@@ -2,7 +2,10 @@ package io.zmesh.samples;
 
 import io.zmesh.broker.Broker;
 import io.zmesh.broker.BrokerOptions;
+import io.zmesh.cli.TopicTable;
 import io.zmesh.cli.WorkerTable;
+import io.zmesh.proto.ListTopicsReply;
+import io.zmesh.proto.ListTopicsRequest;
 import io.zmesh.proto.ListWorkersReply;
 import io.zmesh.proto.ListWorkersRequest;
 import io.zmesh.proto.Names;
@@ -10,9 +13,13 @@ import io.zmesh.samples.chat.ChatWorker;
 import io.zmesh.samples.db.DbWorker;
 import io.zmesh.samples.proto.ChatLine;
 import io.zmesh.samples.proto.History;
+import io.zmesh.samples.proto.Inbox;
+import io.zmesh.samples.proto.InboxRequest;
 import io.zmesh.samples.proto.HistoryRequest;
 import io.zmesh.samples.proto.PostAck;
 import io.zmesh.samples.proto.PostMessage;
+import io.zmesh.samples.proto.Posted;
+import io.zmesh.samples.receive.ReceiveWorker;
 import io.zmesh.worker.CallOptions;
 import io.zmesh.worker.MeshClient;
 import io.zmesh.worker.MeshException;
@@ -37,13 +44,15 @@ import picocli.CommandLine.Spec;
 
 /**
  * {@code zmesh demo}: a broker in this process, the sample workers as processes of their own,
- * and a client showing requests travel client -> broker -> worker -> broker -> client.
+ * and a client showing requests travel client -> broker -> worker -> broker -> client, and
+ * messages published by one process (chat) reach a subscriber in another (receive).
  */
 @Command(
     name = "demo",
     mixinStandardHelpOptions = true,
-    description = "Start a broker and the sample workers (db and chat) as separate processes,"
-        + " send requests through them and show each route, then stop everything gracefully.")
+    description = "Start a broker and the sample workers (db, chat and receive) as separate"
+        + " processes, send requests through them and show each route, show chat's published"
+        + " posts reaching receive, then stop everything gracefully.")
 public final class Demo implements Callable<Integer> {
   @Spec
   CommandSpec spec;
@@ -61,6 +70,7 @@ public final class Demo implements Callable<Integer> {
   boolean keepRunning;
 
   private PrintWriter out;
+  private final List<Thread> relays = new ArrayList<>();
 
   @Override
   public Integer call() throws Exception {
@@ -73,6 +83,7 @@ public final class Demo implements Callable<Integer> {
       String endpoint = broker.endpoint();
       say("broker listening on %s", endpoint);
       workers.add(spawn("db", DbWorker.class, endpoint));
+      workers.add(spawn("receive", ReceiveWorker.class, endpoint));
       for (int i = 1; i <= chatInstances; i++) {
         workers.add(spawn("chat-" + i, ChatWorker.class, endpoint));
       }
@@ -86,6 +97,9 @@ public final class Demo implements Callable<Integer> {
           say("  bin/zmesh ls --broker %s", endpoint);
           say("  bin/zmesh call chat zmesh.samples.HistoryRequest '{\"room\":\"lobby\"}' --broker %s",
               endpoint);
+          say("  bin/zmesh sub 'chat.room.>' --broker %s", endpoint);
+          say("  bin/zmesh call chat zmesh.samples.PostMessage"
+              + " '{\"room\":\"lobby\",\"user\":\"you\",\"text\":\"hi\"}' --broker %s", endpoint);
           say("Ctrl-C stops everything");
           CountDownLatch interrupted = new CountDownLatch(1);
           Runtime.getRuntime().addShutdownHook(new Thread(() -> {
@@ -105,7 +119,7 @@ public final class Demo implements Callable<Integer> {
     return 0;
   }
 
-  private void conversation(MeshClient client) {
+  private void conversation(MeshClient client) throws InterruptedException {
     say("");
     say("1. typed requests by name; chat asks db to store each post");
     String[][] posts = {
@@ -126,7 +140,19 @@ public final class Demo implements Callable<Integer> {
     }
 
     say("");
-    say("2. every failure is a typed Status");
+    say("2. pub/sub: chat publishes each stored post to chat.room.<room>;"
+        + " receive, another process, subscribed to %s", ReceiveWorker.PATTERN);
+    Inbox inbox = awaitInbox(client, "lobby", posts.length);
+    say("   chat -> broker -> receive: %d messages on %s (received %d, dropped %d)",
+        inbox.getMessagesCount(), ChatWorker.topic("lobby"), inbox.getReceived(),
+        inbox.getDropped());
+    for (Posted posted : inbox.getMessagesList()) {
+      say("     #%d %s: %s (published by chat[%s])", posted.getLine().getIndex(),
+          posted.getLine().getUser(), posted.getLine().getText(), posted.getHandledBy());
+    }
+
+    say("");
+    say("3. every failure is a typed Status");
     expectFailure(() -> client.call("search", HistoryRequest.getDefaultInstance(), History.class));
     expectFailure(() -> client.call("chat",
         PostMessage.newBuilder().setRoom("lobby").setUser("eve").build(), PostAck.class));
@@ -135,11 +161,32 @@ public final class Demo implements Callable<Integer> {
         History.class, CallOptions.DEFAULT.withWaitForWorker(true).withTimeout(Duration.ofMillis(300))));
 
     say("");
-    say("3. zmesh ls");
-    ListWorkersReply workers = client.call(Names.SERVICE_WORKERS,
-        ListWorkersRequest.getDefaultInstance(), ListWorkersReply.class);
-    for (String line : WorkerTable.render(workers).split("\n")) {
+    say("4. zmesh ls");
+    sayIndented(WorkerTable.render(client.call(Names.SERVICE_WORKERS,
+        ListWorkersRequest.getDefaultInstance(), ListWorkersReply.class)));
+    say("");
+    say("5. zmesh ls --topics");
+    sayIndented(TopicTable.render(client.call(Names.SERVICE_TOPICS,
+        ListTopicsRequest.getDefaultInstance(), ListTopicsReply.class)));
+  }
+
+  private void sayIndented(String table) {
+    for (String line : table.split("\n")) {
       say("   %s", line);
+    }
+  }
+
+  /** The receive worker's inbox once it holds {@code count} messages (they travel async). */
+  private static Inbox awaitInbox(MeshClient client, String room, int count)
+      throws InterruptedException {
+    long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (true) {
+      Inbox inbox = client.call("receive", InboxRequest.newBuilder().setRoom(room).build(),
+          Inbox.class);
+      if (inbox.getMessagesCount() >= count || System.nanoTime() > end) {
+        return inbox;
+      }
+      TimeUnit.MILLISECONDS.sleep(20);
     }
   }
 
@@ -159,13 +206,15 @@ public final class Demo implements Callable<Integer> {
           ListWorkersRequest.getDefaultInstance(), ListWorkersReply.class);
       long chats = reply.getWorkersList().stream().filter(w -> w.getName().equals("chat")).count();
       long dbs = reply.getWorkersList().stream().filter(w -> w.getName().equals("db")).count();
-      if (dbs >= 1 && chats >= chatInstances) {
-        say("workers registered: db x%d, chat x%d", dbs, chats);
+      long receivers = reply.getWorkersList().stream()
+          .filter(w -> w.getName().equals("receive")).count();
+      if (dbs >= 1 && chats >= chatInstances && receivers >= 1) {
+        say("workers registered: db x%d, chat x%d, receive x%d", dbs, chats, receivers);
         return;
       }
       if (System.nanoTime() > end) {
         throw new IllegalStateException("workers did not register within " + timeout.toSeconds()
-            + " s: db x" + dbs + ", chat x" + chats);
+            + " s: db x" + dbs + ", chat x" + chats + ", receive x" + receivers);
       }
       TimeUnit.MILLISECONDS.sleep(100);
     }
@@ -181,6 +230,7 @@ public final class Demo implements Callable<Integer> {
     Thread relay = new Thread(() -> relay(label, process), "demo-relay-" + label);
     relay.setDaemon(true);
     relay.start();
+    relays.add(relay);
     return process;
   }
 
@@ -210,6 +260,14 @@ public final class Demo implements Callable<Integer> {
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         p.destroyForcibly();
+      }
+    }
+    // Let the last lines the workers printed through.
+    for (Thread relay : relays) {
+      try {
+        relay.join(TimeUnit.SECONDS.toMillis(5));
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
       }
     }
   }

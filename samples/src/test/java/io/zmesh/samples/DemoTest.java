@@ -21,9 +21,15 @@ class DemoTest {
     int code = cl.execute("demo", "--bind", "tcp://127.0.0.1:*", "--chat-instances", "2");
     String text = out.toString();
     assertEquals(0, code, text);
-    assertTrue(text.contains("workers registered: db x1, chat x2"), text);
+    assertTrue(text.contains("workers registered: db x1, chat x2, receive x1"), text);
     assertTrue(text.contains("stored as #3"), text);
     assertTrue(text.contains("#3 bob: any chat"), text);
+    // Published by a chat process, received by the receive process, read back from it.
+    assertTrue(text.contains("chat -> broker -> receive: 4 messages on chat.room.lobby"), text);
+    assertTrue(text.contains("#3 bob: any chat (published by chat["), text);
+    // The receive process's own output, relayed.
+    assertTrue(text.contains("[receive] chat.room.lobby #0 ann: hello, mesh"), text);
+    assertTrue(text.contains("chat.room.>") && text.contains("zmesh.samples.Posted"), text);
     assertTrue(text.contains("NO_WORKER: no worker named 'search' is registered"), text);
     assertTrue(text.contains("INVALID_ARGUMENT: a post needs a room and a text"), text);
     assertTrue(text.contains("DEADLINE_EXCEEDED: no worker named 'nobody-yet' registered"), text);

@@ -21,8 +21,22 @@ import java.util.concurrent.CompletableFuture;
  * one). All methods are thread-safe. If the broker goes away the client reconnects by itself;
  * requests made meanwhile wait for the connection until their deadline, then fail with {@link
  * Code#UNAVAILABLE}.
+ *
+ * <p>Topics: {@link #publish} queues the message (blocking only while the publish backlog is
+ * full) and the I/O thread sends it; subscription handlers run on the callback executor, each
+ * subscription one message at a time in arrival order. With the default single callback thread
+ * a handler that blocks also delays the client's request futures and other subscriptions: give
+ * {@link MeshOptions.Builder#callbackExecutor} more threads, or hand slow work off, if that
+ * matters. Subscriptions are renewed after every reconnect.
+ *
+ * <pre>{@code
+ * Subscription s = client.subscribe("chat.room.*", Posted.class,
+ *     (posted, ctx) -> System.out.println(ctx.topic() + ": " + posted.getLine().getText()));
+ * s.ready().join();
+ * client.publish("chat.room.lobby", posted);
+ * }</pre>
  */
-public final class MeshClient implements Requester, AutoCloseable {
+public final class MeshClient implements Requester, Publisher, Subscriber, AutoCloseable {
   private final Connection connection;
   private final MeshOptions options;
 
@@ -37,6 +51,7 @@ public final class MeshClient implements Requester, AutoCloseable {
     return connect(MeshOptions.builder().broker(broker).build());
   }
 
+  /** Connects with {@code options}. Returns at once; see the class doc. */
   public static MeshClient connect(MeshOptions options) {
     return new MeshClient(Objects.requireNonNull(options, "options"));
   }
@@ -52,6 +67,19 @@ public final class MeshClient implements Requester, AutoCloseable {
     return options.callOptions();
   }
 
+  @Override
+  public void publish(String topic, Message message) {
+    connection.publish(topic, message);
+  }
+
+  /** Handlers run on the callback executor. */
+  @Override
+  public <T extends Message> Subscription subscribe(
+      String pattern, String group, Class<T> type, MessageHandler<T> handler) {
+    return connection.subscribe(pattern, group, type, handler, connection.callbackExecutor());
+  }
+
+  /** The options the client was made with. */
   public MeshOptions options() {
     return options;
   }
@@ -70,7 +98,11 @@ public final class MeshClient implements Requester, AutoCloseable {
     return connection.awaitConnected(timeout);
   }
 
-  /** Says goodbye to the broker and stops; pending requests fail with {@link Code#CANCELLED}. */
+  /**
+   * Says goodbye to the broker and stops: messages already published are sent first,
+   * subscriptions end (no handler call starts afterwards), pending requests fail with {@link
+   * Code#CANCELLED}.
+   */
   @Override
   public void close() {
     connection.close();

@@ -29,6 +29,24 @@ public final class MeshOptions {
    */
   public static final Duration DEFAULT_HANDSHAKE_TIMEOUT = Duration.ofSeconds(2);
 
+  /**
+   * Published messages that may wait for the I/O thread (or, while disconnected, for the
+   * connection) before {@link Publisher#publish} blocks: 10,000.
+   */
+  public static final int DEFAULT_PUBLISH_BACKLOG = 10_000;
+
+  /** The largest publish backlog the builder accepts: 1,000,000 packets. */
+  public static final int MAX_PUBLISH_BACKLOG = 1_000_000;
+
+  /**
+   * Budget in messages each subscription asks the broker for: 0, the broker's default (10,000
+   * unless the broker is configured otherwise). The broker never grants more than its own limit.
+   */
+  public static final int DEFAULT_SUBSCRIPTION_BUDGET_MESSAGES = 0;
+
+  /** Budget in bytes each subscription asks the broker for: 0, the broker's default (4 MiB). */
+  public static final long DEFAULT_SUBSCRIPTION_BUDGET_BYTES = 0;
+
   private final String broker;
   private final String clientName;
   private final Duration reconnectDelay;
@@ -36,6 +54,9 @@ public final class MeshOptions {
   private final Duration handshakeTimeout;
   private final CallOptions callOptions;
   private final Executor callbackExecutor;
+  private final int publishBacklog;
+  private final int subscriptionBudgetMessages;
+  private final long subscriptionBudgetBytes;
 
   private MeshOptions(Builder b) {
     this.broker = b.broker != null ? b.broker : defaultBroker();
@@ -45,6 +66,9 @@ public final class MeshOptions {
     this.handshakeTimeout = b.handshakeTimeout;
     this.callOptions = b.callOptions;
     this.callbackExecutor = b.callbackExecutor;
+    this.publishBacklog = b.publishBacklog;
+    this.subscriptionBudgetMessages = b.subscriptionBudgetMessages;
+    this.subscriptionBudgetBytes = b.subscriptionBudgetBytes;
   }
 
   /** {@code $ZMESH_BROKER} if set, else {@link #DEFAULT_BROKER}. */
@@ -71,6 +95,9 @@ public final class MeshOptions {
     b.handshakeTimeout = handshakeTimeout;
     b.callOptions = callOptions;
     b.callbackExecutor = callbackExecutor;
+    b.publishBacklog = publishBacklog;
+    b.subscriptionBudgetMessages = subscriptionBudgetMessages;
+    b.subscriptionBudgetBytes = subscriptionBudgetBytes;
     return b;
   }
 
@@ -109,6 +136,24 @@ public final class MeshOptions {
     return callbackExecutor;
   }
 
+  /**
+   * Published messages that may wait to be sent before {@link Publisher#publish} blocks (for at
+   * most the timeout of {@link #callOptions()}, then fails with {@link Code#OVERLOADED}).
+   */
+  public int publishBacklog() {
+    return publishBacklog;
+  }
+
+  /** Messages each subscription asks the broker to send ahead of the handler; 0: the broker's. */
+  public int subscriptionBudgetMessages() {
+    return subscriptionBudgetMessages;
+  }
+
+  /** Envelope bytes each subscription asks the broker to send ahead; 0: the broker's default. */
+  public long subscriptionBudgetBytes() {
+    return subscriptionBudgetBytes;
+  }
+
   /** Builds {@link MeshOptions}; every setter is optional. */
   public static final class Builder {
     private String broker;
@@ -118,6 +163,9 @@ public final class MeshOptions {
     private Duration handshakeTimeout = DEFAULT_HANDSHAKE_TIMEOUT;
     private CallOptions callOptions = CallOptions.DEFAULT;
     private Executor callbackExecutor;
+    private int publishBacklog = DEFAULT_PUBLISH_BACKLOG;
+    private int subscriptionBudgetMessages = DEFAULT_SUBSCRIPTION_BUDGET_MESSAGES;
+    private long subscriptionBudgetBytes = DEFAULT_SUBSCRIPTION_BUDGET_BYTES;
 
     private Builder() {}
 
@@ -160,6 +208,39 @@ public final class MeshOptions {
      */
     public Builder callbackExecutor(Executor executor) {
       this.callbackExecutor = executor;
+      return this;
+    }
+
+    /**
+     * @param packets in [1, {@link #MAX_PUBLISH_BACKLOG}]; default {@link
+     *     #DEFAULT_PUBLISH_BACKLOG}
+     */
+    public Builder publishBacklog(int packets) {
+      if (packets < 1 || packets > MAX_PUBLISH_BACKLOG) {
+        throw new IllegalArgumentException(
+            "publish backlog must be in [1, " + MAX_PUBLISH_BACKLOG + "]: " + packets);
+      }
+      this.publishBacklog = packets;
+      return this;
+    }
+
+    /**
+     * Asks the broker for a smaller budget per subscription than its default: at most this
+     * many messages, and envelope bytes, sent and not yet handled. A smaller budget bounds the
+     * subscriber's memory more tightly and makes a slow subscriber lose messages sooner. 0 for
+     * either means the broker's default.
+     *
+     * @param messages at least 0
+     * @param bytes at least 0
+     */
+    public Builder subscriptionBudget(int messages, long bytes) {
+      if (messages < 0 || bytes < 0) {
+        throw new IllegalArgumentException(
+            "subscription budget must not be negative: " + messages + " messages, " + bytes
+                + " bytes");
+      }
+      this.subscriptionBudgetMessages = messages;
+      this.subscriptionBudgetBytes = bytes;
       return this;
     }
 

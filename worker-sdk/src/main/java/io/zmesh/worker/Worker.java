@@ -61,8 +61,14 @@ import org.slf4j.LoggerFactory;
  * the broker stops routing here, requests already routed are finished up to the drain timeout,
  * then the worker disconnects. A broker that goes away is reconnected to with backoff and the
  * worker registers again by itself.
+ *
+ * <p>Topics: a worker publishes and subscribes like a {@link MeshClient}. Its subscription
+ * handlers run on the handler executor (beside request handlers, sharing its threads), each
+ * subscription one message at a time in arrival order. Subscriptions may be made before {@link
+ * #start()}, e.g. in the start hook, and are renewed after every reconnect; closing the worker
+ * ends them.
  */
-public final class Worker implements Requester, AutoCloseable {
+public final class Worker implements Requester, Publisher, Subscriber, AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(Worker.class);
   private static final AtomicInteger INSTANCES = new AtomicInteger();
 
@@ -276,6 +282,18 @@ public final class Worker implements Requester, AutoCloseable {
   @Override
   public CallOptions callOptions() {
     return options.callOptions();
+  }
+
+  @Override
+  public void publish(String topic, Message message) {
+    connection.publish(topic, message);
+  }
+
+  /** Handlers run on the handler executor. */
+  @Override
+  public <T extends Message> Subscription subscribe(
+      String pattern, String group, Class<T> type, MessageHandler<T> handler) {
+    return connection.subscribe(pattern, group, type, handler, executor);
   }
 
   /**

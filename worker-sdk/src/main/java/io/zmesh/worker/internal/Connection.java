@@ -1,24 +1,31 @@
 package io.zmesh.worker.internal;
 
+import com.google.protobuf.Any;
+import com.google.protobuf.Message;
 import io.zmesh.proto.Command;
 import io.zmesh.proto.Envelope;
 import io.zmesh.proto.Hello;
+import io.zmesh.proto.Topics;
 import io.zmesh.proto.Welcome;
 import io.zmesh.proto.Wire;
 import io.zmesh.proto.WireException;
 import io.zmesh.worker.Code;
 import io.zmesh.worker.MeshException;
 import io.zmesh.worker.MeshOptions;
+import io.zmesh.worker.MessageHandler;
 import io.zmesh.worker.Status;
+import io.zmesh.worker.Subscription;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -45,11 +52,17 @@ import org.zeromq.ZMQException;
  * times out closes the socket; a new one is opened after an exponential backoff. Requests sent
  * on a lost connection fail with UNAVAILABLE at once; requests made while disconnected wait for
  * the next connection and fail with UNAVAILABLE at their deadline.
+ *
+ * <p>Topics: publishes go through a bounded {@link PublishBacklog} (not the task queue) and
+ * leave in order while connected; {@link Subscriptions} holds the open subscriptions, sends
+ * each again after every WELCOME and hands MESSAGEs to their serial dispatch.
  */
 public final class Connection implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(Connection.class);
   private static final long MS = 1_000_000L;
   private static final int RECV_BATCH = 1024;
+  /** Publishes sent per loop iteration, so input and timers get their turn. */
+  private static final int PUBLISH_BATCH = 1024;
   private static final int HWM = 100_000;
   private static final int CLOSE_LINGER_MS = 1_000;
   /**
@@ -76,9 +89,6 @@ public final class Connection implements AutoCloseable {
 
     /** The requester of request {@code id} gave up. */
     default void onCancel(Connection connection, long id) {}
-
-    /** A MESSAGE for one of this connection's subscriptions. */
-    default void onMessage(Connection connection, Envelope message) {}
   }
 
   private enum State { DISCONNECTED, HANDSHAKING, CONNECTED, CLOSED }
@@ -98,6 +108,10 @@ public final class Connection implements AutoCloseable {
   private final Object connectedMonitor = new Object();
   private volatile boolean connected;
   private volatile boolean closing;
+  /** The broker's limit from its last WELCOME, read by publishers to refuse early. */
+  private volatile int maxMessageBytes = Integer.MAX_VALUE;
+  private final PublishBacklog backlog;
+  final Subscriptions subscriptions = new Subscriptions(this);
 
   // --- I/O thread only ---
   private ZMQ.Socket socket;
@@ -109,7 +123,9 @@ public final class Connection implements AutoCloseable {
   private final Backoff backoff;
   private long heartbeatNanos = 1_000 * MS;
   private int liveness = 3;
-  private int maxMessageBytes = Integer.MAX_VALUE;
+  private final Wire.Scan scan = new Wire.Scan();
+  /** The socket refused a publish (its queue is full): retry soon rather than at once. */
+  private boolean publishBlocked;
   private long lastReceived;
   private long lastSent;
   private long handshakeDeadline;
@@ -138,6 +154,7 @@ public final class Connection implements AutoCloseable {
     this.deadlines = new DeadlineWheel<>(4 * MS, 4096, now);
     this.backoff = new Backoff(
         options.reconnectDelay().toNanos(), options.maxReconnectDelay().toNanos());
+    this.backlog = new PublishBacklog(options.publishBacklog());
     this.ioThread = new Thread(this::run, "zmesh-" + options.clientName() + "-io");
     ioThread.setDaemon(true);
   }
@@ -235,11 +252,123 @@ public final class Connection implements AutoCloseable {
       return;
     }
     tasks.add(task);
-    // One wake-up per idle period: the I/O thread clears the flag before it looks at the queue
-    // and goes to sleep, so a task added after that look always wakes it.
+    wake();
+  }
+
+  private void wake() {
+    // One wake-up per idle period: the I/O thread clears the flag before it looks at its queues
+    // and goes to sleep, so work added after that look always wakes it.
     if (wakePending.compareAndSet(false, true)) {
       waiter.wake();
     }
+  }
+
+  /**
+   * Publishes {@code message} to {@code topic}: checks and encodes it on the calling thread,
+   * then queues it for the I/O thread. See {@link io.zmesh.worker.Publisher#publish}.
+   */
+  public void publish(String topic, Message message) {
+    Objects.requireNonNull(message, "message");
+    checkPublishable(topic);
+    byte[] packet = message instanceof Any
+        ? Wire.publish(topic, (Any) message)
+        : Wire.publish(topic, Payloads.typeUrl(message), message);
+    int limit = maxMessageBytes;
+    if (packet.length > limit) {
+      throw Status.INVALID_ARGUMENT.withDescription("message of " + packet.length
+          + " bytes to '" + topic + "' exceeds the broker's limit of " + limit + " bytes")
+          .asException();
+    }
+    if (closing) {
+      throw PublishBacklog.closedException();
+    }
+    backlog.offer(packet, options.callOptions().timeout().toNanos());
+    wake();
+  }
+
+  /**
+   * Checks a topic as {@link #publish} does.
+   *
+   * @throws MeshException INVALID_ARGUMENT for an invalid topic, PERMISSION_DENIED for a topic
+   *     under the reserved prefix
+   */
+  public static void checkPublishable(String topic) {
+    String problem = Topics.checkTopic(topic);
+    if (problem != null) {
+      throw Status.INVALID_ARGUMENT.withDescription(problem).asException();
+    }
+    if (Topics.isReserved(topic)) {
+      throw Status.PERMISSION_DENIED.withDescription("topics starting with '"
+          + Topics.RESERVED_PREFIX + "' are the broker's own; cannot publish to '" + topic + "'")
+          .asException();
+    }
+  }
+
+  /**
+   * Opens a subscription whose handler runs on {@code executor}. See {@link
+   * io.zmesh.worker.Subscriber#subscribe(String, String, Class, MessageHandler)}.
+   */
+  public <T extends Message> Subscription subscribe(String pattern, String group, Class<T> type,
+      MessageHandler<T> handler, Executor executor) {
+    Objects.requireNonNull(group, "group");
+    Objects.requireNonNull(type, "type");
+    Objects.requireNonNull(handler, "handler");
+    Objects.requireNonNull(executor, "executor");
+    String problem = Topics.checkPattern(pattern);
+    if (problem == null && !group.isEmpty()) {
+      problem = checkGroup(group);
+    }
+    if (problem != null) {
+      throw Status.INVALID_ARGUMENT.withDescription(problem).asException();
+    }
+    if (closing) {
+      throw PublishBacklog.closedException();
+    }
+    TopicSubscription<T> s = new TopicSubscription<>(
+        this, nextId.incrementAndGet(), pattern, group, type, handler, executor);
+    execute(() -> subscriptions.add(s));
+    return s;
+  }
+
+  /** As the broker checks it: a group name is at most a topic's length, of printable ASCII. */
+  private static String checkGroup(String group) {
+    if (group.length() > Topics.MAX_LENGTH) {
+      return "group name is longer than " + Topics.MAX_LENGTH + " characters";
+    }
+    for (int i = 0; i < group.length(); i++) {
+      char c = group.charAt(i);
+      if (c <= 0x20 || c >= 0x7f) {
+        return "group name '" + group + "' holds a character other than printable ASCII";
+      }
+    }
+    return null;
+  }
+
+  /** Runs {@code task} on {@code executor}, or here if the executor is shut down. */
+  static void complete(Executor executor, Runnable task) {
+    try {
+      executor.execute(task);
+    } catch (RejectedExecutionException rejected) {
+      task.run();
+    }
+  }
+
+  // ------------------------------------------------ for Subscriptions, on the I/O thread
+
+  boolean isConnectedOnIoThread() {
+    return state == State.CONNECTED;
+  }
+
+  boolean isClosingOnIoThread() {
+    return closing || !running;
+  }
+
+  long epochOnIoThread() {
+    return epoch;
+  }
+
+  boolean sendOnIoThread(Envelope packet) {
+    return state == State.CONNECTED && sendNow(packet);
   }
 
   /**
@@ -287,7 +416,7 @@ public final class Connection implements AutoCloseable {
         // more than the batch when the batches are small.
         if (!busy) {
           wakePending.set(false);
-          if (tasks.isEmpty()) {
+          if (tasks.isEmpty() && !canPublish()) {
             waiter.await(socket, pollTimeoutMillis(ticker.nanoTime()));
           }
         }
@@ -295,13 +424,17 @@ public final class Connection implements AutoCloseable {
         if (!running) {
           break;
         }
+        int published = sendPublished();
         busy = socket != null && receive() > 0;
+        busy |= published == PUBLISH_BATCH;
         onTimers(ticker.nanoTime());
       }
     } catch (RuntimeException | Error e) {
       log.error("I/O thread of {} failed", options.clientName(), e);
       failAll(Status.INTERNAL.withDescription("I/O thread failed: " + e));
     } finally {
+      backlog.close();
+      subscriptions.closeAll(Status.CANCELLED.withDescription("connection closed"));
       if (socket != null) {
         waiter.unwatch();
         socket.close();
@@ -319,7 +452,15 @@ public final class Connection implements AutoCloseable {
       return;
     }
     closing = true;
+    backlog.close();
+    subscriptions.closeAll(Status.CANCELLED.withDescription("connection closed"));
     if (state == State.CONNECTED) {
+      // What was published before close goes out ahead of the goodbye.
+      while (sendPublished() > 0) {
+        if (publishBlocked) {
+          break;
+        }
+      }
       sendNow(Envelope.newBuilder().setCommand(Command.DISCONNECT).build());
     }
     failAll(Status.CANCELLED.withDescription("connection closed"));
@@ -332,6 +473,10 @@ public final class Connection implements AutoCloseable {
   private long pollTimeoutMillis(long now) {
     if (!tasks.isEmpty()) {
       return 0;
+    }
+    if (publishBlocked && state == State.CONNECTED && !backlog.isEmpty()) {
+      // The socket's queue was full; the descriptor does not say when it has room again.
+      return 1;
     }
     long wakeAt = deadlines.nextTickAt();
     switch (state) {
@@ -356,6 +501,35 @@ public final class Connection implements AutoCloseable {
 
   private long lossNanos() {
     return heartbeatNanos * liveness;
+  }
+
+  /** Whether publishes wait that can be sent now. */
+  private boolean canPublish() {
+    return state == State.CONNECTED && !publishBlocked && !backlog.isEmpty();
+  }
+
+  /** Sends what waits in the publish backlog, up to a batch; returns how many left it. */
+  private int sendPublished() {
+    publishBlocked = false;
+    if (state != State.CONNECTED) {
+      return 0;
+    }
+    int n = 0;
+    byte[] packet;
+    while (n < PUBLISH_BATCH && (packet = backlog.peek()) != null) {
+      if (packet.length > maxMessageBytes) {
+        // Checked when published, but the limit can change with a new broker.
+        log.warn("dropped a publish of {} bytes: the broker's limit is {} bytes",
+            packet.length, maxMessageBytes);
+      } else if (!sendBytes(packet)) {
+        publishBlocked = true;
+        break;
+      }
+      backlog.remove();
+      n++;
+    }
+    backlog.release(n);
+    return n;
   }
 
   private void runTasks() {
@@ -455,6 +629,11 @@ public final class Connection implements AutoCloseable {
             options.broker(), Wire.describeSignature(signature));
         continue;
       }
+      if (state == State.CONNECTED && scan.read(body) == Command.MESSAGE_VALUE) {
+        // Most of what a subscriber receives: read in place, the payload parsed from the frame.
+        subscriptions.onMessage(scan, body);
+        continue;
+      }
       Envelope packet;
       try {
         packet = Wire.decode(body);
@@ -462,12 +641,12 @@ public final class Connection implements AutoCloseable {
         log.warn("ignoring a packet from broker {}: {}", options.broker(), e.getMessage());
         continue;
       }
-      onPacket(packet, lastReceived);
+      onPacket(packet, body.length, lastReceived);
     }
     return i;
   }
 
-  private void onPacket(Envelope packet, long now) {
+  private void onPacket(Envelope packet, int length, long now) {
     switch (packet.getCommand()) {
       case WELCOME:
         if (state == State.HANDSHAKING) {
@@ -489,7 +668,9 @@ public final class Connection implements AutoCloseable {
         listener.onCancel(this, packet.getId());
         break;
       case MESSAGE:
-        listener.onMessage(this, packet);
+        if (state == State.CONNECTED) {
+          subscriptions.onMessage(packet, length);
+        }
         break;
       case DISCONNECT:
         connectionLost(Status.fromWire(packet.getStatus()), now);
@@ -514,6 +695,7 @@ public final class Connection implements AutoCloseable {
     backoff.reset();
     log.debug("connected to broker {} (version {})", options.broker(), welcome.getBrokerVersion());
     listener.onConnected(this);
+    subscriptions.subscribeAll();
     Call<?> call;
     while (state == State.CONNECTED && (call = unsent.poll()) != null) {
       transmit(call, now);
@@ -523,6 +705,9 @@ public final class Connection implements AutoCloseable {
   private void onAnswer(Envelope packet) {
     Call<?> call = pending.remove(packet.getId());
     if (call == null) {
+      if (subscriptions.onAnswer(packet)) {
+        return;
+      }
       if (packet.getCommand() == Command.ERROR && packet.getId() == 0) {
         log.warn("broker {} reports: {}", options.broker(), Status.fromWire(packet.getStatus()));
       }

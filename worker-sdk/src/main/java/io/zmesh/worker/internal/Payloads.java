@@ -1,9 +1,11 @@
 package io.zmesh.worker.internal;
 
 import com.google.protobuf.Any;
+import com.google.protobuf.ByteString;
 import com.google.protobuf.DescriptorProtos.FileDescriptorSet;
 import com.google.protobuf.Descriptors.Descriptor;
 import com.google.protobuf.Descriptors.FileDescriptor;
+import com.google.protobuf.GeneratedMessage;
 import com.google.protobuf.Internal;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.Message;
@@ -13,6 +15,7 @@ import io.zmesh.proto.Names;
 import io.zmesh.worker.CallOptions;
 import io.zmesh.worker.MeshException;
 import io.zmesh.worker.Status;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Collection;
 import java.util.HashSet;
@@ -34,6 +37,14 @@ public final class Payloads {
       @SuppressWarnings("unchecked")
       Class<? extends Message> messageType = (Class<? extends Message>) type;
       return Internal.getDefaultInstance(messageType);
+    }
+  };
+
+  /** Type URLs of generated classes, so publishing does not build the string per message. */
+  private static final ClassValue<String> TYPE_URLS = new ClassValue<>() {
+    @Override
+    protected String computeValue(Class<?> type) {
+      return typeUrl(DEFAULTS.get(type).getDescriptorForType().getFullName());
     }
   };
 
@@ -71,20 +82,66 @@ public final class Payloads {
     }
     Message prototype = defaultInstance(type);
     String expected = prototype.getDescriptorForType().getFullName();
-    String actual = typeName(any);
-    if (!expected.equals(actual)) {
-      throw Status.INVALID_ARGUMENT
-          .withDescription(what + " is a " + (actual.isEmpty() ? "<no type>" : actual)
-              + ", expected " + expected)
-          .asException();
+    String url = any.getTypeUrl();
+    int name = url.lastIndexOf('/') + 1;
+    // Compared in place: runs for every request and every message delivered.
+    if (url.length() - name != expected.length()
+        || !url.regionMatches(name, expected, 0, expected.length())) {
+      throw wrongType(what, url.substring(name), expected);
     }
     try {
       return (T) prototype.getParserForType().parseFrom(any.getValue());
     } catch (InvalidProtocolBufferException e) {
-      throw Status.INVALID_ARGUMENT
-          .withDescription(what + " does not parse as " + expected + ": " + e.getMessage())
-          .asException(e);
+      throw doesNotParse(what, expected, e);
     }
+  }
+
+  /**
+   * {@link #unpack(Any, Class, String)} of a payload still in its frame: the type URL's UTF-8
+   * bytes and the value's bytes at the given places. Builds no {@code Any}, copies no bytes.
+   */
+  @SuppressWarnings("unchecked")
+  public static <T extends Message> T unpack(byte[] frame, int typeUrlStart, int typeUrlLength,
+      int valueStart, int valueLength, Class<T> type, String what) {
+    if (type == Any.class) {
+      return (T) Any.newBuilder()
+          .setTypeUrl(new String(frame, typeUrlStart, typeUrlLength, StandardCharsets.UTF_8))
+          .setValue(ByteString.copyFrom(frame, valueStart, valueLength))
+          .build();
+    }
+    Message prototype = defaultInstance(type);
+    String expected = prototype.getDescriptorForType().getFullName();
+    int end = typeUrlStart + typeUrlLength;
+    int name = end;
+    while (name > typeUrlStart && frame[name - 1] != '/') {
+      name--;
+    }
+    boolean same = end - name == expected.length();
+    for (int i = 0; same && i < expected.length(); i++) {
+      same = frame[name + i] == expected.charAt(i);
+    }
+    if (!same) {
+      throw wrongType(what, new String(frame, name, end - name, StandardCharsets.UTF_8), expected);
+    }
+    try {
+      return (T) prototype.getParserForType().parseFrom(frame, valueStart, valueLength);
+    } catch (InvalidProtocolBufferException e) {
+      throw doesNotParse(what, expected, e);
+    }
+  }
+
+  private static MeshException wrongType(String what, String actual, String expected) {
+    return Status.INVALID_ARGUMENT
+        .withDescription(what + " is a " + (actual.isEmpty() ? "<no type>" : actual)
+            + ", expected " + expected)
+        .asException();
+  }
+
+  private static MeshException doesNotParse(
+      String what, String expected, InvalidProtocolBufferException e) {
+    return Status.INVALID_ARGUMENT
+        .withDescription(what + " does not parse as " + expected + ": " + e.getMessage())
+        .asException(e);
   }
 
   /** Starts a request on {@code connection}; the common path of every {@code request} method. */
@@ -160,6 +217,13 @@ public final class Payloads {
       addWithDependencies(dependency, seen, set);
     }
     set.addFile(file.toProto());
+  }
+
+  /** The type URL {@code Any.pack(message)} would use. */
+  public static String typeUrl(Message message) {
+    return message instanceof GeneratedMessage
+        ? TYPE_URLS.get(message.getClass())
+        : typeUrl(message.getDescriptorForType().getFullName());
   }
 
   /** The type URL prefix protobuf's {@code Any.pack} uses. */

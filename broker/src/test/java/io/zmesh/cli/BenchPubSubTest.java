@@ -1,0 +1,47 @@
+package io.zmesh.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.google.protobuf.util.JsonFormat;
+import io.zmesh.bench.proto.PubSubReport;
+import io.zmesh.bench.proto.PubSubRun;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/** {@code zmesh bench pubsub} runs end to end; short runs, so only the shape is checked. */
+@Timeout(120)
+class BenchPubSubTest {
+  @Test
+  void baselineAndMeshSideBySideAsJson() throws Exception {
+    CliRunner.Result r = CliRunner.run("bench", "pubsub", "--duration", "500ms", "--warmup",
+        "200ms", "--subscribers", "2", "--json");
+    assertEquals(0, r.code(), r.err());
+    PubSubReport.Builder report = PubSubReport.newBuilder();
+    JsonFormat.parser().merge(r.out(), report);
+    assertEquals(2, report.getConfig().getSubscribers());
+    assertTrue(report.getBaseline().getLabel().contains("XPUB/XSUB"), r.out());
+    PubSubRun zmesh = report.getRuns(0);
+    assertEquals("zmesh", zmesh.getLabel());
+    assertEquals(2, zmesh.getPerSubscriberCount());
+    assertTrue(zmesh.getDelivered() > 0 && report.getBaseline().getDelivered() > 0, r.out());
+    assertTrue(report.getRatio() > 0, r.out());
+  }
+
+  @Test
+  void unrelatedSubscriptionsComparedAsText() {
+    CliRunner.Result r = CliRunner.run("bench", "pubsub", "--duration", "500ms", "--warmup",
+        "200ms", "--subscribers", "1", "--unrelated", "2000");
+    assertEquals(0, r.code(), r.err());
+    assertTrue(r.out().contains("zmesh + 10 unrelated"), r.out());
+    assertTrue(r.out().contains("zmesh + 2000 unrelated"), r.out());
+    assertTrue(r.out().contains("rate with 2000 unrelated subscriptions / rate with 10:"),
+        r.out());
+  }
+
+  @Test
+  void badArgumentsAreUsageErrors() {
+    assertEquals(2, CliRunner.run("bench", "pubsub", "--unrelated", "5").code());
+    assertEquals(2, CliRunner.run("bench", "pubsub", "--subscribers", "0").code());
+  }
+}

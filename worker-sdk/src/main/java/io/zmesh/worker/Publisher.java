@@ -1,0 +1,33 @@
+package io.zmesh.worker;
+
+import com.google.protobuf.Message;
+
+/**
+ * Publishes typed messages to topics. Implemented by {@link Worker} and {@link MeshClient};
+ * thread-safe.
+ *
+ * <p>A topic is dot-separated tokens ({@code orders.eu.new}); docs/protocol.md ("Topics") has
+ * the grammar. Every subscription whose pattern matches the topic gets the message (for a
+ * group, one member of the group). Messages from one publisher on one topic reach each
+ * subscription in the order they were published; nothing is promised between publishers or
+ * across topics. Publishing is fire-and-forget: no subscriber, or a subscriber too slow to keep
+ * up, is not an error for the publisher.
+ */
+public interface Publisher {
+  /**
+   * Queues {@code message} for the I/O thread and returns.
+   *
+   * <p>Blocks while the publish backlog ({@link MeshOptions#publishBacklog()}, default {@value
+   * MeshOptions#DEFAULT_PUBLISH_BACKLOG} packets) is full, at most the timeout of {@link
+   * MeshOptions#callOptions()}, then throws {@link Code#OVERLOADED}. While disconnected,
+   * publishes wait in the backlog and go out, in order, after the connection is back.
+   *
+   * @param topic where to publish; no wildcards
+   * @param message any protobuf message; an {@code Any} is sent as it is
+   * @throws MeshException thrown synchronously: {@link Code#INVALID_ARGUMENT} for an invalid
+   *     topic or a message larger than the broker's limit, {@link Code#PERMISSION_DENIED} for a
+   *     topic under the reserved prefix {@code zmesh.}, {@link Code#OVERLOADED} when the backlog
+   *     stayed full, {@link Code#CANCELLED} once closed
+   */
+  void publish(String topic, Message message);
+}

@@ -1,0 +1,152 @@
+package io.zmesh.worker.internal;
+
+import io.zmesh.proto.Command;
+import io.zmesh.proto.Credit;
+import io.zmesh.proto.Envelope;
+import io.zmesh.proto.Wire;
+import io.zmesh.proto.WireException;
+import io.zmesh.worker.Status;
+import java.util.ArrayList;
+import java.util.List;
+import org.agrona.collections.Long2ObjectHashMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The open subscriptions of one connection, by id. I/O thread only. The broker forgets a
+ * connection's subscriptions when the connection ends, so after every new WELCOME each open one
+ * is sent again under the same id.
+ */
+final class Subscriptions {
+  private static final Logger log = LoggerFactory.getLogger(Subscriptions.class);
+
+  private final Connection connection;
+  private final Long2ObjectHashMap<TopicSubscription<?>> open = new Long2ObjectHashMap<>();
+
+  Subscriptions(Connection connection) {
+    this.connection = connection;
+  }
+
+  int size() {
+    return open.size();
+  }
+
+  void add(TopicSubscription<?> s) {
+    if (s.isClosed()) {
+      return;
+    }
+    if (connection.isClosingOnIoThread()) {
+      s.closeQuietly(Status.CANCELLED.withDescription("connection closed"));
+      return;
+    }
+    open.put(s.id, s);
+    if (connection.isConnectedOnIoThread()) {
+      subscribe(s);
+    }
+  }
+
+  /** After a new WELCOME: the broker knows none of them. */
+  void subscribeAll() {
+    for (TopicSubscription<?> s : open.values()) {
+      subscribe(s);
+    }
+  }
+
+  private void subscribe(TopicSubscription<?> s) {
+    s.accepted = false;
+    s.subscribedEpoch = connection.epochOnIoThread();
+    if (!connection.sendOnIoThread(s.subscribe)) {
+      log.debug("SUBSCRIBE to '{}' not sent: queue to broker full", s.pattern());
+    }
+  }
+
+  void remove(TopicSubscription<?> s) {
+    if (open.remove(s.id) == null) {
+      return;
+    }
+    if (connection.isConnectedOnIoThread() && s.subscribedEpoch == connection.epochOnIoThread()) {
+      connection.sendOnIoThread(
+          Envelope.newBuilder().setCommand(Command.UNSUBSCRIBE).setId(s.id).build());
+    }
+  }
+
+  /** A REPLY or ERROR matching no request; true if it answered a SUBSCRIBE. */
+  boolean onAnswer(Envelope packet) {
+    TopicSubscription<?> s = open.get(packet.getId());
+    if (s == null || s.subscribedEpoch != connection.epochOnIoThread()) {
+      return false;
+    }
+    if (packet.getCommand() == Command.REPLY) {
+      s.onAccepted(packet.getSubscribe());
+      return true;
+    }
+    Status why = Status.fromWire(packet.getStatus());
+    if (s.accepted) {
+      log.debug("broker reports on subscription to '{}': {}", s.pattern(), why);
+      return true;
+    }
+    log.warn("broker refused the subscription to '{}': {}", s.pattern(), why);
+    open.remove(s.id);
+    s.closeQuietly(why);
+    return true;
+  }
+
+  /** A MESSAGE the decoder read (one the scan could not). */
+  void onMessage(Envelope packet, int bytes) {
+    TopicSubscription<?> s = open.get(packet.getId());
+    if (s != null) {
+      s.enqueue(new QueuedMessage(s, packet.getService(), packet.getPayload(),
+          packet.getDelivery().getDropped(), bytes, connection.epochOnIoThread()));
+    }
+    // else closed here, and the broker has not yet seen the UNSUBSCRIBE.
+  }
+
+  /** A MESSAGE {@code scan} has read the id and topic of. */
+  void onMessage(Wire.Scan scan, byte[] body) {
+    TopicSubscription<?> s = open.get(scan.id);
+    if (s == null) {
+      return;
+    }
+    String topic = s.topic(body, scan.topicStart, scan.topicLength);
+    long epoch = connection.epochOnIoThread();
+    if (scan.readMessage(body)) {
+      s.enqueue(new QueuedMessage(s, topic, body, scan, epoch));
+      return;
+    }
+    Envelope packet;
+    try {
+      packet = Wire.decode(body);
+    } catch (WireException e) {
+      // The broker forwards payloads unparsed: a publisher's bad bytes are skipped and counted
+      // in order, and credited like any other message.
+      log.debug("subscription to '{}' got a message on '{}' that does not decode: {}",
+          s.pattern(), topic, e.getMessage());
+      s.enqueue(new QueuedMessage(s, topic, null, 0, body.length, epoch));
+      return;
+    }
+    s.enqueue(new QueuedMessage(s, topic, packet.getPayload(), packet.getDelivery().getDropped(),
+        body.length, epoch));
+  }
+
+  void credit(TopicSubscription<?> s, long epoch, long messages, long bytes) {
+    if (connection.isConnectedOnIoThread() && epoch == connection.epochOnIoThread()
+        && open.get(s.id) == s) {
+      connection.sendOnIoThread(Envelope.newBuilder()
+          .setCommand(Command.CREDIT)
+          .setId(s.id)
+          .setCredit(Credit.newBuilder()
+              .setMessages((int) Math.min(messages, 0xFFFF_FFFFL))
+              .setBytes(bytes))
+          .build());
+    }
+  }
+
+  /** The connection is closing: nothing more will be delivered. */
+  void closeAll(Status why) {
+    List<TopicSubscription<?>> all = new ArrayList<>(open.values());
+    open.clear();
+    for (TopicSubscription<?> s : all) {
+      s.closeQuietly(why);
+    }
+  }
+}
