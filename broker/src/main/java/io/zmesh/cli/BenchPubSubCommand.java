@@ -6,9 +6,11 @@ import io.zmesh.bench.ZmeshPubSub;
 import io.zmesh.bench.proto.PubSubConfig;
 import io.zmesh.bench.proto.PubSubReport;
 import io.zmesh.bench.proto.PubSubRun;
+import io.zmesh.bench.proto.PubSubSide;
 import java.io.PrintWriter;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
@@ -26,10 +28,11 @@ import picocli.CommandLine.Spec;
             + " delivered per second, beside raw JeroMQ (PUB -> XSUB|XPUB proxy -> SUB) measured"
             + " in the same run, and their ratio.",
         "With --unrelated, instead the rate with " + PubSubBench.FEW_UNRELATED + " and with N"
-            + " unrelated subscriptions registered, and their ratio."},
+            + " unrelated subscriptions registered, and their ratio.",
+        "The two sides alternate for --rounds rounds (A B, B A, ...); ratios are of the medians."},
     footer = {"", "Examples:",
         "  zmesh bench pubsub",
-        "  zmesh bench pubsub --subscribers 8 --size 1000 --duration 20s",
+        "  zmesh bench pubsub --subscribers 8 --size 1000 --rounds 1",
         "  zmesh bench pubsub --unrelated",
         "  zmesh bench pubsub --unrelated 1000000 --json"})
 final class BenchPubSubCommand implements Callable<Integer> {
@@ -55,6 +58,10 @@ final class BenchPubSubCommand implements Callable<Integer> {
           + " before them all (default: ${DEFAULT-VALUE}).")
   Duration warmup;
 
+  @Option(names = "--rounds", paramLabel = "N", defaultValue = "3",
+      description = "Rounds of the two runs compared (default: ${DEFAULT-VALUE}).")
+  int rounds;
+
   @Option(names = "--unrelated", paramLabel = "N", arity = "0..1", fallbackValue = "100000",
       description = "Compare the rate with " + PubSubBench.FEW_UNRELATED + " and with N (default"
           + " ${FALLBACK-VALUE}) subscriptions no message matches.")
@@ -69,57 +76,96 @@ final class BenchPubSubCommand implements Callable<Integer> {
   @Option(names = "--json", description = "Print the whole result as one JSON object.")
   boolean json;
 
+  /** One side of the comparison. */
+  private interface Side {
+    PubSubRun.Builder run() throws Exception;
+  }
+
   @Override
   public Integer call() throws Exception {
-    if (!executor.equals("inline") && !executor.equals("pool")) {
-      throw new Main.UsageException("--executor must be pool or inline, not '" + executor + "'");
-    }
-    PubSubBench.Config config;
-    try {
-      config = new PubSubBench.Config(subscribers, size, warmup.toMillis() / 1000.0,
-          duration.toMillis() / 1000.0, unrelated == null ? 0 : unrelated,
-          executor.equals("inline"));
-    } catch (IllegalArgumentException e) {
-      throw new Main.UsageException(e.getMessage());
-    }
-    if (unrelated != null && unrelated <= PubSubBench.FEW_UNRELATED) {
-      throw new Main.UsageException("--unrelated must be more than " + PubSubBench.FEW_UNRELATED);
-    }
+    PubSubBench.Config config = config();
     PrintWriter out = spec.commandLine().getOut();
     if (!json) {
       out.println(header(config));
       out.flush();
     }
-    PubSubReport.Builder report = PubSubReport.newBuilder().setConfig(describe(config));
+    Side base = unrelated == null
+        ? () -> RawPubSub.run(config)
+        : () -> ZmeshPubSub.run(config.withUnrelated(PubSubBench.FEW_UNRELATED));
+    Side compared = () -> ZmeshPubSub.run(config);
     ZmeshPubSub.run(config.jitWarmup());
-    if (unrelated == null) {
-      report.setBaseline(RawPubSub.run(config));
-      report.addRuns(ZmeshPubSub.run(config));
-      report.setRatio(ratio(report.getRuns(0), report.getBaseline()));
-    } else {
-      report.addRuns(ZmeshPubSub.run(config.withUnrelated(PubSubBench.FEW_UNRELATED)));
-      report.addRuns(ZmeshPubSub.run(config));
-      report.setRatio(ratio(report.getRuns(1), report.getRuns(0)));
+    PubSubReport.Builder report = PubSubReport.newBuilder().setConfig(describe(config));
+    List<PubSubRun> bases = new ArrayList<>();
+    List<PubSubRun> compareds = new ArrayList<>();
+    for (int round = 1; round <= rounds; round++) {
+      // A B, then B A: neither side always runs first.
+      boolean baseFirst = round % 2 == 1;
+      for (int i = 0; i < 2; i++) {
+        boolean isBase = (i == 0) == baseFirst;
+        PubSubRun run = (isBase ? base : compared).run().setRound(round).build();
+        (isBase ? bases : compareds).add(run);
+        report.addRuns(run);
+      }
     }
+    report.setBase(median(bases)).setCompared(median(compareds));
+    report.setRatio(ratio(report.getCompared().getDeliveredPerSecond(),
+        report.getBase().getDeliveredPerSecond()));
+    report.setPublishedRatio(ratio(report.getCompared().getPublishedPerSecond(),
+        report.getBase().getPublishedPerSecond()));
     out.println(json ? MessageTypes.builtin().toJson(report.build(), false)
-        : render(report.build(), unrelated != null));
+        : render(report.build()));
     out.flush();
     return 0;
   }
 
-  private static double ratio(PubSubRun run, PubSubRun base) {
-    return base.getDeliveredPerSecond() > 0
-        ? run.getDeliveredPerSecond() / base.getDeliveredPerSecond() : 0;
+  private PubSubBench.Config config() {
+    if (!executor.equals("inline") && !executor.equals("pool")) {
+      throw new Main.UsageException("--executor must be pool or inline, not '" + executor + "'");
+    }
+    if (unrelated != null && unrelated <= PubSubBench.FEW_UNRELATED) {
+      throw new Main.UsageException("--unrelated must be more than " + PubSubBench.FEW_UNRELATED);
+    }
+    if (rounds < 1) {
+      throw new Main.UsageException("--rounds must be at least 1");
+    }
+    try {
+      return new PubSubBench.Config(subscribers, size, warmup.toMillis() / 1000.0,
+          duration.toMillis() / 1000.0, unrelated == null ? 0 : unrelated,
+          executor.equals("inline"));
+    } catch (IllegalArgumentException e) {
+      throw new Main.UsageException(e.getMessage());
+    }
   }
 
-  private static String header(PubSubBench.Config c) {
+  private static PubSubSide median(List<PubSubRun> runs) {
+    double[] delivered = runs.stream().mapToDouble(PubSubRun::getDeliveredPerSecond).toArray();
+    double[] published = runs.stream().mapToDouble(PubSubRun::getPublishedPerSecond).toArray();
+    return PubSubSide.newBuilder()
+        .setLabel(runs.get(0).getLabel())
+        .setDeliveredPerSecond(median(delivered))
+        .setPublishedPerSecond(median(published))
+        .build();
+  }
+
+  private static double median(double[] values) {
+    Arrays.sort(values);
+    int n = values.length;
+    return n % 2 == 1 ? values[n / 2] : (values[n / 2 - 1] + values[n / 2]) / 2;
+  }
+
+  private static double ratio(double a, double b) {
+    return b > 0 ? a / b : 0;
+  }
+
+  private String header(PubSubBench.Config c) {
     return String.format(Locale.ROOT,
-        "1 publisher -> %d subscribers of one topic, %d-byte payloads, %s handlers, %.0f s after"
-            + " %.0f s warm-up each, in-process broker", c.subscribers(), c.size(),
-        c.inline() ? "inline" : "pooled", c.seconds(), c.warmupSeconds());
+        "1 publisher -> %d subscribers of one topic, %d-byte payloads, %s handlers; %d round%s"
+            + " of %.0f s after %.0f s warm-up per run; in-process broker", c.subscribers(),
+        c.size(), c.inline() ? "inline" : "pooled", rounds, rounds == 1 ? "" : "s", c.seconds(),
+        c.warmupSeconds());
   }
 
-  private static PubSubConfig describe(PubSubBench.Config c) {
+  private PubSubConfig describe(PubSubBench.Config c) {
     return PubSubConfig.newBuilder()
         .setPublishers(1)
         .setSubscribers(c.subscribers())
@@ -128,49 +174,39 @@ final class BenchPubSubCommand implements Callable<Integer> {
         .setWarmupS(c.warmupSeconds())
         .setUnrelated(c.unrelated())
         .setExecutor(c.inline() ? "inline" : "pool")
+        .setRounds(rounds)
         .build();
   }
 
-  static String render(PubSubReport report, boolean unrelated) {
+  static String render(PubSubReport report) {
     List<String[]> rows = new ArrayList<>();
-    rows.add(new String[] {"RUN", "DELIVERED/S", "PUBLISHED/S", "DELIVERED", "SHARE", "GAPS",
-        "PER SUBSCRIBER"});
-    if (report.hasBaseline()) {
-      rows.add(row(report.getBaseline()));
-    }
+    rows.add(new String[] {"RUN", "ROUND", "DELIVERED/S", "PUBLISHED/S", "DELIVERED", "SHARE",
+        "GAPS", "PER SUBSCRIBER"});
     for (PubSubRun r : report.getRunsList()) {
-      rows.add(row(r));
+      StringBuilder per = new StringBuilder();
+      for (long n : r.getPerSubscriberList()) {
+        per.append(per.length() == 0 ? "" : " ").append(n);
+      }
+      rows.add(new String[] {
+          r.getLabel(),
+          Integer.toString(r.getRound()),
+          String.format(Locale.ROOT, "%,.0f", r.getDeliveredPerSecond()),
+          String.format(Locale.ROOT, "%,.0f", r.getPublishedPerSecond()),
+          Long.toString(r.getDelivered()),
+          String.format(Locale.ROOT, "%.1f%%", r.getDeliveredShare() * 100),
+          Long.toString(r.getGaps()),
+          per.toString()});
     }
     StringBuilder out = new StringBuilder();
     Columns.append(rows, true, out);
-    if (unrelated && report.getRunsCount() >= 2) {
-      PubSubRun few = report.getRuns(0);
-      PubSubRun many = report.getRuns(report.getRunsCount() - 1);
-      out.append(String.format(Locale.ROOT,
-          "%nrate with %d unrelated subscriptions / rate with %d: delivered %.3f, published"
-              + " %.3f%n",
-          many.getUnrelatedSubscriptions(), few.getUnrelatedSubscriptions(), report.getRatio(),
-          few.getPublishedPerSecond() > 0
-              ? many.getPublishedPerSecond() / few.getPublishedPerSecond() : 0));
-    } else if (report.hasBaseline() && report.getRunsCount() > 0) {
-      out.append(String.format(Locale.ROOT, "%nratio %s / baseline: %.2f%n",
-          report.getRuns(0).getLabel(), report.getRatio()));
-    }
+    PubSubSide base = report.getBase();
+    PubSubSide compared = report.getCompared();
+    out.append(String.format(Locale.ROOT,
+        "%nmedian delivered/s: %s %,.0f, %s %,.0f%nratio %s / %s: %.2f delivered, %.2f"
+            + " published%n",
+        base.getLabel(), base.getDeliveredPerSecond(), compared.getLabel(),
+        compared.getDeliveredPerSecond(), compared.getLabel(), base.getLabel(),
+        report.getRatio(), report.getPublishedRatio()));
     return out.toString().stripTrailing();
-  }
-
-  private static String[] row(PubSubRun r) {
-    StringBuilder per = new StringBuilder();
-    for (long n : r.getPerSubscriberList()) {
-      per.append(per.length() == 0 ? "" : " ").append(n);
-    }
-    return new String[] {
-        r.getLabel(),
-        String.format(Locale.ROOT, "%,.0f", r.getDeliveredPerSecond()),
-        String.format(Locale.ROOT, "%,.0f", r.getPublishedPerSecond()),
-        Long.toString(r.getDelivered()),
-        String.format(Locale.ROOT, "%.1f%%", r.getDeliveredShare() * 100),
-        Long.toString(r.getGaps()),
-        per.toString()};
   }
 }

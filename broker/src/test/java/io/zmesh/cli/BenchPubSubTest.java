@@ -15,27 +15,32 @@ class BenchPubSubTest {
   @Test
   void baselineAndMeshSideBySideAsJson() throws Exception {
     CliRunner.Result r = CliRunner.run("bench", "pubsub", "--duration", "500ms", "--warmup",
-        "200ms", "--subscribers", "2", "--json");
+        "200ms", "--subscribers", "2", "--rounds", "2", "--json");
     assertEquals(0, r.code(), r.err());
     PubSubReport.Builder report = PubSubReport.newBuilder();
     JsonFormat.parser().merge(r.out(), report);
     assertEquals(2, report.getConfig().getSubscribers());
-    assertTrue(report.getBaseline().getLabel().contains("XPUB/XSUB"), r.out());
-    PubSubRun zmesh = report.getRuns(0);
-    assertEquals("zmesh", zmesh.getLabel());
-    assertEquals(2, zmesh.getPerSubscriberCount());
-    assertTrue(zmesh.getDelivered() > 0 && report.getBaseline().getDelivered() > 0, r.out());
+    assertEquals(4, report.getRunsCount(), r.out());
+    // A B, then B A.
+    assertTrue(report.getRuns(0).getLabel().contains("XPUB/XSUB"), r.out());
+    assertEquals("zmesh", report.getRuns(1).getLabel());
+    assertEquals("zmesh", report.getRuns(2).getLabel());
+    assertEquals(2, report.getRuns(3).getRound());
+    for (PubSubRun run : report.getRunsList()) {
+      assertEquals(2, run.getPerSubscriberCount());
+      assertTrue(run.getDelivered() > 0, r.out());
+    }
+    assertTrue(report.getBase().getLabel().contains("XPUB/XSUB"), r.out());
     assertTrue(report.getRatio() > 0, r.out());
   }
 
   @Test
   void unrelatedSubscriptionsComparedAsText() {
     CliRunner.Result r = CliRunner.run("bench", "pubsub", "--duration", "500ms", "--warmup",
-        "200ms", "--subscribers", "1", "--unrelated", "2000");
+        "200ms", "--subscribers", "1", "--rounds", "1", "--unrelated", "2000");
     assertEquals(0, r.code(), r.err());
     assertTrue(r.out().contains("zmesh + 10 unrelated"), r.out());
-    assertTrue(r.out().contains("zmesh + 2000 unrelated"), r.out());
-    assertTrue(r.out().contains("rate with 2000 unrelated subscriptions / rate with 10:"),
+    assertTrue(r.out().contains("ratio zmesh + 2000 unrelated / zmesh + 10 unrelated:"),
         r.out());
   }
 
@@ -43,5 +48,7 @@ class BenchPubSubTest {
   void badArgumentsAreUsageErrors() {
     assertEquals(2, CliRunner.run("bench", "pubsub", "--unrelated", "5").code());
     assertEquals(2, CliRunner.run("bench", "pubsub", "--subscribers", "0").code());
+    assertEquals(2, CliRunner.run("bench", "pubsub", "--rounds", "0").code());
+    assertEquals(2, CliRunner.run("bench", "pubsub", "--executor", "fast").code());
   }
 }
