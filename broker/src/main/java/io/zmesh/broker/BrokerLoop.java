@@ -250,7 +250,9 @@ final class BrokerLoop implements Runnable {
     if (body.length > options.maxMessageBytes()) {
       String why = oversize(body);
       counters.malformed++;
-      if (peer != null && packet.getCommand() == Command.REPLY) {
+      if (packet.getCommand() == Command.PUBLISH && packet.getId() == 0) {
+        log.debug("oversize publish from {}: {}", identity, why); // never answered
+      } else if (peer != null && packet.getCommand() == Command.REPLY) {
         // The requester is told why its reply never came.
         peer.lastSeen = now;
         router.onAnswer(peer, Wire.error(packet.getId(), Code.INVALID_ARGUMENT.toWire(),

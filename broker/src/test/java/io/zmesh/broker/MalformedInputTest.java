@@ -146,6 +146,23 @@ class MalformedInputTest {
 
   @Test
   @Timeout(30)
+  void oversizePublishIsRefusedOnlyWhenItCarriesAnId() {
+    raw.hello(WAIT);
+    for (long id : new long[] {0, 12}) {
+      raw.send(Envelope.newBuilder()
+          .setCommand(Command.PUBLISH)
+          .setId(id)
+          .setService("big.news")
+          .setPayload(Any.pack(StringValue.of("x".repeat(MAX_MESSAGE_BYTES))))
+          .build());
+    }
+    // The first, without an id, got no answer: the first answer is the second's.
+    expectInvalidArgument(12, "exceeds the limit of " + MAX_MESSAGE_BYTES + " bytes");
+    assertStillServing(2);
+  }
+
+  @Test
+  @Timeout(30)
   void commandOnlyTheBrokerSends() {
     raw.hello(WAIT);
     raw.send(Envelope.newBuilder().setCommand(Command.WELCOME).setId(5).build());
