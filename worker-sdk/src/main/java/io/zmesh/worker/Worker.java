@@ -107,6 +107,8 @@ public final class Worker implements Requester, Publisher, Subscriber, AutoClose
   private final Object drainMonitor = new Object();
   private final CountDownLatch terminated = new CountDownLatch(1);
   private volatile boolean readyToRegister;
+  /** The connection epoch READY was last sent on; I/O thread only. */
+  private long readySentEpoch = -1;
   private volatile boolean registered;
   private Thread shutdownHook;
 
@@ -254,6 +256,13 @@ public final class Worker implements Requester, Publisher, Subscriber, AutoClose
     if (!readyToRegister || !connection.isConnected() || state.get().compareTo(State.DRAINING) >= 0) {
       return;
     }
+    // The start hook's hand-off and the WELCOME of the same connection can both get here; the
+    // broker refuses a second READY on one connection.
+    long epoch = connection.epochOnIoThread();
+    if (readySentEpoch == epoch) {
+      return;
+    }
+    readySentEpoch = epoch;
     Envelope.Builder packet = Envelope.newBuilder().setCommand(Command.READY).setReady(ready);
     connection.request(packet, options.handshakeTimeout().toNanos() * 5, reply -> reply)
         .whenComplete((reply, failure) -> {

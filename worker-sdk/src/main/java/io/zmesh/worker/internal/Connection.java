@@ -363,7 +363,8 @@ public final class Connection implements AutoCloseable {
     return closing || !running;
   }
 
-  long epochOnIoThread() {
+  /** Numbers the sockets this connection opened; I/O thread only. */
+  public long epochOnIoThread() {
     return epoch;
   }
 
