@@ -428,6 +428,7 @@ public final class Connection implements AutoCloseable {
         int published = sendPublished();
         busy = socket != null && receive() > 0;
         busy |= published == PUBLISH_BATCH;
+        subscriptions.flushCredit();
         onTimers(ticker.nanoTime());
       }
     } catch (RuntimeException | Error e) {

@@ -22,6 +22,8 @@ final class Subscriptions {
 
   private final Connection connection;
   private final Long2ObjectHashMap<TopicSubscription<?>> open = new Long2ObjectHashMap<>();
+  /** Subscriptions with credit gathered in this pass of the I/O thread. */
+  private final List<TopicSubscription<?>> creditDue = new ArrayList<>();
 
   Subscriptions(Connection connection) {
     this.connection = connection;
@@ -128,17 +130,47 @@ final class Subscriptions {
         body.length, epoch));
   }
 
+  /**
+   * Adds credit the subscription's handler returned; sent by {@link #flushCredit} at the end of
+   * the I/O thread's pass. A handler that keeps up empties its queue after nearly every
+   * message, and a CREDIT for each would double the packets of a busy topic; gathered per pass,
+   * a burst costs one.
+   */
   void credit(TopicSubscription<?> s, long epoch, long messages, long bytes) {
-    if (connection.isConnectedOnIoThread() && epoch == connection.epochOnIoThread()
-        && open.get(s.id) == s) {
-      connection.sendOnIoThread(Envelope.newBuilder()
-          .setCommand(Command.CREDIT)
-          .setId(s.id)
-          .setCredit(Credit.newBuilder()
-              .setMessages((int) Math.min(messages, 0xFFFF_FFFFL))
-              .setBytes(bytes))
-          .build());
+    if (s.creditEpoch != epoch) {
+      s.creditEpoch = epoch;
+      s.creditMessagesDue = 0;
+      s.creditBytesDue = 0;
     }
+    s.creditMessagesDue += messages;
+    s.creditBytesDue += bytes;
+    if (!s.creditQueued) {
+      s.creditQueued = true;
+      creditDue.add(s);
+    }
+  }
+
+  /** Sends the credit gathered since the last call, one CREDIT per subscription. */
+  void flushCredit() {
+    for (int i = 0; i < creditDue.size(); i++) {
+      TopicSubscription<?> s = creditDue.get(i);
+      s.creditQueued = false;
+      long messages = s.creditMessagesDue;
+      long bytes = s.creditBytesDue;
+      s.creditMessagesDue = 0;
+      s.creditBytesDue = 0;
+      if (messages > 0 && connection.isConnectedOnIoThread()
+          && s.creditEpoch == connection.epochOnIoThread() && open.get(s.id) == s) {
+        connection.sendOnIoThread(Envelope.newBuilder()
+            .setCommand(Command.CREDIT)
+            .setId(s.id)
+            .setCredit(Credit.newBuilder()
+                .setMessages((int) Math.min(messages, 0xFFFF_FFFFL))
+                .setBytes(bytes))
+            .build());
+      }
+    }
+    creditDue.clear();
   }
 
   /** The connection is closing: nothing more will be delivered. */

@@ -69,6 +69,11 @@ final class TopicSubscription<T extends Message> implements Subscription {
   private long owedMessages;
   private long owedBytes;
   private long owedEpoch;
+  // Credit handed to the I/O thread and not yet sent; I/O thread only (see Subscriptions).
+  long creditEpoch = -1;
+  long creditMessagesDue;
+  long creditBytesDue;
+  boolean creditQueued;
   private long gap;
 
   // --- written by the I/O thread when the broker grants a budget, read by the drain task

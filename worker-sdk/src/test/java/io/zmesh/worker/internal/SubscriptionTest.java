@@ -146,7 +146,7 @@ class SubscriptionTest {
     List<Seen> seen = new CopyOnWriteArrayList<>();
     Subscription s = client.subscribe("t.>", StringValue.class,
         (m, c) -> seen.add(new Seen(m.getValue(), c.topic(), c.dropped())));
-    // A budget of 32 messages: credit goes back every 2 messages handled.
+    // A budget of 32 messages: credit goes back at least every 2 messages handled.
     long id = accept(s, 32);
 
     int n = 200;
@@ -159,9 +159,10 @@ class SubscriptionTest {
     }
     List<Envelope> credits = credits(id, n);
     assertEquals(bytes, credits.stream().mapToLong(c -> c.getCredit().getBytes()).sum());
-    for (Envelope c : credits) {
-      assertTrue(c.getCredit().getMessages() <= 2, "credit of more than 1/16 budget: " + c);
-    }
+    // Handed back every 2 messages (1/16 of the budget) and gathered per pass of the I/O
+    // thread: never one CREDIT per message.
+    assertTrue(credits.size() <= n / 2, credits.size() + " CREDITs for " + n + " messages");
+    assertEquals(n, credits.stream().mapToLong(c -> c.getCredit().getMessages()).sum());
     assertEquals(n, seen.size());
     for (int i = 0; i < n; i++) {
       assertEquals(new Seen("m" + i, "t." + (i % 3), i == 50 ? 7 : 0), seen.get(i));
