@@ -10,11 +10,8 @@ import io.zmesh.bench.proto.InstanceShare;
 import io.zmesh.bench.proto.OverloadReport;
 import io.zmesh.bench.proto.ReqRepReport;
 import io.zmesh.bench.proto.Run;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import picocli.CommandLine;
 
 /**
  * The bench commands end to end, on tiny loads: they run, count exactly and print JSON that
@@ -23,21 +20,13 @@ import picocli.CommandLine;
 @Timeout(120)
 class BenchCliTest {
   private static String run(String... args) {
-    StringWriter out = new StringWriter();
-    StringWriter err = new StringWriter();
-    CommandLine cl = Main.commandLine();
-    cl.setOut(new PrintWriter(out, true));
-    cl.setErr(new PrintWriter(err, true));
-    int code = cl.execute(args);
-    assertEquals(0, code, err.toString());
-    return out.toString();
+    CliRunner.Result r = CliRunner.run(args);
+    assertEquals(0, r.code(), r.err());
+    return r.out();
   }
 
   private static int exitCode(String... args) {
-    CommandLine cl = Main.commandLine();
-    cl.setOut(new PrintWriter(new StringWriter(), true));
-    cl.setErr(new PrintWriter(new StringWriter(), true));
-    return cl.execute(args);
+    return CliRunner.run(args).code();
   }
 
   @Test

@@ -226,6 +226,15 @@ public final class Wire {
      * reads the rest); otherwise 0, and {@link #decode} tells what the body is, or why it is
      * none.
      */
+    /** The tag of {@code command} as a varint: field 1, wire type 0. */
+    private static final byte COMMAND_TAG = (byte) (Envelope.COMMAND_FIELD_NUMBER << 3);
+
+    /** Whether {@code b}, a one-byte command value, is a packet this scan reads. */
+    private static boolean scans(byte b) {
+      return b == Command.PUBLISH_VALUE || b == Command.MESSAGE_VALUE
+          || b == Command.CREDIT_VALUE || b < 0; // b < 0: a longer varint, left to the scan
+    }
+
     public int read(byte[] body) {
       pos = 0;
       command = 0;
@@ -237,6 +246,12 @@ public final class Wire {
       creditBytes = 0;
       payloads = 0;
       deliveries = 0;
+      if (body.length >= 2 && body[0] == COMMAND_TAG && !scans(body[1])) {
+        // Every encoder writes the command first. Requests and replies go to the decoder
+        // anyway, which also gets whatever a later command field may say, so scanning them
+        // first would read them twice on the busiest path.
+        return 0;
+      }
       if (!fields(body, body.length, ENVELOPE)) {
         return 0;
       }

@@ -64,8 +64,12 @@ final class QueuedMessage implements MessageContext {
     this.epoch = epoch;
   }
 
-  /** The queue's initial stub node. */
-  static QueuedMessage stub() {
+  /**
+   * The node a subscription's queue starts with: the queue is a linked list of messages in
+   * which the head is always the last message taken (or this node), so the I/O thread appends
+   * and the drain task takes without a lock and without a node per message.
+   */
+  static QueuedMessage sentinel() {
     return new QueuedMessage(null, null, null, 0, 0, 0);
   }
 

@@ -112,9 +112,9 @@ final class TopicSubscription<T extends Message> implements Subscription {
         .setId(id)
         .setSubscribe(body)
         .build();
-    QueuedMessage stub = QueuedMessage.stub();
-    this.head = stub;
-    this.tail = stub;
+    QueuedMessage sentinel = QueuedMessage.sentinel();
+    this.head = sentinel;
+    this.tail = sentinel;
   }
 
   @Override
