@@ -5,6 +5,7 @@ import io.zmesh.proto.Envelope;
 import io.zmesh.proto.Hello;
 import io.zmesh.proto.Ready;
 import io.zmesh.proto.Wire;
+import io.zmesh.worker.internal.Signals;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -100,9 +101,8 @@ final class IdleFleet implements AutoCloseable {
     parentWatch.setDaemon(true);
     parentWatch.start();
 
-    ZMQ.Context context = ZMQ.context(1);
     // A context refuses its 1,024th socket by default (EMFILE).
-    context.setMaxSockets(count + 16);
+    ZMQ.Context context = Signals.newContext(count + 16);
     List<ZMQ.Socket> sockets = new ArrayList<>(count);
     long pid = ProcessHandle.current().pid();
     byte[] hello = Wire.encode(Envelope.newBuilder().setCommand(Command.HELLO)
@@ -110,7 +110,7 @@ final class IdleFleet implements AutoCloseable {
     byte[] beat = Wire.encode(Envelope.newBuilder().setCommand(Command.HEARTBEAT).build());
     for (int i = 0; i < count; i++) {
       int n = offset + i;
-      ZMQ.Socket s = context.socket(SocketType.DEALER);
+      ZMQ.Socket s = Signals.newSocket(context, SocketType.DEALER);
       s.setLinger(0);
       // Heartbeats to a socket still connecting would queue by the thousand per socket.
       s.setSndHWM(8);

@@ -1,6 +1,7 @@
 package io.zmesh.bench;
 
 import io.zmesh.bench.proto.Run;
+import io.zmesh.worker.internal.Signals;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
@@ -36,8 +37,8 @@ public final class RawBaseline {
 
   static Run.Builder run(int clients, int workers, int size, int window, double warmupSeconds,
       double seconds, long requests) throws Exception {
-    ZMQ.Context context = ZMQ.context(1);
-    ZMQ.Context forwarderContext = ZMQ.context(1);
+    ZMQ.Context context = Signals.newContext(0);
+    ZMQ.Context forwarderContext = Signals.newContext(0);
     Measurement m = new Measurement(requests);
     List<Thread> threads = new ArrayList<>();
     try {
@@ -85,7 +86,7 @@ public final class RawBaseline {
    * it connect again at once, as the SDK's own handshake timeout does.
    */
   static ZMQ.Socket socket(ZMQ.Context context, SocketType type) {
-    ZMQ.Socket s = context.socket(type);
+    ZMQ.Socket s = Signals.newSocket(context, type);
     s.setHandshakeIvl(HANDSHAKE_IVL_MS);
     s.setLinger(0);
     s.setSndHWM(HWM);

@@ -1,6 +1,7 @@
 package io.zmesh.bench;
 
 import io.zmesh.bench.proto.PubSubRun;
+import io.zmesh.worker.internal.Signals;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -31,8 +32,8 @@ public final class RawPubSub {
   private RawPubSub() {}
 
   public static PubSubRun.Builder run(PubSubBench.Config c) throws Exception {
-    ZMQ.Context context = ZMQ.context(1);
-    ZMQ.Context proxyContext = ZMQ.context(1);
+    ZMQ.Context context = Signals.newContext(0);
+    ZMQ.Context proxyContext = Signals.newContext(0);
     PubSubCount count = new PubSubCount(c.subscribers());
     List<Thread> threads = new ArrayList<>();
     byte[] topic = PubSubBench.TOPIC.getBytes(StandardCharsets.US_ASCII);

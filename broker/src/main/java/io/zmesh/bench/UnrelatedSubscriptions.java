@@ -6,6 +6,7 @@ import io.zmesh.proto.Hello;
 import io.zmesh.proto.Subscribe;
 import io.zmesh.proto.Wire;
 import io.zmesh.proto.WireException;
+import io.zmesh.worker.internal.Signals;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -62,7 +63,7 @@ final class UnrelatedSubscriptions implements AutoCloseable {
   }
 
   private void run(String broker, int count, CompletableFuture<Void> registered) {
-    ZMQ.Context context = ZMQ.context(1);
+    ZMQ.Context context = Signals.newContext(0);
     try (ZMQ.Socket s = RawBaseline.socket(context, SocketType.DEALER)) {
       s.setSndHWM(HWM);
       s.setRcvHWM(HWM);

@@ -7,6 +7,7 @@ import io.zmesh.proto.Welcome;
 import io.zmesh.proto.Wire;
 import io.zmesh.proto.WireException;
 import io.zmesh.worker.Code;
+import io.zmesh.worker.internal.Signals;
 import io.zmesh.worker.internal.SocketWaiter;
 import io.zmesh.worker.internal.Ticker;
 import java.util.ArrayList;
@@ -120,7 +121,7 @@ final class BrokerLoop implements Runnable {
   @Override
   public void run() {
     try {
-      routerSocket = context.socket(SocketType.ROUTER);
+      routerSocket = Signals.newSocket(context, SocketType.ROUTER);
       routerSocket.setRouterMandatory(true);
       routerSocket.setLinger(0);
       // Room for a whole connection budget of topic messages on top of request traffic: a

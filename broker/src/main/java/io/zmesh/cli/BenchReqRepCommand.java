@@ -56,16 +56,16 @@ final class BenchReqRepCommand implements Callable<Integer> {
       out.println(BenchReport.header(config));
       out.flush();
     }
-    if (baseline) {
-      Run.Builder base = RawBaseline.reqrep(config);
-      report.setBaseline(base);
-    }
     if (comparePolicies) {
       for (Policy p : Policy.values()) {
         report.addRuns(ReqRepBench.run(config.withPolicy(p)));
       }
     } else {
       report.addRuns(ReqRepBench.run(config));
+    }
+    if (baseline) {
+      Run.Builder base = RawBaseline.reqrep(config);
+      report.setBaseline(base);
     }
     if (baseline && report.getBaseline().getThroughput() > 0) {
       report.setRatio(report.getRuns(0).getThroughput() / report.getBaseline().getThroughput());

@@ -547,7 +547,7 @@ public final class Connection implements AutoCloseable {
 
   private void openSocket(long now) {
     epoch++;
-    socket = context.socket(SocketType.DEALER);
+    socket = Signals.newSocket(context, SocketType.DEALER);
     socket.setLinger(0);
     socket.setSndHWM(HWM);
     socket.setRcvHWM(HWM);

@@ -16,7 +16,7 @@ final class SharedContext {
 
   static synchronized ZMQ.Context acquire() {
     if (context == null) {
-      context = ZMQ.context(1);
+      context = Signals.newContext(0);
     }
     users++;
     return context;

@@ -1,0 +1,206 @@
+package io.zmesh.worker.internal;
+
+import java.io.IOException;
+import java.lang.reflect.Field;
+import java.nio.ByteBuffer;
+import java.nio.channels.Pipe;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.zeromq.SocketType;
+import org.zeromq.ZMQ;
+
+/**
+ * Creates ZeroMQ contexts and sockets whose wake-up signals cannot strand a reader.
+ *
+ * <p>JeroMQ 0.6.0 hands a command to a socket or an I/O thread by queueing it, writing one byte
+ * to a pipe, then counting the byte. The reader takes a byte only when the count says one is
+ * due. Writing the byte wakes the reader; on a busy core the woken reader often preempts the
+ * writer before it counts. The reader then finds the command, runs it, sees no byte due and
+ * leaves the byte in the pipe, which stays readable: every poll returns at once, and the reader
+ * spins on the core the writer needs until the scheduler hands it back, milliseconds later.
+ * On the 2-core machine of docs/benchmarks.md that race, hit by the broker, the SDK and
+ * JeroMQ's own I/O threads alike, cut request/reply throughput to about a quarter.
+ *
+ * <p>The mend counts the byte while it is being written: a reader woken by the write sees it
+ * due and takes it. It replaces the pipe's write end of each signaler, through JeroMQ's private
+ * fields, before the context or socket carries traffic. If those fields are not what this
+ * code expects, as with another JeroMQ version, nothing is changed and a warning says so once.
+ * {@code -Dzmesh.signal-fix=false} turns the mend off, to measure it.
+ */
+public final class Signals {
+  private static final Logger log = LoggerFactory.getLogger(Signals.class);
+
+  private static final Fields FIELDS = Fields.find();
+
+  private Signals() {}
+
+  /** Whether contexts and sockets made here are mended. */
+  public static boolean mended() {
+    return FIELDS != null;
+  }
+
+  /**
+   * A context with one I/O thread, its I/O and reaper threads started and mended.
+   *
+   * @param maxSockets sockets the context allows, 0 for JeroMQ's default (1,024)
+   */
+  public static ZMQ.Context newContext(int maxSockets) {
+    ZMQ.Context context = ZMQ.context(1);
+    if (maxSockets > 0) {
+      context.setMaxSockets(maxSockets);
+    }
+    if (FIELDS != null) {
+      // The threads start with the first socket; nothing else uses the context yet.
+      ZMQ.Socket probe = context.socket(SocketType.PAIR);
+      try {
+        FIELDS.mendThreads(context);
+      } finally {
+        probe.close();
+      }
+    }
+    return context;
+  }
+
+  /** A socket of {@code context}, mended; call from the thread that will own it. */
+  public static ZMQ.Socket newSocket(ZMQ.Context context, SocketType type) {
+    ZMQ.Socket socket = context.socket(type);
+    if (FIELDS != null) {
+      FIELDS.mendMailbox(FIELDS.get(FIELDS.socketMailbox, socket.base()));
+    }
+    return socket;
+  }
+
+  /** JeroMQ's private fields the mend goes through. */
+  private static final class Fields {
+    final Field contextCtx;
+    final Field ctxIoThreads;
+    final Field ctxReaper;
+    final Field ioThreadMailbox;
+    final Field reaperMailbox;
+    final Field socketMailbox;
+    final Class<?> mailboxClass;
+    final Field mailboxSignaler;
+    final Field signalerSink;
+    final Field signalerCursor;
+
+    private Fields() throws ReflectiveOperationException {
+      contextCtx = field(ZMQ.Context.class, "ctx");
+      Class<?> ctx = Class.forName("zmq.Ctx");
+      ctxIoThreads = field(ctx, "ioThreads");
+      ctxReaper = field(ctx, "reaper");
+      ioThreadMailbox = field(Class.forName("zmq.io.IOThread"), "mailbox");
+      reaperMailbox = field(Class.forName("zmq.Reaper"), "mailbox");
+      socketMailbox = field(Class.forName("zmq.SocketBase"), "mailbox");
+      mailboxClass = Class.forName("zmq.Mailbox");
+      mailboxSignaler = field(mailboxClass, "signaler");
+      Class<?> signaler = Class.forName("zmq.Signaler");
+      signalerSink = field(signaler, "w");
+      signalerCursor = field(signaler, "wcursor");
+      if (signalerSink.getType() != Pipe.SinkChannel.class
+          || signalerCursor.getType() != AtomicLong.class) {
+        throw new NoSuchFieldException("zmq.Signaler's fields have other types");
+      }
+    }
+
+    static Fields find() {
+      if ("false".equals(System.getProperty("zmesh.signal-fix"))) {
+        return null;
+      }
+      try {
+        return new Fields();
+      } catch (ReflectiveOperationException | RuntimeException e) {
+        log.warn("JeroMQ's signalers are not what zmesh expects ({}); running without the"
+            + " wake-up mend, which can cost throughput on busy machines", e.toString());
+        return null;
+      }
+    }
+
+    private static Field field(Class<?> type, String name) throws NoSuchFieldException {
+      Field f = type.getDeclaredField(name);
+      f.setAccessible(true);
+      return f;
+    }
+
+    Object get(Field field, Object owner) {
+      try {
+        return field.get(owner);
+      } catch (IllegalAccessException e) {
+        throw new IllegalStateException(e);
+      }
+    }
+
+    void mendThreads(ZMQ.Context context) {
+      Object ctx = get(contextCtx, context);
+      mendMailbox(get(reaperMailbox, get(ctxReaper, ctx)));
+      for (Object ioThread : (List<?>) get(ctxIoThreads, ctx)) {
+        mendMailbox(get(ioThreadMailbox, ioThread));
+      }
+    }
+
+    void mendMailbox(Object mailbox) {
+      if (!mailboxClass.isInstance(mailbox)) {
+        return; // thread-safe socket types have another mailbox; zmesh uses none of them
+      }
+      Object signaler = get(mailboxSignaler, mailbox);
+      Pipe.SinkChannel sink = (Pipe.SinkChannel) get(signalerSink, signaler);
+      if (sink instanceof CountingSink) {
+        return;
+      }
+      AtomicLong cursor = (AtomicLong) get(signalerCursor, signaler);
+      try {
+        signalerSink.set(signaler, new CountingSink(sink, cursor));
+      } catch (IllegalAccessException e) {
+        throw new IllegalStateException(e);
+      }
+    }
+  }
+
+  /**
+   * The pipe's write end, which raises the signaler's count for as long as it writes a signal
+   * byte. The signaler raises the count itself after the write; lowering it again just before
+   * keeps one raise per byte, and the count is already up when the write wakes the reader,
+   * which is where the writer gets preempted.
+   */
+  static final class CountingSink extends Pipe.SinkChannel {
+    private final Pipe.SinkChannel sink;
+    private final AtomicLong cursor;
+
+    CountingSink(Pipe.SinkChannel sink, AtomicLong cursor) {
+      super(sink.provider());
+      this.sink = sink;
+      this.cursor = cursor;
+    }
+
+    @Override
+    public int write(ByteBuffer src) throws IOException {
+      cursor.incrementAndGet();
+      try {
+        return sink.write(src);
+      } finally {
+        cursor.decrementAndGet();
+      }
+    }
+
+    @Override
+    public long write(ByteBuffer[] srcs, int offset, int length) throws IOException {
+      return sink.write(srcs, offset, length);
+    }
+
+    @Override
+    public long write(ByteBuffer[] srcs) throws IOException {
+      return sink.write(srcs);
+    }
+
+    @Override
+    protected void implCloseSelectableChannel() throws IOException {
+      sink.close();
+    }
+
+    @Override
+    protected void implConfigureBlocking(boolean block) throws IOException {
+      sink.configureBlocking(block);
+    }
+  }
+}

@@ -1,0 +1,87 @@
+package io.zmesh.worker.internal;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.Pipe;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.Test;
+import org.zeromq.SocketType;
+import org.zeromq.ZMQ;
+
+class SignalsTest {
+
+  @Test
+  void findsJeromqSignalers() {
+    // Fails when a JeroMQ upgrade renames the fields the mend goes through.
+    assertTrue(Signals.mended());
+  }
+
+  @Test
+  void countIsUpWhileTheSignalByteIsWritten() throws IOException {
+    Pipe pipe = Pipe.open();
+    AtomicLong cursor = new AtomicLong();
+    long[] seenDuringWrite = new long[1];
+    Pipe.SinkChannel observing = new Pipe.SinkChannel(pipe.sink().provider()) {
+      @Override
+      public int write(ByteBuffer src) throws IOException {
+        seenDuringWrite[0] = cursor.get();
+        return pipe.sink().write(src);
+      }
+
+      @Override
+      public long write(ByteBuffer[] srcs, int offset, int length) {
+        throw new UnsupportedOperationException();
+      }
+
+      @Override
+      public long write(ByteBuffer[] srcs) {
+        throw new UnsupportedOperationException();
+      }
+
+      @Override
+      protected void implCloseSelectableChannel() throws IOException {
+        pipe.sink().close();
+      }
+
+      @Override
+      protected void implConfigureBlocking(boolean block) throws IOException {
+        pipe.sink().configureBlocking(block);
+      }
+    };
+    Signals.CountingSink sink = new Signals.CountingSink(observing, cursor);
+    assertEquals(1, sink.write(ByteBuffer.wrap(new byte[1])));
+    assertEquals(1, seenDuringWrite[0], "the reader woken by the write must see the byte due");
+    assertEquals(0, cursor.get(), "the signaler's own raise after the write makes it one");
+    sink.close();
+    pipe.source().close();
+  }
+
+  @Test
+  void mendedSocketsCarryTrafficBothWays() {
+    ZMQ.Context context = Signals.newContext(0);
+    try (ZMQ.Socket router = Signals.newSocket(context, SocketType.ROUTER);
+        ZMQ.Socket dealer = Signals.newSocket(context, SocketType.DEALER)) {
+      router.setReceiveTimeOut(5_000);
+      dealer.setReceiveTimeOut(5_000);
+      router.bind("tcp://127.0.0.1:*");
+      dealer.connect(router.getLastEndpoint());
+      for (int i = 0; i < 20_000; i++) {
+        byte[] body = ByteBuffer.allocate(4).putInt(i).array();
+        assertTrue(dealer.send(body, 0));
+        byte[] id = router.recv(0);
+        assertNotNull(id, "request " + i + " lost");
+        assertArrayEquals(body, router.recv(0));
+        router.send(id, ZMQ.SNDMORE);
+        router.send(body, 0);
+        assertArrayEquals(body, dealer.recv(0), "reply " + i + " lost");
+      }
+    } finally {
+      context.term();
+    }
+  }
+}
