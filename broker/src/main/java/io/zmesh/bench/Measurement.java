@@ -64,6 +64,8 @@ final class Measurement {
     }
     long n = measured.incrementAndGet();
     if (n == limit) {
+      // Ends here, not when the bench thread wakes: workers would go on counting meanwhile.
+      stopMeasuring();
       limitReached.countDown();
     }
     return n <= limit;
@@ -87,9 +89,11 @@ final class Measurement {
     stopMeasuring();
   }
 
-  void stopMeasuring() {
-    measuring = false;
-    endNanos = System.nanoTime();
+  synchronized void stopMeasuring() {
+    if (measuring) {
+      measuring = false;
+      endNanos = System.nanoTime();
+    }
   }
 
   /** Tells load generators to stop sending. */
