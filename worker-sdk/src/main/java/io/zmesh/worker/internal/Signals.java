@@ -21,7 +21,7 @@ import org.zeromq.ZMQ;
  * leaves the byte in the pipe, which stays readable: every poll returns at once, and the reader
  * spins on the core the writer needs until the scheduler hands it back, milliseconds later.
  * On the 2-core machine of docs/benchmarks.md that race, hit by the broker, the SDK and
- * JeroMQ's own I/O threads alike, cut request/reply throughput to about a quarter.
+ * JeroMQ's own I/O threads alike, cut request/reply throughput to about a fifth.
  *
  * <p>The mend counts the byte while it is being written: a reader woken by the write sees it
  * due and takes it. It replaces the pipe's write end of each signaler, through JeroMQ's private
