@@ -8,9 +8,10 @@ public enum Policy {
    * The instance with the fewest requests outstanding, weighted by latency: each instance's
    * moving average of reply latency is compared with its group's median once per heartbeat
    * interval, and an instance k times slower (rounded) counts its outstanding requests plus one
-   * k times. Instances of similar speed weigh 1 and tie; ties go to the one that has waited
-   * longest, so equal instances share requests evenly at any load, while a much slower
-   * instance is used only when the faster ones are busy.
+   * k times; ties go to the one that has waited longest. Instances of the same weight take
+   * turns while each holds fewer than twice the others' mean outstanding requests, so equal
+   * instances share requests evenly at any load and a stalled one stops taking turns, while a
+   * much slower instance is used only when the faster ones are busy.
    */
   LEAST_OUTSTANDING("least-outstanding"),
   /** Each instance in turn, skipping those without credit. */

@@ -29,7 +29,9 @@ final class WorkerInstance {
 
   /** Position in a {@link LeastOutstanding} heap, -1 when not in it. */
   int heapIndex = -1;
-  /** Whether a {@link RoundRobin} ring holds this instance. */
+  /** Outstanding requests when a {@link LeastOutstanding} heap last saw this instance. */
+  int seenOutstanding;
+  /** Whether the ring of a {@link RoundRobin} or {@link LeastOutstanding} holds this instance. */
   boolean inRing;
 
   WorkerInstance(Peer peer, WorkerGroup group, Ready ready, long now) {

@@ -117,6 +117,71 @@ class BalancerTest {
   }
 
   @Test
+  void leastOutstandingTakesTurnsBelowTwiceTheOthersMean() {
+    WorkerGroup g = new WorkerGroup("g", Policy.LEAST_OUTSTANDING);
+    WorkerInstance a = instance(g, "a", 64);
+    WorkerInstance b = instance(g, "b", 64);
+    WorkerInstance c = instance(g, "c", 64);
+    for (int i = 0; i < 3 * 20; i++) {
+      dispatch(g);
+    }
+    assertEquals(List.of(20, 20, 20), List.of(a.outstanding(), b.outstanding(), c.outstanding()));
+    // b and c drain faster for a moment: a (20 against 17 and 17) keeps its turn, so the
+    // three keep sharing evenly where strict least-outstanding would skip a.
+    for (int i = 0; i < 3; i++) {
+      complete(b, MS);
+      complete(c, MS);
+    }
+    List<WorkerInstance> order = new ArrayList<>();
+    for (int i = 0; i < 3; i++) {
+      order.add(dispatch(g));
+    }
+    assertEquals(List.of(a, b, c), order);
+    // a: 21, b and c: 3. a waits until the others hold more than 21 / 2 on average: 16 more
+    // requests between them.
+    for (int i = 0; i < 15; i++) {
+      complete(b, MS);
+      complete(c, MS);
+    }
+    for (int i = 0; i < 16; i++) {
+      assertTrue(dispatch(g) != a, "request " + i);
+    }
+    assertEquals(List.of(21, 11, 11), List.of(a.outstanding(), b.outstanding(), c.outstanding()));
+    order.clear();
+    for (int i = 0; i < 3; i++) {
+      order.add(dispatch(g));
+    }
+    assertTrue(order.contains(a), order.toString());
+  }
+
+  @Test
+  void leastOutstandingNeverFeedsAStuckInstanceBeyondTwiceTheOthers() {
+    WorkerGroup g = new WorkerGroup("g", Policy.LEAST_OUTSTANDING);
+    WorkerInstance stuck = instance(g, "stuck", 1_000);
+    WorkerInstance live = instance(g, "live", 1_000);
+    // The live instance answers every request at once; the stuck one answers nothing.
+    for (int i = 0; i < 10_000; i++) {
+      WorkerInstance w = dispatch(g);
+      if (w == live && live.outstanding() > 5) {
+        complete(live, MS);
+      }
+    }
+    assertTrue(stuck.outstanding() <= 2 * 6, "stuck holds " + stuck.outstanding());
+  }
+
+  @Test
+  void leastOutstandingPrefersAnIdleInstanceAtLightLoad() {
+    WorkerGroup g = new WorkerGroup("g", Policy.LEAST_OUTSTANDING);
+    WorkerInstance a = instance(g, "a", 8);
+    WorkerInstance b = instance(g, "b", 8);
+    assertSame(a, dispatch(g));
+    // b is idle: a, with one outstanding, is not within the band of an idle instance.
+    assertSame(b, dispatch(g));
+    complete(b, MS);
+    assertSame(b, dispatch(g));
+  }
+
+  @Test
   void roundRobinTakesTurnsRegardlessOfLoad() {
     WorkerGroup g = new WorkerGroup("g", Policy.ROUND_ROBIN);
     WorkerInstance a = instance(g, "a", 10);
