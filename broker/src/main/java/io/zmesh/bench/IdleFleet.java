@@ -106,7 +106,8 @@ final class IdleFleet implements AutoCloseable {
     List<ZMQ.Socket> sockets = new ArrayList<>(count);
     long pid = ProcessHandle.current().pid();
     byte[] hello = Wire.encode(Envelope.newBuilder().setCommand(Command.HELLO)
-        .setHello(Hello.newBuilder().setClientName("idle").setPid(pid).setHost("bench")).build());
+        .setHello(Hello.newBuilder().setClientName("idle").setPid(pid).setHost("bench")
+            .setProtocol(Wire.PROTOCOL)).build());
     byte[] beat = Wire.encode(Envelope.newBuilder().setCommand(Command.HEARTBEAT).build());
     for (int i = 0; i < count; i++) {
       int n = offset + i;
@@ -131,11 +132,9 @@ final class IdleFleet implements AutoCloseable {
     while (true) {
       for (int i = 0; i < sockets.size(); i++) {
         ZMQ.Socket s = sockets.get(i);
-        byte[] signature;
-        while ((signature = s.recv(ZMQ.DONTWAIT)) != null) {
-          byte[] body = s.recv(0);
-          if (Wire.isSignature(signature)
-              && Wire.decode(body).getCommand() == Command.REPLY) {
+        byte[] body;
+        while ((body = s.recv(ZMQ.DONTWAIT)) != null) {
+          if (Wire.decode(body).getCommand() == Command.REPLY) {
             registered++;
           }
         }
@@ -154,7 +153,6 @@ final class IdleFleet implements AutoCloseable {
   }
 
   private static void send(ZMQ.Socket s, byte[] body) {
-    s.send(Wire.signatureFrame(), ZMQ.SNDMORE | ZMQ.DONTWAIT);
     s.send(body, ZMQ.DONTWAIT);
   }
 }

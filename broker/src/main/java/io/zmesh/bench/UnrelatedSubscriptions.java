@@ -71,7 +71,7 @@ final class UnrelatedSubscriptions implements AutoCloseable {
       s.connect(broker);
       send(s, Envelope.newBuilder().setCommand(Command.HELLO)
           .setHello(Hello.newBuilder().setClientName("bench-unrelated")
-              .setPid(ProcessHandle.current().pid()))
+              .setPid(ProcessHandle.current().pid()).setProtocol(Wire.PROTOCOL))
           .build());
       Envelope welcome = null;
       while (welcome == null && running) {
@@ -118,9 +118,9 @@ final class UnrelatedSubscriptions implements AutoCloseable {
   /** Reads the answers already there; returns how many SUBSCRIBEs they accepted. */
   private static int drain(ZMQ.Socket s, CompletableFuture<Void> registered) {
     int n = 0;
-    byte[] signature;
-    while ((signature = s.recv(ZMQ.DONTWAIT)) != null) {
-      n += answer(decode(signature, s), registered);
+    byte[] body;
+    while ((body = s.recv(ZMQ.DONTWAIT)) != null) {
+      n += answer(decode(body), registered);
     }
     return n;
   }
@@ -133,12 +133,11 @@ final class UnrelatedSubscriptions implements AutoCloseable {
   }
 
   private static Envelope receive(ZMQ.Socket s) {
-    byte[] signature = s.recv(0);
-    return signature == null ? null : decode(signature, s);
+    byte[] body = s.recv(0);
+    return body == null ? null : decode(body);
   }
 
-  private static Envelope decode(byte[] signature, ZMQ.Socket s) {
-    byte[] body = s.recv(0);
+  private static Envelope decode(byte[] body) {
     try {
       return Wire.decode(body);
     } catch (WireException e) {
@@ -147,7 +146,6 @@ final class UnrelatedSubscriptions implements AutoCloseable {
   }
 
   private static void send(ZMQ.Socket s, Envelope e) {
-    s.send(Wire.signatureFrame(), ZMQ.SNDMORE);
     s.send(Wire.encode(e), 0);
   }
 

@@ -66,7 +66,7 @@ final class BrokerLoop implements Runnable {
   private final AdminService admin = new AdminService(this);
   private final Map<Identity, Peer> peers = new HashMap<>();
   private final List<Peer> lost = new ArrayList<>();
-  private final Wire.Scan scan = new Wire.Scan();
+  private final Wire.Scan scan = new Wire.Scan(true);
 
   private ZMQ.Socket routerSocket;
   private long nextHeartbeat;
@@ -100,6 +100,7 @@ final class BrokerLoop implements Runnable {
         .setHeartbeatIntervalMs((int) options.heartbeatInterval().toMillis())
         .setLiveness(options.liveness())
         .setMaxMessageBytes(options.maxMessageBytes())
+        .setProtocol(Wire.PROTOCOL)
         .build();
   }
 
@@ -197,7 +198,6 @@ final class BrokerLoop implements Runnable {
       if (id == null) {
         return i;
       }
-      byte[] signature = routerSocket.hasReceiveMore() ? routerSocket.recv(0) : null;
       byte[] body = routerSocket.hasReceiveMore() ? routerSocket.recv(0) : null;
       int extra = 0;
       while (routerSocket.hasReceiveMore()) {
@@ -206,22 +206,15 @@ final class BrokerLoop implements Runnable {
       }
       now = ticker.nanoTime();
       counters.packetsIn++;
-      onFrames(new Identity(id), signature, body, extra);
+      onFrames(new Identity(id), body, extra);
       processLost();
     }
     return i;
   }
 
-  private void onFrames(Identity identity, byte[] signature, byte[] body, int extra) {
+  private void onFrames(Identity identity, byte[] body, int extra) {
     if (body == null || extra > 0) {
-      int frames = (signature == null ? 0 : 1) + (body == null ? 0 : 1) + extra;
-      malformed(identity, 0, "expected " + Wire.FRAMES + " frames (signature, envelope) after"
-          + " the routing id, got " + frames);
-      return;
-    }
-    if (!Wire.isSignature(signature)) {
-      malformed(identity, 0, "unsupported protocol " + Wire.describeSignature(signature)
-          + "; this broker speaks " + Wire.PROTOCOL);
+      malformed(identity, 0, Wire.describeFrames((body == null ? 0 : 1) + extra));
       return;
     }
     // A subscriber's traffic is read by a scan of the fields the broker needs.
@@ -237,6 +230,17 @@ final class BrokerLoop implements Runnable {
       } else {
         peer.lastSeen = now;
         topics.onCredit(peer, scan.id, scan.creditMessages, scan.creditBytes);
+      }
+      return;
+    }
+    if (command == Command.REPLY_VALUE && body.length <= options.maxMessageBytes()) {
+      // Half the traffic: forwarded as it came, only its id read.
+      Peer peer = peers.get(identity);
+      if (peer == null) {
+        unknownPeer(identity);
+      } else {
+        peer.lastSeen = now;
+        router.onReply(peer, scan.id, body, now);
       }
       return;
     }
@@ -370,6 +374,11 @@ final class BrokerLoop implements Runnable {
   }
 
   private void hello(Identity identity, Envelope packet) {
+    String problem = Wire.checkProtocol(packet.getHello().getProtocol());
+    if (problem != null) {
+      malformed(identity, packet.getId(), problem);
+      return;
+    }
     Peer peer = new Peer(identity, packet.getHello(), now);
     peers.put(identity, peer);
     log.debug("hello from {}", peer.describe());
@@ -464,7 +473,6 @@ final class BrokerLoop implements Runnable {
       // JeroMQ returns false only for EAGAIN; EHOSTUNREACH (the peer left) is thrown.
       return e.getErrorCode();
     }
-    routerSocket.send(Wire.signatureFrame(), ZMQ.SNDMORE);
     routerSocket.send(body, 0);
     return 0;
   }

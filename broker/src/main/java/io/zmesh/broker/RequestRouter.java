@@ -152,7 +152,17 @@ final class RequestRouter {
    * body} is the answer as it arrived, or null when the broker made it up.
    */
   void onAnswer(Peer from, Envelope answer, byte[] body, long now) {
-    PendingRequest p = pending.get(answer.getId());
+    answer(from, answer.getId(), answer, body, now);
+  }
+
+  /** The worker {@code from} replied to request {@code id}; {@code body} is the REPLY. */
+  void onReply(Peer from, long id, byte[] body, long now) {
+    answer(from, id, null, body, now);
+  }
+
+  /** {@code answer} is null for a REPLY read by a scan, which has {@code body}. */
+  private void answer(Peer from, long id, Envelope answer, byte[] body, long now) {
+    PendingRequest p = pending.get(id);
     WorkerInstance instance = from.worker;
     if (p == null || instance == null || p.instance != instance) {
       counters.lateReplies++;
@@ -163,7 +173,7 @@ final class RequestRouter {
     instance.inFlight.remove(p);
     p.instance = null;
     instance.handled++;
-    boolean ok = answer.getCommand() == Command.REPLY;
+    boolean ok = answer == null || answer.getCommand() == Command.REPLY;
     if (!ok) {
       instance.errors++;
     }

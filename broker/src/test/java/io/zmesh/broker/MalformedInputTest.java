@@ -7,6 +7,7 @@ import com.google.protobuf.Any;
 import com.google.protobuf.StringValue;
 import io.zmesh.proto.Command;
 import io.zmesh.proto.Envelope;
+import io.zmesh.proto.Hello;
 import io.zmesh.proto.StatusCode;
 import io.zmesh.proto.Welcome;
 import io.zmesh.proto.Wire;
@@ -80,28 +81,46 @@ class MalformedInputTest {
   @Test
   @Timeout(30)
   void wrongFrameCount() {
-    raw.send(Wire.signature());
-    expectInvalidArgument(0, "expected 2 frames", "got 1");
-    raw.send(Wire.signature(), Wire.encode(request(1, "x")), new byte[] {1, 2, 3});
-    expectInvalidArgument(0, "expected 2 frames", "got 3");
+    raw.send(Wire.encode(request(1, "x")), new byte[] {1, 2, 3});
+    expectInvalidArgument(0, "expected 1 frame", "got 2");
+    raw.send(new byte[0], Wire.encode(request(1, "x")), new byte[] {1, 2, 3});
+    expectInvalidArgument(0, "expected 1 frame", "got 3");
     assertStillServing(2);
   }
 
   @Test
   @Timeout(30)
-  void foreignSignature() {
-    raw.send("zmesh/0".getBytes(StandardCharsets.US_ASCII), Wire.encode(request(1, "x")));
+  void foreignProtocol() {
+    // A zmesh/1 peer sent a signature frame in front of every envelope.
+    raw.send("zmesh/1".getBytes(StandardCharsets.US_ASCII), Wire.encode(hello("zmesh/1")));
+    expectInvalidArgument(0, "got 2", "zmesh/1 sent a signature frame first", Wire.PROTOCOL);
+    raw.send(hello("zmesh/0"));
     expectInvalidArgument(0, "unsupported protocol 'zmesh/0'", Wire.PROTOCOL);
-    raw.send("GET / HTTP/1.1".getBytes(StandardCharsets.US_ASCII), new byte[0]);
-    expectInvalidArgument(0, "unsupported protocol 'GET / HTTP/1.1'");
-    assertStillServing(2);
+    raw.send(hello(""));
+    expectInvalidArgument(0, "unsupported protocol '<none>'");
+    raw.send("GET / HTTP/1.1".getBytes(StandardCharsets.US_ASCII));
+    expectInvalidArgument(0, "undecodable packet (14 bytes)");
+    // Refused HELLOs register nothing: a request from that peer is still from a stranger.
+    raw.send(request(7, "x"));
+    Envelope disconnect = raw.receive(WAIT);
+    assertEquals(Command.DISCONNECT, disconnect.getCommand(), disconnect.toString());
+    assertTrue(disconnect.getStatus().getMessage().contains("send HELLO first"),
+        disconnect.toString());
+    assertStillServing(4);
+  }
+
+  private static Envelope hello(String protocol) {
+    return Envelope.newBuilder()
+        .setCommand(Command.HELLO)
+        .setHello(Hello.newBuilder().setClientName("old").setProtocol(protocol))
+        .build();
   }
 
   @Test
   @Timeout(30)
   void garbageEnvelope() {
     byte[] garbage = {(byte) 0xff, (byte) 0xff, (byte) 0xff, (byte) 0xff, (byte) 0xff};
-    raw.send(Wire.signature(), garbage);
+    raw.send(garbage);
     expectInvalidArgument(0, "undecodable packet (5 bytes)");
     assertStillServing(1);
   }

@@ -47,14 +47,15 @@ final class RawPeer implements AutoCloseable {
 
   /** Sends a well-formed packet. */
   void send(Envelope envelope) {
-    send(Wire.signature(), Wire.encode(envelope));
+    send(Wire.encode(envelope));
   }
 
   /** Says HELLO and returns the broker's WELCOME. */
   Envelope hello(Duration within) {
     send(Envelope.newBuilder()
         .setCommand(Command.HELLO)
-        .setHello(Hello.newBuilder().setClientName("raw-test").setPid(1).setHost("test"))
+        .setHello(Hello.newBuilder().setClientName("raw-test").setPid(1).setHost("test")
+            .setProtocol(Wire.PROTOCOL))
         .build());
     Envelope welcome = receive(within);
     assertEquals(Command.WELCOME, welcome.getCommand(), welcome.toString());
@@ -64,14 +65,12 @@ final class RawPeer implements AutoCloseable {
   /** The next packet from the broker, heartbeats included, or null if none within {@code within}. */
   Envelope poll(Duration within) {
     socket.setReceiveTimeOut((int) Math.max(0, within.toMillis()));
-    byte[] signature = socket.recv(0);
-    if (signature == null) {
+    byte[] body = socket.recv(0);
+    if (body == null) {
       return null;
     }
-    assertTrue(socket.hasReceiveMore(), "a packet of one frame");
-    byte[] body = socket.recv(0);
     lastLength = body.length;
-    assertTrue(Wire.isSignature(signature), "signature " + Wire.describeSignature(signature));
+    assertTrue(!socket.hasReceiveMore(), "a packet of more than one frame");
     try {
       return Wire.decode(body);
     } catch (WireException e) {
@@ -85,13 +84,10 @@ final class RawPeer implements AutoCloseable {
     while (true) {
       int leftMs = (int) Math.max(1, (end - System.nanoTime()) / 1_000_000L);
       socket.setReceiveTimeOut(leftMs);
-      byte[] signature = socket.recv(0);
-      assertNotNull(signature, "no packet from the broker within " + within.toMillis() + " ms");
-      assertTrue(socket.hasReceiveMore(), "a packet of one frame");
       byte[] body = socket.recv(0);
+      assertNotNull(body, "no packet from the broker within " + within.toMillis() + " ms");
       lastLength = body.length;
-      assertTrue(!socket.hasReceiveMore(), "a packet of more than two frames");
-      assertTrue(Wire.isSignature(signature), "signature " + Wire.describeSignature(signature));
+      assertTrue(!socket.hasReceiveMore(), "a packet of more than one frame");
       Envelope packet;
       try {
         packet = Wire.decode(body);

@@ -16,18 +16,21 @@ import java.util.Properties;
 /**
  * The one place that knows how a packet is laid out in ZeroMQ frames.
  *
- * <p>A peer's DEALER sends two frames: {@link #SIGNATURE} and one serialized {@link Envelope}.
- * The broker's ROUTER sees a routing-identity frame in front of them and puts it back in front
- * of everything it sends. docs/protocol.md is the prose version of this class.
+ * <p>A peer's DEALER sends each packet as one frame: a serialized {@link Envelope}. The broker's
+ * ROUTER sees a routing-identity frame in front of it and puts it back in front of everything
+ * it sends. The protocol version is agreed once per connection: {@code Hello.protocol} and
+ * {@code Welcome.protocol} name {@link #PROTOCOL}. docs/protocol.md is the prose version of
+ * this class.
  */
 public final class Wire {
-  /** Protocol name and version, the first frame of every packet. */
-  public static final String PROTOCOL = "zmesh/1";
+  /**
+   * Protocol name and version, named in HELLO and WELCOME. Version 1 sent it as a frame of its
+   * own in front of every envelope; that frame cost a sixth of the transport's throughput.
+   */
+  public static final String PROTOCOL = "zmesh/2";
 
-  private static final byte[] SIGNATURE_BYTES = PROTOCOL.getBytes(StandardCharsets.US_ASCII);
-
-  /** Frames in a packet as a DEALER sends it (signature, envelope). */
-  public static final int FRAMES = 2;
+  /** Frames in a packet as a DEALER sends it (the envelope). */
+  public static final int FRAMES = 1;
 
   private static final String VERSION = readVersion();
 
@@ -51,36 +54,20 @@ public final class Wire {
     }
   }
 
-  /** A fresh copy of the signature frame. */
-  public static byte[] signature() {
-    return SIGNATURE_BYTES.clone();
+  /**
+   * Why a packet of {@code frames} frames (after the routing id) is not one: a zmesh/1 peer
+   * sent a signature frame in front of each envelope.
+   */
+  public static String describeFrames(int frames) {
+    return "expected " + FRAMES + " frame (an envelope) per packet, got " + frames
+        + (frames == 2 ? " (zmesh/1 sent a signature frame first; this is " + PROTOCOL + ")" : "");
   }
 
-  /** Whether {@code frame} is this protocol version's signature. */
-  public static boolean isSignature(byte[] frame) {
-    return Arrays.equals(frame, SIGNATURE_BYTES);
-  }
-
-  /** Shared, never modified: saves a copy per send on hot paths. */
-  public static byte[] signatureFrame() {
-    return SIGNATURE_BYTES;
-  }
-
-  /** Printable form of a foreign signature frame, for error messages. */
-  public static String describeSignature(byte[] frame) {
-    if (frame == null) {
-      return "<none>";
-    }
-    int n = Math.min(frame.length, 32);
-    StringBuilder b = new StringBuilder(n + 2).append('\'');
-    for (int i = 0; i < n; i++) {
-      int c = frame[i] & 0xff;
-      b.append(c >= 0x20 && c < 0x7f ? (char) c : '?');
-    }
-    if (frame.length > n) {
-      b.append("...");
-    }
-    return b.append('\'').toString();
+  /** Why a HELLO or WELCOME naming {@code protocol} is refused, or null when it is ours. */
+  public static String checkProtocol(String protocol) {
+    return PROTOCOL.equals(protocol) ? null
+        : "unsupported protocol '" + (protocol.isEmpty() ? "<none>" : protocol)
+            + "'; this side speaks " + PROTOCOL;
   }
 
   public static byte[] encode(Envelope envelope) {
@@ -219,22 +206,38 @@ public final class Wire {
     private int deliveryLength;
     private int deliveries;
 
-    /**
-     * {@link Command#PUBLISH_VALUE}, {@link Command#MESSAGE_VALUE} or {@link
-     * Command#CREDIT_VALUE} when {@code body} is such a packet and this scan can read it, having
-     * filled the fields of that command (for a MESSAGE, its id and topic; {@link #readMessage}
-     * reads the rest); otherwise 0, and {@link #decode} tells what the body is, or why it is
-     * none.
-     */
     /** The tag of {@code command} as a varint: field 1, wire type 0. */
     private static final byte COMMAND_TAG = (byte) (Envelope.COMMAND_FIELD_NUMBER << 3);
 
-    /** Whether {@code b}, a one-byte command value, is a packet this scan reads. */
-    private static boolean scans(byte b) {
-      return b == Command.PUBLISH_VALUE || b == Command.MESSAGE_VALUE
-          || b == Command.CREDIT_VALUE || b < 0; // b < 0: a longer varint, left to the scan
+    private final boolean replies;
+
+    /** A scan of PUBLISH, MESSAGE and CREDIT packets. */
+    public Scan() {
+      this(false);
     }
 
+    /**
+     * @param replies also read REPLY packets (their id): the broker forwards them untouched,
+     *     while the SDK decodes them anyway
+     */
+    public Scan(boolean replies) {
+      this.replies = replies;
+    }
+
+    /** Whether {@code b}, a one-byte command value, is a packet this scan reads. */
+    private boolean scans(byte b) {
+      return b == Command.PUBLISH_VALUE || b == Command.MESSAGE_VALUE
+          || b == Command.CREDIT_VALUE || (replies && b == Command.REPLY_VALUE)
+          || b < 0; // b < 0: a longer varint, left to the scan
+    }
+
+    /**
+     * {@link Command#PUBLISH_VALUE}, {@link Command#MESSAGE_VALUE}, {@link
+     * Command#CREDIT_VALUE} or (when asked to) {@link Command#REPLY_VALUE} when {@code body} is
+     * such a packet and this scan can read it, having filled the fields of that command (for a
+     * MESSAGE, its id and topic; {@link #readMessage} reads the rest; for a REPLY, its id);
+     * otherwise 0, and {@link #decode} tells what the body is, or why it is none.
+     */
     public int read(byte[] body) {
       pos = 0;
       command = 0;
@@ -260,7 +263,7 @@ public final class Wire {
         return Command.PUBLISH_VALUE;
       }
       return command == Command.CREDIT_VALUE || command == Command.MESSAGE_VALUE
-          ? (int) command : 0;
+          || (replies && command == Command.REPLY_VALUE) ? (int) command : 0;
     }
 
     /**

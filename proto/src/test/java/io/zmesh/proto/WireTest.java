@@ -1,6 +1,7 @@
 package io.zmesh.proto;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -61,6 +62,27 @@ class WireTest {
         .setId(id)
         .setCredit(Credit.newBuilder().setMessages(messages).setBytes(bytes))
         .build();
+  }
+
+  @Test
+  void scanReadsReplyIdsOnlyWhenAsked() {
+    byte[] reply = Wire.encode(Envelope.newBuilder().setCommand(Command.REPLY).setId(41)
+        .setPayload(Any.pack(StringValue.of("x"))).putHeaders("k", "v").build());
+    assertEquals(0, new Wire.Scan().read(reply), "the SDK decodes replies itself");
+    Wire.Scan f = new Wire.Scan(true);
+    assertEquals(Command.REPLY_VALUE, f.read(reply));
+    assertEquals(41, f.id);
+    // The broker's renumbering appends an id; the last one counts, as for the decoder.
+    assertEquals(Command.REPLY_VALUE, f.read(Wire.withId(reply, 300_000)));
+    assertEquals(300_000, f.id);
+    // Requests and errors are still left to the decoder.
+    assertEquals(0, f.read(Wire.encode(Envelope.newBuilder().setCommand(Command.REQUEST)
+        .setId(1).setService("w").build())));
+    assertEquals(0, f.read(Wire.encode(Wire.error(2, StatusCode.INTERNAL, "no"))));
+    // A reply that does not scan (a length beyond the frame) goes to the decoder, which says why.
+    byte[] truncated = java.util.Arrays.copyOf(reply, reply.length - 1);
+    assertEquals(0, f.read(truncated));
+    assertThrows(WireException.class, () -> Wire.decode(truncated));
   }
 
   @Test

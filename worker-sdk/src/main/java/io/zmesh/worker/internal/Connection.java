@@ -577,6 +577,7 @@ public final class Connection implements AutoCloseable {
         .setPid(ProcessHandle.current().pid())
         .setHost(Hosts.localName())
         .setSdkVersion(Versions.sdk())
+        .setProtocol(Wire.PROTOCOL)
         .build();
     sendNow(Envelope.newBuilder().setCommand(Command.HELLO).setHello(hello).build());
   }
@@ -617,18 +618,19 @@ public final class Connection implements AutoCloseable {
   private int receive() {
     int i = 0;
     for (; i < RECV_BATCH && socket != null; i++) {
-      byte[] signature = socket.recv(ZMQ.DONTWAIT);
-      if (signature == null) {
+      byte[] body = socket.recv(ZMQ.DONTWAIT);
+      if (body == null) {
         return i;
       }
-      byte[] body = socket.hasReceiveMore() ? socket.recv(0) : null;
+      int frames = 1;
       while (socket.hasReceiveMore()) {
         socket.recv(0);
+        frames++;
       }
       lastReceived = ticker.nanoTime();
-      if (body == null || !Wire.isSignature(signature)) {
-        log.warn("ignoring a packet from broker {} in another protocol ({})",
-            options.broker(), Wire.describeSignature(signature));
+      if (frames != Wire.FRAMES) {
+        log.warn("ignoring a packet from broker {} in another protocol: {}",
+            options.broker(), Wire.describeFrames(frames));
         continue;
       }
       if (state == State.CONNECTED && scan.read(body) == Command.MESSAGE_VALUE) {
@@ -658,8 +660,15 @@ public final class Connection implements AutoCloseable {
       case HEARTBEAT:
         break;
       case REPLY:
-      case ERROR:
         onAnswer(packet);
+        break;
+      case ERROR:
+        if (state == State.HANDSHAKING) {
+          // The broker refused the HELLO (another protocol, say): retried after a backoff.
+          connectionLost(Status.fromWire(packet.getStatus()), now);
+        } else {
+          onAnswer(packet);
+        }
         break;
       case REQUEST:
         if (state == State.CONNECTED) {
@@ -683,6 +692,12 @@ public final class Connection implements AutoCloseable {
   }
 
   private void onWelcome(Welcome welcome, long now) {
+    String problem = Wire.checkProtocol(welcome.getProtocol());
+    if (problem != null) {
+      connectionLost(Status.UNAVAILABLE.withDescription(
+          "broker " + options.broker() + ": " + problem), now);
+      return;
+    }
     if (welcome.getHeartbeatIntervalMs() > 0) {
       heartbeatNanos = welcome.getHeartbeatIntervalMs() * MS;
     }
@@ -846,10 +861,9 @@ public final class Connection implements AutoCloseable {
     if (socket == null) {
       return false;
     }
-    if (!socket.send(Wire.signatureFrame(), ZMQ.SNDMORE | ZMQ.DONTWAIT)) {
+    if (!socket.send(body, ZMQ.DONTWAIT)) {
       return false;
     }
-    socket.send(body, 0);
     lastSent = ticker.nanoTime();
     return true;
   }

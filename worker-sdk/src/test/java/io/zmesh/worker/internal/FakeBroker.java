@@ -10,7 +10,6 @@ import io.zmesh.proto.Wire;
 import io.zmesh.proto.WireException;
 import io.zmesh.worker.MeshOptions;
 import java.time.Duration;
-import java.util.Arrays;
 import org.zeromq.SocketType;
 import org.zeromq.ZContext;
 import org.zeromq.ZMQ;
@@ -66,10 +65,9 @@ final class FakeBroker implements AutoCloseable {
       if (id == null) {
         return null;
       }
-      byte[] signature = router.recv(0);
       byte[] body = router.recv(0);
-      if (!Wire.isSignature(signature)) {
-        throw new AssertionError("foreign signature " + Arrays.toString(signature));
+      if (router.hasReceiveMore()) {
+        throw new AssertionError("a packet of more than one frame");
       }
       Envelope envelope;
       try {
@@ -96,7 +94,11 @@ final class FakeBroker implements AutoCloseable {
     return accept(Welcome.newBuilder().setHeartbeatIntervalMs(1_000).setLiveness(10).build());
   }
 
+  /** Answers HELLO with {@code welcome}, which names our protocol unless it names another. */
   byte[] accept(Welcome welcome) {
+    if (welcome.getProtocol().isEmpty()) {
+      welcome = welcome.toBuilder().setProtocol(Wire.PROTOCOL).build();
+    }
     byte[] peer = expect(Command.HELLO).identity();
     send(peer, Envelope.newBuilder().setCommand(Command.WELCOME).setWelcome(welcome).build());
     return peer;
@@ -108,7 +110,6 @@ final class FakeBroker implements AutoCloseable {
 
   void sendBytes(byte[] peer, byte[] body) {
     router.send(peer, ZMQ.SNDMORE);
-    router.send(Wire.signatureFrame(), ZMQ.SNDMORE);
     router.send(body, 0);
   }
 
