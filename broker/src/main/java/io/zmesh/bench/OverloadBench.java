@@ -36,60 +36,69 @@ public final class OverloadBench {
     try (Broker broker = Broker.start(BrokerOptions.builder()
             .bind("tcp://127.0.0.1:*").queueLimit(queueLimit).build());
         MeshClient client = MeshClient.connect(broker.endpoint())) {
-      for (int i = 0; i < workers; i++) {
-        started.add(Worker.builder()
-            .name("burst")
-            .broker(broker.endpoint())
-            .concurrency(concurrency)
-            .closeOnShutdown(false)
-            .handle(Int32Value.class, (req, ctx) -> {
-              release.await(60, TimeUnit.SECONDS);
-              return req;
-            })
-            .build()
-            .start());
-      }
-      CallOptions options = CallOptions.DEFAULT.withTimeout(Duration.ofSeconds(60));
-      List<CompletableFuture<Int32Value>> calls = new ArrayList<>(burst);
-      for (int i = 0; i < burst; i++) {
-        calls.add(client.request("burst", Int32Value.of(i), Int32Value.class, options));
-      }
-      long credit = (long) workers * concurrency;
-      long accepted = Math.min(burst, credit + queueLimit);
-      awaitSettled(client, credit, accepted - Math.min(burst, credit), burst - accepted, calls);
-      release.countDown();
-      long replies = 0;
-      long overloaded = 0;
-      long other = 0;
-      for (CompletableFuture<Int32Value> call : calls) {
-        try {
-          call.get(60, TimeUnit.SECONDS);
-          replies++;
-        } catch (java.util.concurrent.ExecutionException e) {
-          if (MeshException.statusOf(e.getCause()).code() == Code.OVERLOADED) {
-            overloaded++;
-          } else {
-            other++;
-          }
+      // Workers go before the broker: closing drains them through it.
+      try {
+        return burst(broker, client, started, release, workers, concurrency, queueLimit, burst);
+      } finally {
+        release.countDown();
+        for (Worker w : started) {
+          w.close();
         }
       }
-      return OverloadReport.newBuilder()
-          .setWorkers(workers)
-          .setConcurrency(concurrency)
-          .setQueueLimit(queueLimit)
-          .setBurst(burst)
-          .setReplies(replies)
-          .setOverloaded(overloaded)
-          .setOtherErrors(other)
-          .setExpectedReplies(accepted)
-          .setExact(replies == accepted && overloaded == burst - accepted && other == 0)
-          .build();
-    } finally {
-      release.countDown();
-      for (Worker w : started) {
-        w.close();
+    }
+  }
+
+  private static OverloadReport burst(Broker broker, MeshClient client, List<Worker> started,
+      CountDownLatch release, int workers, int concurrency, int queueLimit, int burst)
+      throws Exception {
+    for (int i = 0; i < workers; i++) {
+      started.add(Worker.builder()
+          .name("burst")
+          .broker(broker.endpoint())
+          .concurrency(concurrency)
+          .closeOnShutdown(false)
+          .handle(Int32Value.class, (req, ctx) -> {
+            release.await(60, TimeUnit.SECONDS);
+            return req;
+          })
+          .build()
+          .start());
+    }
+    CallOptions options = CallOptions.DEFAULT.withTimeout(Duration.ofSeconds(60));
+    List<CompletableFuture<Int32Value>> calls = new ArrayList<>(burst);
+    for (int i = 0; i < burst; i++) {
+      calls.add(client.request("burst", Int32Value.of(i), Int32Value.class, options));
+    }
+    long credit = (long) workers * concurrency;
+    long accepted = Math.min(burst, credit + queueLimit);
+    awaitSettled(client, credit, accepted - Math.min(burst, credit), burst - accepted, calls);
+    release.countDown();
+    long replies = 0;
+    long overloaded = 0;
+    long other = 0;
+    for (CompletableFuture<Int32Value> call : calls) {
+      try {
+        call.get(60, TimeUnit.SECONDS);
+        replies++;
+      } catch (java.util.concurrent.ExecutionException e) {
+        if (MeshException.statusOf(e.getCause()).code() == Code.OVERLOADED) {
+          overloaded++;
+        } else {
+          other++;
+        }
       }
     }
+    return OverloadReport.newBuilder()
+        .setWorkers(workers)
+        .setConcurrency(concurrency)
+        .setQueueLimit(queueLimit)
+        .setBurst(burst)
+        .setReplies(replies)
+        .setOverloaded(overloaded)
+        .setOtherErrors(other)
+        .setExpectedReplies(accepted)
+        .setExact(replies == accepted && overloaded == burst - accepted && other == 0)
+        .build();
   }
 
   /** Waits until the broker shows the burst split into in flight, queued and refused. */

@@ -25,7 +25,7 @@ import java.util.Properties;
 public final class Wire {
   /**
    * Protocol name and version, named in HELLO and WELCOME. Version 1 sent it as a frame of its
-   * own in front of every envelope; that frame cost a sixth of the transport's throughput.
+   * own in front of every envelope, which cost an eighth of request/reply throughput.
    */
   public static final String PROTOCOL = "zmesh/2";
 
