@@ -13,9 +13,10 @@ import java.util.ArrayDeque;
  * fewest outstanding and gets the next request, and the next (shares of 8 equal instances up to
  * 30% apart at saturation). So a ring of the same instances is walked in turn, and the next
  * instance in it is chosen when it weighs the same as the least loaded one and has either no
- * more outstanding requests or fewer than twice the mean of the others ({@link #inTurn}). An
- * instance that falls behind beyond that (a pause, a stuck handler) waits at the tail, and a
- * slower instance (a larger weight) is never taken from the ring. At light load (the others
+ * more outstanding requests or fewer than twice the mean of the others with credit ({@link
+ * #inTurn}). An instance that falls behind beyond that (a pause, a stuck handler) waits at the
+ * tail, and a slower instance (a larger weight) is never taken from the ring, except when it
+ * is itself the least loaded. At light load (the others
  * holding half a request each or less on average) only an idle instance is in turn. At most
  * {@link #MAX_SKIPS} ring entries are looked at per choice, then the heap's minimum is taken:
  * choosing is O(1); every change is O(log n).
