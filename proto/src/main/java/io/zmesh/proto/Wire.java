@@ -420,20 +420,68 @@ public final class Wire {
   }
 
   private static byte[] publish(String topic, String typeUrl, MessageLite value, ByteString raw) {
+    return encode(Command.PUBLISH_VALUE, 0, topic, typeUrl, value, raw, false, false);
+  }
+
+  /**
+   * A REQUEST to worker {@code service} carrying {@code value} as an {@code Any} of {@code
+   * typeUrl}, written directly as the builder would (no {@code Any}, no copy of the value), and
+   * without {@code id} and {@code timeout_ms}: the sender appends them with {@link
+   * #withIdAndTimeout} when it transmits. Headers are not written; a request with headers goes
+   * through the builder.
+   */
+  public static byte[] request(String service, String typeUrl, MessageLite value,
+      boolean waitForWorker, boolean idempotent) {
+    return encode(Command.REQUEST_VALUE, 0, service, typeUrl, value, null, waitForWorker,
+        idempotent);
+  }
+
+  /** {@link #request(String, String, MessageLite, boolean, boolean)} of a message already packed. */
+  public static byte[] request(String service, Any payload, boolean waitForWorker,
+      boolean idempotent) {
+    return encode(Command.REQUEST_VALUE, 0, service, payload.getTypeUrl(), null,
+        payload.getValue(), waitForWorker, idempotent);
+  }
+
+  /** The REPLY to request {@code id} carrying {@code value} as an {@code Any} of {@code typeUrl}. */
+  public static byte[] reply(long id, String typeUrl, MessageLite value) {
+    return encode(Command.REPLY_VALUE, id, null, typeUrl, value, null, false, false);
+  }
+
+  /** {@link #reply(long, String, MessageLite)} of a message already packed. */
+  public static byte[] reply(long id, Any payload) {
+    return encode(Command.REPLY_VALUE, id, null, payload.getTypeUrl(), null, payload.getValue(),
+        false, false);
+  }
+
+  /**
+   * An envelope of {@code command}, {@code id} (when not 0), {@code service} (when not null), a
+   * payload of {@code typeUrl} and either {@code value} or its bytes {@code raw}, and the two
+   * request flags (when set), in field order.
+   */
+  private static byte[] encode(int command, long id, String service, String typeUrl,
+      MessageLite value, ByteString raw, boolean waitForWorker, boolean idempotent) {
     int valueSize = value != null ? value.getSerializedSize() : raw.size();
     int anySize = CodedOutputStream.computeStringSize(Any.TYPE_URL_FIELD_NUMBER, typeUrl)
         + (valueSize == 0 ? 0 : CodedOutputStream.computeTagSize(Any.VALUE_FIELD_NUMBER)
             + CodedOutputStream.computeUInt32SizeNoTag(valueSize) + valueSize);
-    int size = CodedOutputStream.computeEnumSize(
-            Envelope.COMMAND_FIELD_NUMBER, Command.PUBLISH_VALUE)
-        + CodedOutputStream.computeStringSize(Envelope.SERVICE_FIELD_NUMBER, topic)
+    int size = CodedOutputStream.computeEnumSize(Envelope.COMMAND_FIELD_NUMBER, command)
+        + (id == 0 ? 0 : CodedOutputStream.computeUInt64Size(Envelope.ID_FIELD_NUMBER, id))
+        + (service == null ? 0
+            : CodedOutputStream.computeStringSize(Envelope.SERVICE_FIELD_NUMBER, service))
         + CodedOutputStream.computeTagSize(Envelope.PAYLOAD_FIELD_NUMBER)
-        + CodedOutputStream.computeUInt32SizeNoTag(anySize) + anySize;
+        + CodedOutputStream.computeUInt32SizeNoTag(anySize) + anySize
+        + (waitForWorker ? 2 : 0) + (idempotent ? 2 : 0);
     byte[] out = new byte[size];
     CodedOutputStream o = CodedOutputStream.newInstance(out);
     try {
-      o.writeEnum(Envelope.COMMAND_FIELD_NUMBER, Command.PUBLISH_VALUE);
-      o.writeString(Envelope.SERVICE_FIELD_NUMBER, topic);
+      o.writeEnum(Envelope.COMMAND_FIELD_NUMBER, command);
+      if (id != 0) {
+        o.writeUInt64(Envelope.ID_FIELD_NUMBER, id);
+      }
+      if (service != null) {
+        o.writeString(Envelope.SERVICE_FIELD_NUMBER, service);
+      }
       o.writeTag(Envelope.PAYLOAD_FIELD_NUMBER, WireFormat.WIRETYPE_LENGTH_DELIMITED);
       o.writeUInt32NoTag(anySize);
       o.writeString(Any.TYPE_URL_FIELD_NUMBER, typeUrl);
@@ -446,9 +494,15 @@ public final class Wire {
           o.writeRawBytes(raw);
         }
       }
+      if (waitForWorker) {
+        o.writeBool(Envelope.WAIT_FOR_WORKER_FIELD_NUMBER, true);
+      }
+      if (idempotent) {
+        o.writeBool(Envelope.IDEMPOTENT_FIELD_NUMBER, true);
+      }
       o.checkNoSpaceLeft();
     } catch (IOException e) {
-      throw new IllegalStateException("miscounted PUBLISH size", e);
+      throw new IllegalStateException("miscounted " + Command.forNumber(command) + " size", e);
     }
     return out;
   }

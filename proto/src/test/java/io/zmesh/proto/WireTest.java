@@ -1,8 +1,9 @@
 package io.zmesh.proto;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.protobuf.Any;
@@ -10,6 +11,7 @@ import com.google.protobuf.ByteString;
 import com.google.protobuf.StringValue;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 
@@ -65,6 +67,33 @@ class WireTest {
   }
 
   @Test
+  void requestsAndRepliesAreEncodedAsTheBuilderWould() throws Exception {
+    String url = "type.googleapis.com/google.protobuf.StringValue";
+    for (StringValue value : List.of(StringValue.of("hello"), StringValue.of(""),
+        StringValue.of("x".repeat(100_000)))) {
+      Any any = Any.pack(value);
+      for (boolean wait : new boolean[] {false, true}) {
+        for (boolean idempotent : new boolean[] {false, true}) {
+          Envelope.Builder expected = Envelope.newBuilder().setCommand(Command.REQUEST)
+              .setService("chat").setPayload(any).setWaitForWorker(wait)
+              .setIdempotent(idempotent);
+          assertArrayEquals(expected.build().toByteArray(),
+              Wire.request("chat", url, value, wait, idempotent));
+          assertArrayEquals(expected.build().toByteArray(),
+              Wire.request("chat", any, wait, idempotent));
+          // The sender appends the id and the timeout when it transmits.
+          assertEquals(expected.setId(9).setTimeoutMs(1_500).build(), Envelope.parseFrom(
+              Wire.withIdAndTimeout(Wire.request("chat", url, value, wait, idempotent), 9, 1_500)));
+        }
+      }
+      Envelope reply = Envelope.newBuilder().setCommand(Command.REPLY).setId(1L << 40)
+          .setPayload(any).build();
+      assertArrayEquals(reply.toByteArray(), Wire.reply(1L << 40, url, value));
+      assertArrayEquals(reply.toByteArray(), Wire.reply(1L << 40, any));
+    }
+  }
+
+  @Test
   void scanReadsReplyIdsOnlyWhenAsked() {
     byte[] reply = Wire.encode(Envelope.newBuilder().setCommand(Command.REPLY).setId(41)
         .setPayload(Any.pack(StringValue.of("x"))).putHeaders("k", "v").build());
@@ -80,7 +109,7 @@ class WireTest {
         .setId(1).setService("w").build())));
     assertEquals(0, f.read(Wire.encode(Wire.error(2, StatusCode.INTERNAL, "no"))));
     // A reply that does not scan (a length beyond the frame) goes to the decoder, which says why.
-    byte[] truncated = java.util.Arrays.copyOf(reply, reply.length - 1);
+    byte[] truncated = Arrays.copyOf(reply, reply.length - 1);
     assertEquals(0, f.read(truncated));
     assertThrows(WireException.class, () -> Wire.decode(truncated));
   }

@@ -1,5 +1,6 @@
 package io.zmesh.worker;
 
+import com.google.protobuf.Any;
 import com.google.protobuf.Descriptors.Descriptor;
 import com.google.protobuf.Message;
 import io.zmesh.proto.Command;
@@ -500,11 +501,10 @@ public final class Worker implements Requester, Publisher, Subscriber, AutoClose
         fail(registration, new NullPointerException("handler returned null"));
         return;
       }
-      finish(Envelope.newBuilder()
-          .setCommand(Command.REPLY)
-          .setId(request.getId())
-          .setPayload(Payloads.pack(reply))
-          .build());
+      long id = request.getId();
+      // Written straight to bytes: no Any, no envelope, no copy of the reply's value.
+      finish(reply instanceof Any
+          ? Wire.reply(id, (Any) reply) : Wire.reply(id, Payloads.typeUrl(reply), reply));
     }
 
     void fail(Registration<?, ?> registration, Throwable failure) {
@@ -525,6 +525,10 @@ public final class Worker implements Requester, Publisher, Subscriber, AutoClose
     }
 
     void finish(Envelope answer) {
+      finish(Wire.encode(answer));
+    }
+
+    void finish(byte[] answer) {
       connection.execute(() -> {
         connection.send(answer, epoch);
         if (inFlight.get(request.getId()) == this) {

@@ -222,9 +222,24 @@ public final class Connection implements AutoCloseable {
    */
   public <T> CompletableFuture<T> request(
       Envelope.Builder packet, long timeoutNanos, Function<Envelope, T> decode) {
+    return start(packet, null, timeoutNanos, decode);
+  }
+
+  /**
+   * {@link #request(Envelope.Builder, long, Function)} of a REQUEST already encoded, without
+   * its id and timeout, which are appended when it is sent ({@link Wire#request}).
+   */
+  public <T> CompletableFuture<T> request(
+      byte[] body, long timeoutNanos, Function<Envelope, T> decode) {
+    return start(null, body, timeoutNanos, decode);
+  }
+
+  private <T> CompletableFuture<T> start(
+      Envelope.Builder packet, byte[] body, long timeoutNanos, Function<Envelope, T> decode) {
     CallFuture<T> future = new CallFuture<>();
     long due = ticker.nanoTime() + timeoutNanos;
-    Call<T> call = new Call<>(nextId.incrementAndGet(), packet, future, decode, due, timeoutNanos);
+    Call<T> call = new Call<>(nextId.incrementAndGet(), packet, body, future, decode, due,
+        timeoutNanos);
     future.call = call;
     execute(() -> startCall(call));
     return future;
@@ -241,6 +256,15 @@ public final class Connection implements AutoCloseable {
         if (!sendNow(packet)) {
           log.debug("dropped {} {}: send queue to broker full", packet.getCommand(), packet.getId());
         }
+      }
+    });
+  }
+
+  /** {@link #send(Envelope, long)} of a packet already encoded. */
+  public void send(byte[] body, long epoch) {
+    execute(() -> {
+      if (state == State.CONNECTED && this.epoch == epoch && !sendBytes(body)) {
+        log.debug("dropped a packet of {} bytes: send queue to broker full", body.length);
       }
     });
   }
@@ -786,12 +810,12 @@ public final class Connection implements AutoCloseable {
 
   private void transmit(Call<?> call, long now) {
     long remainingMs = Math.max(1, (call.due - now) / MS);
-    Envelope packet = call.packet
-        .setId(call.id)
-        .setTimeoutMs((int) Math.min(remainingMs, 0xFFFF_FFFFL))
-        .build();
+    int timeoutMs = (int) Math.min(remainingMs, 0xFFFF_FFFFL);
+    byte[] body = call.body != null
+        ? Wire.withIdAndTimeout(call.body, call.id, timeoutMs)
+        : Wire.encode(call.packet.setId(call.id).setTimeoutMs(timeoutMs).build());
     call.packet = null;
-    byte[] body = Wire.encode(packet);
+    call.body = null;
     if (body.length > maxMessageBytes) {
       dropCall(call, Status.INVALID_ARGUMENT.withDescription("message of " + body.length
           + " bytes exceeds the broker's limit of " + maxMessageBytes + " bytes"));
@@ -889,13 +913,16 @@ public final class Connection implements AutoCloseable {
     final Function<Envelope, T> decode;
     final long due;
     final long timeoutNanos;
+    /** The request until it is sent: a builder, or bytes without id and timeout. */
     Envelope.Builder packet;
+    byte[] body;
     boolean sent;
 
-    Call(long id, Envelope.Builder packet, CompletableFuture<T> future,
+    Call(long id, Envelope.Builder packet, byte[] body, CompletableFuture<T> future,
         Function<Envelope, T> decode, long due, long timeoutNanos) {
       this.id = id;
       this.packet = packet;
+      this.body = body;
       this.future = future;
       this.decode = decode;
       this.due = due;

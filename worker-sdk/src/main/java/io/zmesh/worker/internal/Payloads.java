@@ -12,6 +12,7 @@ import com.google.protobuf.Message;
 import io.zmesh.proto.Command;
 import io.zmesh.proto.Envelope;
 import io.zmesh.proto.Names;
+import io.zmesh.proto.Wire;
 import io.zmesh.worker.CallOptions;
 import io.zmesh.worker.MeshException;
 import io.zmesh.worker.Status;
@@ -26,6 +27,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Function;
 
 /** Packing and unpacking of typed payloads, and the request path shared by clients and workers. */
 public final class Payloads {
@@ -156,17 +158,24 @@ public final class Payloads {
       return CompletableFuture.failedFuture(
           Status.INVALID_ARGUMENT.withDescription(problem).asException());
     }
+    Function<Envelope, R> decode =
+        reply -> unpack(reply.getPayload(), replyType, "reply from '" + worker + "'");
+    if (options.headers().isEmpty()) {
+      // The common case, written straight to bytes: no Any, no envelope, no copy of the value.
+      byte[] body = request instanceof Any
+          ? Wire.request(worker, (Any) request, options.waitForWorker(), options.idempotent())
+          : Wire.request(worker, typeUrl(request), request, options.waitForWorker(),
+              options.idempotent());
+      return connection.request(body, options.timeout().toNanos(), decode);
+    }
     Envelope.Builder packet = Envelope.newBuilder()
         .setCommand(Command.REQUEST)
         .setService(worker)
         .setPayload(pack(request))
         .setWaitForWorker(options.waitForWorker())
-        .setIdempotent(options.idempotent());
-    if (!options.headers().isEmpty()) {
-      packet.putAllHeaders(options.headers());
-    }
-    return connection.request(packet, options.timeout().toNanos(),
-        reply -> unpack(reply.getPayload(), replyType, "reply from '" + worker + "'"));
+        .setIdempotent(options.idempotent())
+        .putAllHeaders(options.headers());
+    return connection.request(packet, options.timeout().toNanos(), decode);
   }
 
   /**
