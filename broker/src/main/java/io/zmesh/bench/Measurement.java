@@ -21,6 +21,7 @@ final class Measurement {
   private final LongAdder replies = new LongAdder();
   private final Map<Code, LongAdder> errors = new EnumMap<>(Code.class);
   private final AtomicLong measured = new AtomicLong();
+  private final AtomicLong recorded = new AtomicLong();
   private final long limit;
   private final CountDownLatch limitReached = new CountDownLatch(1);
   private volatile boolean measuring;
@@ -46,29 +47,36 @@ final class Measurement {
   }
 
   void reply(long latencyNanos) {
-    if (measuring && count()) {
+    if (measuring && claim()) {
       replies.increment();
       recorder.recordValue(Math.max(1, latencyNanos));
+      recorded();
     }
   }
 
   void error(Code code) {
-    if (measuring && count()) {
+    if (measuring && claim()) {
       errors.get(code).increment();
+      recorded();
     }
   }
 
-  private boolean count() {
-    if (limit == 0) {
-      return true;
-    }
-    long n = measured.incrementAndGet();
-    if (n == limit) {
+  /** Whether this completion is one of the first {@code limit}. */
+  private boolean claim() {
+    return limit == 0 || measured.incrementAndGet() <= limit;
+  }
+
+  /**
+   * After a claimed completion is recorded. The limit is reached when the last of the claimed
+   * ones is recorded, not when it is claimed: another thread may still be recording an earlier
+   * one, and the result would miss it.
+   */
+  private void recorded() {
+    if (limit > 0 && recorded.incrementAndGet() == limit) {
       // Ends here, not when the bench thread wakes: workers would go on counting meanwhile.
       stopMeasuring();
       limitReached.countDown();
     }
-    return n <= limit;
   }
 
   /** Ends the warm-up: forgets everything recorded so far. */
