@@ -31,7 +31,7 @@ final class WorkerInstance {
   int heapIndex = -1;
   /** Outstanding requests when a {@link LeastOutstanding} heap last saw this instance. */
   int seenOutstanding;
-  /** Whether the ring of a {@link RoundRobin} or {@link LeastOutstanding} holds this instance. */
+  /** Whether the ring of a {@link RoundRobin} or a {@link LeastOutstanding} holds this. */
   boolean inRing;
 
   WorkerInstance(Peer peer, WorkerGroup group, Ready ready, long now) {

@@ -188,8 +188,8 @@ public final class Wire {
     public long creditMessages;
     public long creditBytes;
     /**
-     * MESSAGE, after {@link #readMessage}: where the payload's type URL and value bytes are,
-     * and {@code delivery.dropped}.
+     * MESSAGE and REPLY, after {@link #readMessage}: where the payload's type URL and value
+     * bytes are, and {@code delivery.dropped}.
      */
     public int typeUrlStart;
     public int typeUrlLength;
@@ -211,14 +211,15 @@ public final class Wire {
 
     private final boolean replies;
 
-    /** A scan of PUBLISH, MESSAGE and CREDIT packets. */
+    /** A scan of PUBLISH, MESSAGE and CREDIT packets; REPLY packets go to the decoder. */
     public Scan() {
       this(false);
     }
 
     /**
-     * @param replies also read REPLY packets (their id): the broker forwards them untouched,
-     *     while the SDK decodes them anyway
+     * @param replies also read REPLY packets: their id, and with {@link #readMessage} their
+     *     payload, as the broker (which forwards them untouched) and the SDK (which parses a
+     *     typed reply straight from the frame) need
      */
     public Scan(boolean replies) {
       this.replies = replies;
@@ -267,9 +268,9 @@ public final class Wire {
     }
 
     /**
-     * After {@link #read} returned MESSAGE: reads the payload's type URL and value and the
-     * delivery's dropped count. False when they do not scan, or when a body appears more than
-     * once (the decoder merges those): then the decoder must read the packet.
+     * After {@link #read} returned MESSAGE or REPLY: reads the payload's type URL and value and
+     * (for a MESSAGE) the delivery's dropped count. False when they do not scan, or when a body
+     * appears more than once (the decoder merges those): then the decoder must read the packet.
      */
     public boolean readMessage(byte[] body) {
       typeUrlStart = 0;
@@ -436,14 +437,14 @@ public final class Wire {
         idempotent);
   }
 
-  /** {@link #request(String, String, MessageLite, boolean, boolean)} of a message already packed. */
+  /** {@link #request(String, String, MessageLite, boolean, boolean)} of a packed message. */
   public static byte[] request(String service, Any payload, boolean waitForWorker,
       boolean idempotent) {
     return encode(Command.REQUEST_VALUE, 0, service, payload.getTypeUrl(), null,
         payload.getValue(), waitForWorker, idempotent);
   }
 
-  /** The REPLY to request {@code id} carrying {@code value} as an {@code Any} of {@code typeUrl}. */
+  /** The REPLY to request {@code id}: {@code value} as an {@code Any} of {@code typeUrl}. */
   public static byte[] reply(long id, String typeUrl, MessageLite value) {
     return encode(Command.REPLY_VALUE, id, null, typeUrl, value, null, false, false);
   }

@@ -94,13 +94,19 @@ class WireTest {
   }
 
   @Test
-  void scanReadsReplyIdsOnlyWhenAsked() {
+  void scanReadsRepliesOnlyWhenAsked() throws Exception {
     byte[] reply = Wire.encode(Envelope.newBuilder().setCommand(Command.REPLY).setId(41)
         .setPayload(Any.pack(StringValue.of("x"))).putHeaders("k", "v").build());
-    assertEquals(0, new Wire.Scan().read(reply), "the SDK decodes replies itself");
+    assertEquals(0, new Wire.Scan().read(reply), "replies are scanned only when asked");
     Wire.Scan f = new Wire.Scan(true);
     assertEquals(Command.REPLY_VALUE, f.read(reply));
     assertEquals(41, f.id);
+    // Its payload, where it lies in the frame.
+    assertTrue(f.readMessage(reply));
+    assertEquals("type.googleapis.com/google.protobuf.StringValue",
+        new String(reply, f.typeUrlStart, f.typeUrlLength, StandardCharsets.UTF_8));
+    assertEquals(StringValue.of("x"), StringValue.parseFrom(
+        Arrays.copyOfRange(reply, f.valueStart, f.valueStart + f.valueLength)));
     // The broker's renumbering appends an id; the last one counts, as for the decoder.
     assertEquals(Command.REPLY_VALUE, f.read(Wire.withId(reply, 300_000)));
     assertEquals(300_000, f.id);

@@ -123,7 +123,7 @@ public final class Connection implements AutoCloseable {
   private final Backoff backoff;
   private long heartbeatNanos = 1_000 * MS;
   private int liveness = 3;
-  private final Wire.Scan scan = new Wire.Scan();
+  private final Wire.Scan scan = new Wire.Scan(true);
   /** The socket refused a publish (its queue is full): retry soon rather than at once. */
   private boolean publishBlocked;
   private long lastReceived;
@@ -229,17 +229,22 @@ public final class Connection implements AutoCloseable {
    * {@link #request(Envelope.Builder, long, Function)} of a REQUEST already encoded, without
    * its id and timeout, which are appended when it is sent ({@link Wire#request}).
    */
-  public <T> CompletableFuture<T> request(
-      byte[] body, long timeoutNanos, Function<Envelope, T> decode) {
-    return start(null, body, timeoutNanos, decode);
+  public <T> CompletableFuture<T> request(byte[] body, long timeoutNanos,
+      Function<Envelope, T> decode, FrameDecoder<T> frameDecode) {
+    return start(null, body, timeoutNanos, decode, frameDecode);
   }
 
-  private <T> CompletableFuture<T> start(
-      Envelope.Builder packet, byte[] body, long timeoutNanos, Function<Envelope, T> decode) {
+  private <T> CompletableFuture<T> start(Envelope.Builder packet, byte[] body, long timeoutNanos,
+      Function<Envelope, T> decode) {
+    return start(packet, body, timeoutNanos, decode, null);
+  }
+
+  private <T> CompletableFuture<T> start(Envelope.Builder packet, byte[] body, long timeoutNanos,
+      Function<Envelope, T> decode, FrameDecoder<T> frameDecode) {
     CallFuture<T> future = new CallFuture<>();
     long due = ticker.nanoTime() + timeoutNanos;
-    Call<T> call = new Call<>(nextId.incrementAndGet(), packet, body, future, decode, due,
-        timeoutNanos);
+    Call<T> call = new Call<>(nextId.incrementAndGet(), packet, body, future, decode,
+        frameDecode, due, timeoutNanos);
     future.call = call;
     execute(() -> startCall(call));
     return future;
@@ -657,9 +662,13 @@ public final class Connection implements AutoCloseable {
             options.broker(), Wire.describeFrames(frames));
         continue;
       }
-      if (state == State.CONNECTED && scan.read(body) == Command.MESSAGE_VALUE) {
+      int scanned = state == State.CONNECTED ? scan.read(body) : 0;
+      if (scanned == Command.MESSAGE_VALUE) {
         // Most of what a subscriber receives: read in place, the payload parsed from the frame.
         subscriptions.onMessage(scan, body);
+        continue;
+      }
+      if (scanned == Command.REPLY_VALUE && onReplyFrame(body)) {
         continue;
       }
       Envelope packet;
@@ -741,6 +750,27 @@ public final class Connection implements AutoCloseable {
     while (state == State.CONNECTED && (call = unsent.poll()) != null) {
       transmit(call, now);
     }
+  }
+
+  /**
+   * A REPLY read by the scan: a typed request's reply is parsed straight from the frame (no
+   * envelope, no {@code Any}, no copy of the value). False when the decoder must read it (an
+   * answer to another kind of call, or a payload that does not scan).
+   */
+  private boolean onReplyFrame(byte[] body) {
+    Call<?> call = pending.get(scan.id);
+    if (call == null || call.frameDecode == null || !scan.readMessage(body)) {
+      return false;
+    }
+    pending.remove(call.id);
+    deadlines.cancel(call);
+    int typeUrlStart = scan.typeUrlStart;
+    int typeUrlLength = scan.typeUrlLength;
+    int valueStart = scan.valueStart;
+    int valueLength = scan.valueLength;
+    callbacks.execute(
+        () -> call.complete(body, typeUrlStart, typeUrlLength, valueStart, valueLength));
+    return true;
   }
 
   private void onAnswer(Envelope packet) {
@@ -907,10 +937,18 @@ public final class Connection implements AutoCloseable {
   }
 
   /** A packet waiting for its answer. */
+  /** Decodes a reply's payload where it lies in its frame: type URL and value bytes. */
+  @FunctionalInterface
+  public interface FrameDecoder<T> {
+    T decode(byte[] frame, int typeUrlStart, int typeUrlLength, int valueStart, int valueLength);
+  }
+
   private static final class Call<T> extends DeadlineWheel.Timer {
     final long id;
     final CompletableFuture<T> future;
     final Function<Envelope, T> decode;
+    /** Decodes a REPLY's payload in its frame; null when only {@link #decode} can. */
+    final FrameDecoder<T> frameDecode;
     final long due;
     final long timeoutNanos;
     /** The request until it is sent: a builder, or bytes without id and timeout. */
@@ -919,12 +957,13 @@ public final class Connection implements AutoCloseable {
     boolean sent;
 
     Call(long id, Envelope.Builder packet, byte[] body, CompletableFuture<T> future,
-        Function<Envelope, T> decode, long due, long timeoutNanos) {
+        Function<Envelope, T> decode, FrameDecoder<T> frameDecode, long due, long timeoutNanos) {
       this.id = id;
       this.packet = packet;
       this.body = body;
       this.future = future;
       this.decode = decode;
+      this.frameDecode = frameDecode;
       this.due = due;
       this.timeoutNanos = timeoutNanos;
     }
@@ -932,12 +971,24 @@ public final class Connection implements AutoCloseable {
     void complete(Envelope reply) {
       try {
         future.complete(decode.apply(reply));
-      } catch (MeshException e) {
-        future.completeExceptionally(e);
       } catch (RuntimeException e) {
-        future.completeExceptionally(
-            Status.INTERNAL.withDescription("cannot decode reply: " + e).asException(e));
+        failDecoding(e);
       }
+    }
+
+    void complete(byte[] frame, int typeUrlStart, int typeUrlLength, int valueStart,
+        int valueLength) {
+      try {
+        future.complete(
+            frameDecode.decode(frame, typeUrlStart, typeUrlLength, valueStart, valueLength));
+      } catch (RuntimeException e) {
+        failDecoding(e);
+      }
+    }
+
+    private void failDecoding(RuntimeException e) {
+      future.completeExceptionally(e instanceof MeshException ? e
+          : Status.INTERNAL.withDescription("cannot decode reply: " + e).asException(e));
     }
   }
 }

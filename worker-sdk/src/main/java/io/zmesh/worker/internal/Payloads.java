@@ -161,12 +161,15 @@ public final class Payloads {
     Function<Envelope, R> decode =
         reply -> unpack(reply.getPayload(), replyType, "reply from '" + worker + "'");
     if (options.headers().isEmpty()) {
-      // The common case, written straight to bytes: no Any, no envelope, no copy of the value.
+      // The common case, written straight to bytes: no Any, no envelope, no copy of the value;
+      // and its reply parsed straight from its frame.
       byte[] body = request instanceof Any
           ? Wire.request(worker, (Any) request, options.waitForWorker(), options.idempotent())
           : Wire.request(worker, typeUrl(request), request, options.waitForWorker(),
               options.idempotent());
-      return connection.request(body, options.timeout().toNanos(), decode);
+      return connection.request(body, options.timeout().toNanos(), decode,
+          (frame, urlStart, urlLength, valueStart, valueLength) -> unpack(frame, urlStart,
+              urlLength, valueStart, valueLength, replyType, "reply from '" + worker + "'"));
     }
     Envelope.Builder packet = Envelope.newBuilder()
         .setCommand(Command.REQUEST)
