@@ -66,7 +66,7 @@ final class BrokerLoop implements Runnable {
   private final AdminService admin = new AdminService(this);
   private final Map<Identity, Peer> peers = new HashMap<>();
   private final List<Peer> lost = new ArrayList<>();
-  private final Wire.Scan scan = new Wire.Scan(true);
+  private final Wire.Scan scan = new Wire.Scan(true, true);
 
   private ZMQ.Socket routerSocket;
   private long nextHeartbeat;
@@ -233,6 +233,18 @@ final class BrokerLoop implements Runnable {
       }
       return;
     }
+    if (command == Command.REQUEST_VALUE && routesByScan(body)) {
+      // The other half: routed by what the scan read, forwarded without being decoded.
+      Peer peer = peers.get(identity);
+      if (peer == null) {
+        unknownPeer(identity);
+      } else {
+        peer.lastSeen = now;
+        router.onRequest(peer, scan.id, scan.topic, scan.timeoutMs, scan.waitForWorker,
+            scan.idempotent, body, now);
+      }
+      return;
+    }
     if (command == Command.REPLY_VALUE && body.length <= options.maxMessageBytes()) {
       // Half the traffic: forwarded as it came, only its id read.
       Peer peer = peers.get(identity);
@@ -278,6 +290,28 @@ final class BrokerLoop implements Runnable {
     }
     peer.lastSeen = now;
     onPacket(peer, packet, body);
+  }
+
+  /**
+   * Whether the REQUEST {@link #scan} just read can be routed without the decoder: within the
+   * size limit, to a valid worker name outside {@code zmesh.*} (the admin service reads the
+   * envelope), without headers or command bodies, and with one payload whose type URL is
+   * ASCII. Anything else goes to the decoder, so a malformed request gets the same error as
+   * before the scan: what the scan cannot vouch for (the UTF-8 of strings it does not read)
+   * never reaches a worker unchecked.
+   */
+  private boolean routesByScan(byte[] body) {
+    if (body.length > options.maxMessageBytes() || scan.headers > 0 || scan.bodies > 0
+        || !scan.readMessage(body) || Names.checkWorkerName(scan.topic) != null
+        || Names.isReserved(scan.topic)) {
+      return false;
+    }
+    for (int i = scan.typeUrlStart, end = i + scan.typeUrlLength; i < end; i++) {
+      if (body[i] < 0) {
+        return false;
+      }
+    }
+    return true;
   }
 
   /**

@@ -1,6 +1,5 @@
 package io.zmesh.broker;
 
-import io.zmesh.proto.Envelope;
 import io.zmesh.worker.internal.DeadlineWheel;
 
 /** A request the broker has accepted and not yet answered, or answered but not yet released. */
@@ -29,13 +28,13 @@ final class PendingRequest extends DeadlineWheel.Timer {
   PendingRequest listNext;
   RequestList list;
 
-  PendingRequest(long id, Peer requester, Envelope request, byte[] body, WorkerGroup group,
-      long now) {
+  PendingRequest(long id, Peer requester, long requesterId, boolean idempotent, byte[] body,
+      WorkerGroup group, long now) {
     this.id = id;
     this.requester = requester;
-    this.requesterId = request.getId();
+    this.requesterId = requesterId;
     this.body = body;
-    this.idempotent = request.getIdempotent();
+    this.idempotent = idempotent;
     this.group = group;
     this.acceptedAt = now;
   }

@@ -109,17 +109,27 @@ final class RequestRouter {
 
   /** {@code body} is {@code request} as it arrived, forwarded without re-encoding. */
   void onRequest(Peer from, Envelope request, byte[] body, long now) {
+    onRequest(from, request.getId(), request.getService(), request.getTimeoutMs() & 0xFFFF_FFFFL,
+        request.getWaitForWorker(), request.getIdempotent(), body, now);
+  }
+
+  /**
+   * A REQUEST from {@code from}: its id, worker {@code name}, {@code timeout_ms} (0 for the
+   * default) and flags, read by the decoder or by a scan; {@code body} is the request as it
+   * arrived, forwarded with only its id and timeout replaced.
+   */
+  void onRequest(Peer from, long id, String name, long timeoutMs, boolean waitForWorker,
+      boolean idempotent, byte[] body, long now) {
     counters.requests++;
-    String name = request.getService();
     String problem = Names.checkWorkerName(name);
     if (problem != null) {
-      refuse(from, request, Code.INVALID_ARGUMENT, problem);
+      refuse(from, id, Code.INVALID_ARGUMENT, problem);
       return;
     }
     WorkerGroup group = groups.get(name);
     boolean noInstance = group == null || group.instances.isEmpty();
-    if (noInstance && !request.getWaitForWorker()) {
-      refuse(from, request, Code.NO_WORKER, "no worker named '" + name + "' is registered");
+    if (noInstance && !waitForWorker) {
+      refuse(from, id, Code.NO_WORKER, "no worker named '" + name + "' is registered");
       return;
     }
     if (group == null) {
@@ -128,13 +138,12 @@ final class RequestRouter {
     }
     WorkerInstance instance = group.queue.isEmpty() ? group.balancer.next() : null;
     if (instance == null && group.queue.size() >= options.queueLimit()) {
-      refuse(from, request, Code.OVERLOADED, "worker '" + name + "' has " + group.queue.size()
+      refuse(from, id, Code.OVERLOADED, "worker '" + name + "' has " + group.queue.size()
           + " requests queued, the limit; retry later");
       return;
     }
-    long timeout = request.getTimeoutMs() > 0
-        ? (request.getTimeoutMs() & 0xFFFF_FFFFL) * MS : defaultTimeoutNanos;
-    PendingRequest p = new PendingRequest(++nextId, from, request, body, group, now);
+    long timeout = timeoutMs > 0 ? timeoutMs * MS : defaultTimeoutNanos;
+    PendingRequest p = new PendingRequest(++nextId, from, id, idempotent, body, group, now);
     pending.put(p.id, p);
     deadlines.schedule(p, now + timeout);
     if (instance != null) {
@@ -328,7 +337,11 @@ final class RequestRouter {
   }
 
   private void refuse(Peer to, Envelope packet, Code code, String message) {
+    refuse(to, packet.getId(), code, message);
+  }
+
+  private void refuse(Peer to, long id, Code code, String message) {
     counters.error(code);
-    out.send(to, Wire.error(packet.getId(), code.toWire(), message));
+    out.send(to, Wire.error(id, code.toWire(), message));
   }
 }

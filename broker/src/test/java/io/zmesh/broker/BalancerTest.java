@@ -34,8 +34,7 @@ class BalancerTest {
     if (w == null) {
       return null;
     }
-    PendingRequest p = new PendingRequest(0, w.peer,
-        io.zmesh.proto.Envelope.getDefaultInstance(), new byte[0], group, 0);
+    PendingRequest p = new PendingRequest(0, w.peer, 0, false, new byte[0], group, 0);
     p.instance = w;
     w.lastDispatch = ++group.dispatchSeq;
     w.dispatchedSinceReweigh++;

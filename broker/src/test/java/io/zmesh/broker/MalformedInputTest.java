@@ -118,6 +118,32 @@ class MalformedInputTest {
 
   @Test
   @Timeout(30)
+  void requestsTheRouterCannotVouchForAreLeftToTheDecoder() {
+    raw.hello(WAIT);
+    byte[] good = Wire.withIdAndTimeout(
+        Wire.request("echo", Any.pack(StringValue.of("x")), false, false), 5, 5_000);
+    // A command body with a string that is not UTF-8 (hello.client_name = 0xFF).
+    byte[] oddBody = new byte[good.length + 5];
+    System.arraycopy(good, 0, oddBody, 0, good.length);
+    System.arraycopy(new byte[] {0x5A, 3, 0x0A, 1, (byte) 0xFF}, 0, oddBody, good.length, 5);
+    raw.send(oddBody);
+    expectInvalidArgument(0, "undecodable packet");
+    // A payload whose type URL is not UTF-8.
+    // command REQUEST, id 6, service "echo", payload {type_url: 0xFF}
+    byte[] oddUrl = {0x08, Command.REQUEST_VALUE, 0x10, 6, 0x1A, 4, 'e', 'c', 'h', 'o',
+        0x22, 3, 0x0A, 1, (byte) 0xFF};
+    raw.send(oddUrl);
+    expectInvalidArgument(0, "undecodable packet");
+    // The same request, well formed, is routed and answered.
+    raw.send(good);
+    Envelope reply = raw.receive(WAIT);
+    assertEquals(Command.REPLY, reply.getCommand(), reply.toString());
+    assertEquals(5, reply.getId());
+    assertStillServing(2);
+  }
+
+  @Test
+  @Timeout(30)
   void garbageEnvelope() {
     byte[] garbage = {(byte) 0xff, (byte) 0xff, (byte) 0xff, (byte) 0xff, (byte) 0xff};
     raw.send(garbage);

@@ -177,8 +177,9 @@ public final class Wire {
 
     public long id;
     /**
-     * PUBLISH: the topic, read as Latin-1 (a valid topic is ASCII, and other bytes become
-     * characters the topic grammar refuses); empty when there is none.
+     * PUBLISH: the topic; REQUEST: the worker name. Read as Latin-1 (a valid topic or name is
+     * ASCII, and other bytes become characters their grammar refuses); empty when there is
+     * none.
      */
     public String topic;
     /** PUBLISH and MESSAGE: where the topic's bytes are. */
@@ -196,6 +197,17 @@ public final class Wire {
     public int valueStart;
     public int valueLength;
     public long dropped;
+    /** REQUEST: {@code timeout_ms} (a uint32), the two flags, and how many headers it has. */
+    public long timeoutMs;
+    public boolean waitForWorker;
+    public boolean idempotent;
+    public int headers;
+    /**
+     * How many length-delimited envelope fields other than the service, the payload and the
+     * headers it has (command bodies, which a request should not carry): only the decoder
+     * checks what is in those.
+     */
+    public int bodies;
 
     private int pos;
     private long command;
@@ -210,25 +222,31 @@ public final class Wire {
     private static final byte COMMAND_TAG = (byte) (Envelope.COMMAND_FIELD_NUMBER << 3);
 
     private final boolean replies;
+    private final boolean requests;
 
-    /** A scan of PUBLISH, MESSAGE and CREDIT packets; REPLY packets go to the decoder. */
+    /** A scan of PUBLISH, MESSAGE and CREDIT packets; requests and replies go to the decoder. */
     public Scan() {
-      this(false);
+      this(false, false);
     }
 
     /**
      * @param replies also read REPLY packets: their id, and with {@link #readMessage} their
      *     payload, as the broker (which forwards them untouched) and the SDK (which parses a
      *     typed reply straight from the frame) need
+     * @param requests also read REQUEST packets: what the broker routes them by (the worker
+     *     name in {@link #topic}, id, timeout, flags), and with {@link #readMessage} where
+     *     their payload is
      */
-    public Scan(boolean replies) {
+    public Scan(boolean replies, boolean requests) {
       this.replies = replies;
+      this.requests = requests;
     }
 
     /** Whether {@code b}, a one-byte command value, is a packet this scan reads. */
     private boolean scans(byte b) {
       return b == Command.PUBLISH_VALUE || b == Command.MESSAGE_VALUE
           || b == Command.CREDIT_VALUE || (replies && b == Command.REPLY_VALUE)
+          || (requests && b == Command.REQUEST_VALUE)
           || b < 0; // b < 0: a longer varint, left to the scan
     }
 
@@ -250,18 +268,23 @@ public final class Wire {
       creditBytes = 0;
       payloads = 0;
       deliveries = 0;
+      timeoutMs = 0;
+      waitForWorker = false;
+      idempotent = false;
+      headers = 0;
+      bodies = 0;
       if (body.length >= 2 && body[0] == COMMAND_TAG && !scans(body[1])) {
-        // Every encoder writes the command first. Requests and replies go to the decoder
-        // anyway, which also gets whatever a later command field may say, so scanning them
-        // first would read them twice on the busiest path.
+        // Every encoder writes the command first. Packets this scan does not read go to the
+        // decoder, which also gets whatever a later command field may say, so scanning them
+        // first would read them twice.
         return 0;
       }
       if (!fields(body, body.length, ENVELOPE)) {
         return 0;
       }
-      if (command == Command.PUBLISH_VALUE) {
+      if (command == Command.PUBLISH_VALUE || (requests && command == Command.REQUEST_VALUE)) {
         topic = new String(body, topicStart, topicLength, StandardCharsets.ISO_8859_1);
-        return Command.PUBLISH_VALUE;
+        return (int) command;
       }
       return command == Command.CREDIT_VALUE || command == Command.MESSAGE_VALUE
           || (replies && command == Command.REPLY_VALUE) ? (int) command : 0;
@@ -309,6 +332,12 @@ public final class Wire {
               command = value;
             } else if (kind == ENVELOPE && field == Envelope.ID_FIELD_NUMBER) {
               id = value;
+            } else if (kind == ENVELOPE && field == Envelope.TIMEOUT_MS_FIELD_NUMBER) {
+              timeoutMs = value & 0xFFFF_FFFFL;
+            } else if (kind == ENVELOPE && field == Envelope.WAIT_FOR_WORKER_FIELD_NUMBER) {
+              waitForWorker = value != 0;
+            } else if (kind == ENVELOPE && field == Envelope.IDEMPOTENT_FIELD_NUMBER) {
+              idempotent = value != 0;
             } else if (kind == CREDIT && field == Credit.MESSAGES_FIELD_NUMBER) {
               creditMessages = value & 0xFFFF_FFFFL;
             } else if (kind == CREDIT && field == Credit.BYTES_FIELD_NUMBER) {
@@ -328,6 +357,7 @@ public final class Wire {
               topicStart = start;
               topicLength = (int) length;
             } else if (kind == ENVELOPE && field == Envelope.CREDIT_FIELD_NUMBER) {
+              bodies++;
               // Read at once: a body sent twice is merged, the later values winning.
               if (!fields(b, fieldEnd, CREDIT)) {
                 return false;
@@ -337,7 +367,10 @@ public final class Wire {
               payloadStart = start;
               payloadLength = (int) length;
               payloads++;
+            } else if (kind == ENVELOPE && field == Envelope.HEADERS_FIELD_NUMBER) {
+              headers++;
             } else if (kind == ENVELOPE && field == Envelope.DELIVERY_FIELD_NUMBER) {
+              bodies++;
               deliveryStart = start;
               deliveryLength = (int) length;
               deliveries++;
@@ -347,6 +380,8 @@ public final class Wire {
             } else if (kind == PAYLOAD && field == Any.VALUE_FIELD_NUMBER) {
               valueStart = start;
               valueLength = (int) length;
+            } else if (kind == ENVELOPE) {
+              bodies++;
             }
             pos = fieldEnd;
             break;

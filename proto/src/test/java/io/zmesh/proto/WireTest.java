@@ -94,11 +94,40 @@ class WireTest {
   }
 
   @Test
+  void scanReadsWhatTheBrokerRoutesARequestBy() {
+    byte[] request = Wire.withIdAndTimeout(Wire.request("chat", Any.pack(StringValue.of("x")),
+        true, true), 7, 2_500);
+    assertEquals(0, new Wire.Scan(true, false).read(request), "workers decode requests");
+    Wire.Scan f = new Wire.Scan(true, true);
+    assertEquals(Command.REQUEST_VALUE, f.read(request));
+    assertEquals("chat", f.topic);
+    assertEquals(7, f.id);
+    assertEquals(2_500, f.timeoutMs);
+    assertTrue(f.waitForWorker);
+    assertTrue(f.idempotent);
+    assertEquals(0, f.headers);
+    assertEquals(0, f.bodies);
+    assertTrue(f.readMessage(request));
+    assertEquals("type.googleapis.com/google.protobuf.StringValue",
+        new String(request, f.typeUrlStart, f.typeUrlLength, StandardCharsets.UTF_8));
+    // Flags off, no timeout; headers and command bodies are counted for the broker to see.
+    assertEquals(Command.REQUEST_VALUE, f.read(Wire.encode(Envelope.newBuilder()
+        .setCommand(Command.REQUEST).setService("db").putHeaders("a", "1").putHeaders("b", "2")
+        .setHello(Hello.newBuilder().setClientName("odd")).build())));
+    assertEquals("db", f.topic);
+    assertEquals(0, f.timeoutMs);
+    assertFalse(f.waitForWorker);
+    assertFalse(f.idempotent);
+    assertEquals(2, f.headers);
+    assertEquals(1, f.bodies);
+  }
+
+  @Test
   void scanReadsRepliesOnlyWhenAsked() throws Exception {
     byte[] reply = Wire.encode(Envelope.newBuilder().setCommand(Command.REPLY).setId(41)
         .setPayload(Any.pack(StringValue.of("x"))).putHeaders("k", "v").build());
     assertEquals(0, new Wire.Scan().read(reply), "replies are scanned only when asked");
-    Wire.Scan f = new Wire.Scan(true);
+    Wire.Scan f = new Wire.Scan(true, false);
     assertEquals(Command.REPLY_VALUE, f.read(reply));
     assertEquals(41, f.id);
     // Its payload, where it lies in the frame.

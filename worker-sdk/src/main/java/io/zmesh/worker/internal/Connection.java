@@ -123,7 +123,7 @@ public final class Connection implements AutoCloseable {
   private final Backoff backoff;
   private long heartbeatNanos = 1_000 * MS;
   private int liveness = 3;
-  private final Wire.Scan scan = new Wire.Scan(true);
+  private final Wire.Scan scan = new Wire.Scan(true, false);
   /** The socket refused a publish (its queue is full): retry soon rather than at once. */
   private boolean publishBlocked;
   private long lastReceived;
