@@ -295,15 +295,15 @@ final class BrokerLoop implements Runnable {
   /**
    * Whether the REQUEST {@link #scan} just read can be routed without the decoder: within the
    * size limit, to a valid worker name outside {@code zmesh.*} (the admin service reads the
-   * envelope), without headers or command bodies, and with one payload whose type URL is
+   * envelope), without headers or command bodies, and with one payload with one type URL, in
    * ASCII. Anything else goes to the decoder, so a malformed request gets the same error as
    * before the scan: what the scan cannot vouch for (the UTF-8 of strings it does not read)
    * never reaches a worker unchecked.
    */
   private boolean routesByScan(byte[] body) {
     if (body.length > options.maxMessageBytes() || scan.headers > 0 || scan.bodies > 0
-        || !scan.readMessage(body) || Names.checkWorkerName(scan.topic) != null
-        || Names.isReserved(scan.topic)) {
+        || !scan.readMessage(body) || scan.repeats > 0
+        || Names.checkWorkerName(scan.topic) != null || Names.isReserved(scan.topic)) {
       return false;
     }
     for (int i = scan.typeUrlStart, end = i + scan.typeUrlLength; i < end; i++) {

@@ -208,6 +208,11 @@ public final class Wire {
      * checks what is in those.
      */
     public int bodies;
+    /**
+     * How many times the service or (after {@link #readMessage}) the payload's type URL came
+     * again: the scan keeps the last, the decoder checks every one.
+     */
+    public int repeats;
 
     private int pos;
     private long command;
@@ -273,6 +278,7 @@ public final class Wire {
       idempotent = false;
       headers = 0;
       bodies = 0;
+      repeats = 0;
       if (body.length >= 2 && body[0] == COMMAND_TAG && !scans(body[1])) {
         // Every encoder writes the command first. Packets this scan does not read go to the
         // decoder, which also gets whatever a later command field may say, so scanning them
@@ -354,6 +360,9 @@ public final class Wire {
             int start = pos;
             int fieldEnd = pos + (int) length;
             if (kind == ENVELOPE && field == Envelope.SERVICE_FIELD_NUMBER) {
+              if (topicLength > 0 || topicStart > 0) {
+                repeats++;
+              }
               topicStart = start;
               topicLength = (int) length;
             } else if (kind == ENVELOPE && field == Envelope.CREDIT_FIELD_NUMBER) {
@@ -375,6 +384,9 @@ public final class Wire {
               deliveryLength = (int) length;
               deliveries++;
             } else if (kind == PAYLOAD && field == Any.TYPE_URL_FIELD_NUMBER) {
+              if (typeUrlLength > 0 || typeUrlStart > 0) {
+                repeats++;
+              }
               typeUrlStart = start;
               typeUrlLength = (int) length;
             } else if (kind == PAYLOAD && field == Any.VALUE_FIELD_NUMBER) {
