@@ -6,6 +6,7 @@ import io.zmesh.bench.proto.Latency;
 import io.zmesh.bench.proto.ReqRepReport;
 import io.zmesh.bench.proto.Run;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 
@@ -57,6 +58,33 @@ final class BenchReport {
       }
     }
     return out.toString().stripTrailing();
+  }
+
+  /** A report of rounds: each run with its round, then the medians and their ratio. */
+  static String renderRounds(ReqRepReport report) {
+    List<Run> all = new ArrayList<>(report.getRunsList());
+    all.addAll(report.getBaselineRunsList());
+    all.sort(Comparator.comparingInt(Run::getRound));
+    List<String[]> rows = new ArrayList<>();
+    rows.add(new String[] {"RUN", "ROUND", "REPLIES/S", "REPLIES", "ERRORS", "P50", "P99",
+        "P99.9", "MAX", "SPREAD"});
+    for (Run r : all) {
+      String[] cells = row(r);
+      String[] withRound = new String[cells.length + 1];
+      withRound[0] = cells[0];
+      withRound[1] = Integer.toString(r.getRound());
+      System.arraycopy(cells, 1, withRound, 2, cells.length - 1);
+      rows.add(withRound);
+    }
+    StringBuilder out = new StringBuilder();
+    Columns.append(rows, true, out);
+    Run zmesh = BenchReqRepCommand.median(report.getRunsList());
+    out.append(String.format(Locale.ROOT, "%nmedian replies/s: %s %,.0f, %s %,.0f%n",
+        report.getBaseline().getLabel(), report.getBaseline().getThroughput(), zmesh.getLabel(),
+        zmesh.getThroughput()));
+    out.append(String.format(Locale.ROOT, "ratio %s / baseline, of the medians: %.2f",
+        zmesh.getLabel(), report.getRatio()));
+    return out.toString();
   }
 
   private static String[] row(Run r) {

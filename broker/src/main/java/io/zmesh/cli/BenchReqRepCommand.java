@@ -7,6 +7,9 @@ import io.zmesh.bench.proto.ReqRepReport;
 import io.zmesh.bench.proto.Run;
 import io.zmesh.broker.Policy;
 import java.io.PrintWriter;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -24,6 +27,7 @@ import picocli.CommandLine.Spec;
         "Starts a broker (unless --broker), the workers and the clients in this process."},
     footer = {"", "Examples:",
         "  zmesh bench reqrep --baseline",
+        "  zmesh bench reqrep --baseline --rounds 5",
         "  zmesh bench reqrep --workers 8 --requests 100000",
         "  zmesh bench reqrep --executor pool --service-time 1ms --slow 1 --compare-policies"})
 final class BenchReqRepCommand implements Callable<Integer> {
@@ -41,6 +45,11 @@ final class BenchReqRepCommand implements Callable<Integer> {
       description = "Run once per balancing policy and print them side by side.")
   boolean comparePolicies;
 
+  @Option(names = "--rounds", paramLabel = "N", defaultValue = "1",
+      description = "With --baseline: measure both sides N times, alternating which goes first;"
+          + " the ratio is of the medians (default: ${DEFAULT-VALUE}).")
+  int rounds;
+
   @Option(names = "--json", description = "Print the whole result as one JSON object.")
   boolean json;
 
@@ -50,11 +59,24 @@ final class BenchReqRepCommand implements Callable<Integer> {
     if (comparePolicies && config.broker() != null) {
       throw new Main.UsageException("--compare-policies needs the in-process broker (no --broker)");
     }
+    if (rounds < 1) {
+      throw new Main.UsageException("--rounds must be at least 1");
+    }
+    if (rounds > 1 && (!baseline || comparePolicies)) {
+      throw new Main.UsageException("--rounds needs --baseline, and no --compare-policies");
+    }
     PrintWriter out = spec.commandLine().getOut();
     ReqRepReport.Builder report = ReqRepReport.newBuilder().setConfig(describe(config));
     if (!json) {
       out.println(BenchReport.header(config));
       out.flush();
+    }
+    if (rounds > 1) {
+      runRounds(config, report);
+      out.println(json ? MessageTypes.builtin().toJson(report.build(), false)
+          : BenchReport.renderRounds(report.build()));
+      out.flush();
+      return 0;
     }
     if (comparePolicies) {
       for (Policy p : Policy.values()) {
@@ -74,6 +96,39 @@ final class BenchReqRepCommand implements Callable<Integer> {
         : BenchReport.render(report.build()));
     out.flush();
     return 0;
+  }
+
+  /**
+   * Both sides {@link #rounds} times, A B then B A, so neither always runs first: on two cores
+   * a run's rate depends on how its threads happen to be placed, and a median of runs that
+   * each start afresh says more than any one of them.
+   */
+  private void runRounds(ReqRepBench.Config config, ReqRepReport.Builder report)
+      throws Exception {
+    List<Run> zmesh = new ArrayList<>();
+    List<Run> bases = new ArrayList<>();
+    for (int round = 1; round <= rounds; round++) {
+      boolean baseFirst = round % 2 == 0;
+      for (int i = 0; i < 2; i++) {
+        boolean isBase = (i == 0) == baseFirst;
+        Run run = (isBase ? RawBaseline.reqrep(config) : ReqRepBench.run(config))
+            .setRound(round).build();
+        (isBase ? bases : zmesh).add(run);
+      }
+    }
+    report.setRounds(rounds).addAllRuns(zmesh).addAllBaselineRuns(bases);
+    Run base = median(bases);
+    report.setBaseline(base);
+    if (base.getThroughput() > 0) {
+      report.setRatio(median(zmesh).getThroughput() / base.getThroughput());
+    }
+  }
+
+  /** The run of median throughput (the upper one of an even number). */
+  static Run median(List<Run> runs) {
+    List<Run> sorted = new ArrayList<>(runs);
+    sorted.sort(Comparator.comparingDouble(Run::getThroughput));
+    return sorted.get(sorted.size() / 2);
   }
 
   static ReqRepConfig describe(ReqRepBench.Config c) {

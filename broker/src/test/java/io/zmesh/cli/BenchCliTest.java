@@ -50,6 +50,32 @@ class BenchCliTest {
   }
 
   @Test
+  void reqrepRoundsAlternateAndTakeTheRatioOfTheMedians() throws Exception {
+    String json = run("bench", "reqrep", "--json", "--requests", "1000", "--duration", "60s",
+        "--warmup", "0s", "--clients", "1", "--workers", "2", "--window", "8", "--baseline",
+        "--rounds", "3");
+    ReqRepReport.Builder report = ReqRepReport.newBuilder();
+    JsonFormat.parser().merge(json, report);
+    assertEquals(3, report.getRounds());
+    assertEquals(3, report.getRunsCount());
+    assertEquals(3, report.getBaselineRunsCount());
+    for (int i = 0; i < 3; i++) {
+      assertEquals(i + 1, report.getRuns(i).getRound());
+      assertEquals(i + 1, report.getBaselineRuns(i).getRound());
+      assertEquals(1000, report.getRuns(i).getReplies());
+    }
+    Run zmesh = BenchReqRepCommand.median(report.getRunsList());
+    Run base = BenchReqRepCommand.median(report.getBaselineRunsList());
+    assertEquals(base, report.getBaseline());
+    assertEquals(zmesh.getThroughput() / base.getThroughput(), report.getRatio(), 1e-9);
+    String text = run("bench", "reqrep", "--requests", "500", "--duration", "60s", "--warmup",
+        "0s", "--clients", "1", "--workers", "1", "--window", "4", "--baseline", "--rounds", "2");
+    assertTrue(text.contains("ratio zmesh least-outstanding / baseline, of the medians: "), text);
+    assertEquals(2, exitCode("bench", "reqrep", "--rounds", "3"));
+    assertEquals(2, exitCode("bench", "reqrep", "--baseline", "--rounds", "0"));
+  }
+
+  @Test
   void overloadAnswersEveryRequestOfTheBurstExactly() throws Exception {
     String json = run("bench", "overload", "--json", "--workers", "2", "--concurrency", "3",
         "--queue-limit", "20", "--burst", "200");
