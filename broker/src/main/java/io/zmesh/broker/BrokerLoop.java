@@ -223,35 +223,29 @@ final class BrokerLoop implements Runnable {
       onPublish(identity, body);
       return;
     }
-    if (command == Command.CREDIT_VALUE && body.length <= options.maxMessageBytes()) {
-      Peer peer = peers.get(identity);
-      if (peer == null) {
-        unknownPeer(identity);
-      } else {
-        peer.lastSeen = now;
+    boolean withinLimit = body.length <= options.maxMessageBytes();
+    if (command == Command.CREDIT_VALUE && withinLimit) {
+      Peer peer = knownPeer(identity);
+      if (peer != null) {
         topics.onCredit(peer, scan.id, scan.creditMessages, scan.creditBytes);
       }
       return;
     }
-    if (command == Command.REQUEST_VALUE && routesByScan(body)) {
-      // The other half: routed by what the scan read, forwarded without being decoded.
-      Peer peer = peers.get(identity);
-      if (peer == null) {
-        unknownPeer(identity);
-      } else {
-        peer.lastSeen = now;
+    // Requests and replies are forwarded as they came, routed by what the scan read. A request
+    // the scan cannot vouch for, or one to the admin service (which reads the envelope), goes
+    // to the decoder, so a malformed request gets the same error as without the scan.
+    if (command == Command.REQUEST_VALUE && withinLimit && scan.readRequest(body)
+        && !Names.isReserved(scan.topic)) {
+      Peer peer = knownPeer(identity);
+      if (peer != null) {
         router.onRequest(peer, scan.id, scan.topic, scan.timeoutMs, scan.waitForWorker,
             scan.idempotent, body, now);
       }
       return;
     }
-    if (command == Command.REPLY_VALUE && body.length <= options.maxMessageBytes()) {
-      // Half the traffic: forwarded as it came, only its id read.
-      Peer peer = peers.get(identity);
-      if (peer == null) {
-        unknownPeer(identity);
-      } else {
-        peer.lastSeen = now;
+    if (command == Command.REPLY_VALUE && withinLimit) {
+      Peer peer = knownPeer(identity);
+      if (peer != null) {
         router.onReply(peer, scan.id, body, now);
       }
       return;
@@ -293,28 +287,6 @@ final class BrokerLoop implements Runnable {
   }
 
   /**
-   * Whether the REQUEST {@link #scan} just read can be routed without the decoder: within the
-   * size limit, to a valid worker name outside {@code zmesh.*} (the admin service reads the
-   * envelope), without headers or command bodies, and with one payload with one type URL, in
-   * ASCII. Anything else goes to the decoder, so a malformed request gets the same error as
-   * before the scan: what the scan cannot vouch for (the UTF-8 of strings it does not read)
-   * never reaches a worker unchecked.
-   */
-  private boolean routesByScan(byte[] body) {
-    if (body.length > options.maxMessageBytes() || scan.headers > 0 || scan.bodies > 0
-        || !scan.readMessage(body) || scan.repeats > 0
-        || Names.checkWorkerName(scan.topic) != null || Names.isReserved(scan.topic)) {
-      return false;
-    }
-    for (int i = scan.typeUrlStart, end = i + scan.typeUrlLength; i < end; i++) {
-      if (body[i] < 0) {
-        return false;
-      }
-    }
-    return true;
-  }
-
-  /**
    * A PUBLISH, read by {@link #scan} without decoding its payload, which the broker forwards as
    * it is.
    */
@@ -327,13 +299,21 @@ final class BrokerLoop implements Runnable {
       }
       return;
     }
+    Peer peer = knownPeer(identity);
+    if (peer != null) {
+      topics.onPublish(peer, scan.id, scan.topic, body);
+    }
+  }
+
+  /** The peer said HELLO on this connection: seen now. Else it is told to, and null. */
+  private Peer knownPeer(Identity identity) {
     Peer peer = peers.get(identity);
     if (peer == null) {
       unknownPeer(identity);
-      return;
+      return null;
     }
     peer.lastSeen = now;
-    topics.onPublish(peer, scan.id, scan.topic, body);
+    return peer;
   }
 
   private String oversize(byte[] body) {

@@ -323,6 +323,27 @@ public final class Wire {
       return true;
     }
 
+    /**
+     * After {@link #read} returned REQUEST: reads the payload as {@link #readMessage} does, and
+     * tells whether the scan has read everything the decoder would check, so the request can
+     * be routed and forwarded without it: no headers or command bodies (strings the scan does
+     * not read), no worker name or type URL given twice (the decoder checks every copy), and
+     * both in ASCII (so their UTF-8 is valid, and the Latin-1 {@link #topic} is the name).
+     */
+    public boolean readRequest(byte[] body) {
+      return headers == 0 && bodies == 0 && readMessage(body) && repeats == 0
+          && ascii(body, topicStart, topicLength) && ascii(body, typeUrlStart, typeUrlLength);
+    }
+
+    private static boolean ascii(byte[] b, int start, int length) {
+      for (int i = start; i < start + length; i++) {
+        if (b[i] < 0) {
+          return false;
+        }
+      }
+      return true;
+    }
+
     /** Reads the fields of one {@code kind} from {@link #pos} up to {@code end}. */
     private boolean fields(byte[] b, int end, int kind) {
       while (pos < end) {
@@ -360,7 +381,7 @@ public final class Wire {
             int start = pos;
             int fieldEnd = pos + (int) length;
             if (kind == ENVELOPE && field == Envelope.SERVICE_FIELD_NUMBER) {
-              if (topicLength > 0 || topicStart > 0) {
+              if (topicStart > 0) { // every field starts after its tag: 0 is "not seen"
                 repeats++;
               }
               topicStart = start;
@@ -384,7 +405,7 @@ public final class Wire {
               deliveryLength = (int) length;
               deliveries++;
             } else if (kind == PAYLOAD && field == Any.TYPE_URL_FIELD_NUMBER) {
-              if (typeUrlLength > 0 || typeUrlStart > 0) {
+              if (typeUrlStart > 0) {
                 repeats++;
               }
               typeUrlStart = start;
@@ -468,7 +489,7 @@ public final class Wire {
   }
 
   private static byte[] publish(String topic, String typeUrl, MessageLite value, ByteString raw) {
-    return encode(Command.PUBLISH_VALUE, 0, topic, typeUrl, value, raw, false, false);
+    return envelope(Command.PUBLISH_VALUE, 0, topic, typeUrl, value, raw, false, false);
   }
 
   /**
@@ -480,25 +501,25 @@ public final class Wire {
    */
   public static byte[] request(String service, String typeUrl, MessageLite value,
       boolean waitForWorker, boolean idempotent) {
-    return encode(Command.REQUEST_VALUE, 0, service, typeUrl, value, null, waitForWorker,
+    return envelope(Command.REQUEST_VALUE, 0, service, typeUrl, value, null, waitForWorker,
         idempotent);
   }
 
   /** {@link #request(String, String, MessageLite, boolean, boolean)} of a packed message. */
   public static byte[] request(String service, Any payload, boolean waitForWorker,
       boolean idempotent) {
-    return encode(Command.REQUEST_VALUE, 0, service, payload.getTypeUrl(), null,
+    return envelope(Command.REQUEST_VALUE, 0, service, payload.getTypeUrl(), null,
         payload.getValue(), waitForWorker, idempotent);
   }
 
   /** The REPLY to request {@code id}: {@code value} as an {@code Any} of {@code typeUrl}. */
   public static byte[] reply(long id, String typeUrl, MessageLite value) {
-    return encode(Command.REPLY_VALUE, id, null, typeUrl, value, null, false, false);
+    return envelope(Command.REPLY_VALUE, id, null, typeUrl, value, null, false, false);
   }
 
   /** {@link #reply(long, String, MessageLite)} of a message already packed. */
   public static byte[] reply(long id, Any payload) {
-    return encode(Command.REPLY_VALUE, id, null, payload.getTypeUrl(), null, payload.getValue(),
+    return envelope(Command.REPLY_VALUE, id, null, payload.getTypeUrl(), null, payload.getValue(),
         false, false);
   }
 
@@ -507,7 +528,7 @@ public final class Wire {
    * payload of {@code typeUrl} and either {@code value} or its bytes {@code raw}, and the two
    * request flags (when set), in field order.
    */
-  private static byte[] encode(int command, long id, String service, String typeUrl,
+  private static byte[] envelope(int command, long id, String service, String typeUrl,
       MessageLite value, ByteString raw, boolean waitForWorker, boolean idempotent) {
     int valueSize = value != null ? value.getSerializedSize() : raw.size();
     int anySize = CodedOutputStream.computeStringSize(Any.TYPE_URL_FIELD_NUMBER, typeUrl)

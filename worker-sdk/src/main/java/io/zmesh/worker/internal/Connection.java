@@ -222,7 +222,7 @@ public final class Connection implements AutoCloseable {
    */
   public <T> CompletableFuture<T> request(
       Envelope.Builder packet, long timeoutNanos, Function<Envelope, T> decode) {
-    return start(packet, null, timeoutNanos, decode);
+    return start(packet, null, timeoutNanos, decode, null);
   }
 
   /**
@@ -232,11 +232,6 @@ public final class Connection implements AutoCloseable {
   public <T> CompletableFuture<T> request(byte[] body, long timeoutNanos,
       Function<Envelope, T> decode, FrameDecoder<T> frameDecode) {
     return start(null, body, timeoutNanos, decode, frameDecode);
-  }
-
-  private <T> CompletableFuture<T> start(Envelope.Builder packet, byte[] body, long timeoutNanos,
-      Function<Envelope, T> decode) {
-    return start(packet, body, timeoutNanos, decode, null);
   }
 
   private <T> CompletableFuture<T> start(Envelope.Builder packet, byte[] body, long timeoutNanos,

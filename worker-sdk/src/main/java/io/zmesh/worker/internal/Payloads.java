@@ -158,8 +158,8 @@ public final class Payloads {
       return CompletableFuture.failedFuture(
           Status.INVALID_ARGUMENT.withDescription(problem).asException());
     }
-    Function<Envelope, R> decode =
-        reply -> unpack(reply.getPayload(), replyType, "reply from '" + worker + "'");
+    String what = "reply from '" + worker + "'";
+    Function<Envelope, R> decode = reply -> unpack(reply.getPayload(), replyType, what);
     if (options.headers().isEmpty()) {
       // The common case, written straight to bytes: no Any, no envelope, no copy of the value;
       // and its reply parsed straight from its frame.
@@ -169,7 +169,7 @@ public final class Payloads {
               options.idempotent());
       return connection.request(body, options.timeout().toNanos(), decode,
           (frame, urlStart, urlLength, valueStart, valueLength) -> unpack(frame, urlStart,
-              urlLength, valueStart, valueLength, replyType, "reply from '" + worker + "'"));
+              urlLength, valueStart, valueLength, replyType, what));
     }
     Envelope.Builder packet = Envelope.newBuilder()
         .setCommand(Command.REQUEST)

@@ -39,8 +39,10 @@ class ProtocolTest {
 
   @Test
   void aRefusedHelloIsRetried() {
+    // A handshake timeout beyond the broker's wait: only the refusal can bring the second HELLO.
     try (FakeBroker broker = new FakeBroker();
-        MeshClient client = MeshClient.connect(broker.options().build())) {
+        MeshClient client = MeshClient.connect(
+            broker.options().handshakeTimeout(FakeBroker.WAIT.multipliedBy(3)).build())) {
       byte[] peer = broker.expect(Command.HELLO).identity();
       broker.send(peer, Wire.error(0, StatusCode.INVALID_ARGUMENT, "unsupported protocol"));
       broker.accept();
