@@ -1,7 +1,15 @@
 package io.zmesh.broker;
 
+import static io.zmesh.core.internal.Ticker.MS;
+
 import com.google.protobuf.Any;
+import com.google.protobuf.Internal;
+import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.Message;
+import io.zmesh.Code;
+import io.zmesh.MeshException;
+import io.zmesh.Status;
+import io.zmesh.core.internal.StatusCodec;
 import io.zmesh.proto.BrokerStats;
 import io.zmesh.proto.BrokerStatsRequest;
 import io.zmesh.proto.DescribeTypesReply;
@@ -17,12 +25,8 @@ import io.zmesh.proto.ServiceReply;
 import io.zmesh.proto.ServiceRequest;
 import io.zmesh.proto.SubscriptionInfo;
 import io.zmesh.proto.Topics;
-import io.zmesh.proto.WorkerInfo;
 import io.zmesh.proto.Wire;
-import io.zmesh.worker.Code;
-import io.zmesh.worker.MeshException;
-import io.zmesh.worker.Status;
-import io.zmesh.worker.internal.Payloads;
+import io.zmesh.proto.WorkerInfo;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Comparator;
@@ -34,7 +38,6 @@ import java.util.List;
  * use them without a special channel.
  */
 final class AdminService {
-  private static final long MS = 1_000_000L;
 
   private final BrokerLoop loop;
 
@@ -68,7 +71,7 @@ final class AdminService {
           reply = topics(arg(request, ListTopicsRequest.class), now);
           break;
         default:
-          return Wire.error(request.getId(), Code.NO_WORKER.toWire(), "no broker service named '"
+          return StatusCodec.error(request.getId(), Code.NO_WORKER, "no broker service named '"
               + service + "'; there are " + String.join(", ", Names.SERVICE_WORKERS,
                   Names.SERVICE_LOOKUP, Names.SERVICE_TYPES, Names.SERVICE_STATS,
                   Names.SERVICE_TOPICS));
@@ -79,17 +82,30 @@ final class AdminService {
           .setPayload(Any.pack(reply))
           .build();
     } catch (MeshException e) {
-      return Wire.error(request.getId(), e.code().toWire(), e.status().description());
+      return StatusCodec.error(request.getId(), e.code(), e.status().description());
     }
   }
 
+  /** The request's payload as {@code type}; an empty payload is the default request. */
   private static <T extends Message> T arg(Envelope request, Class<T> type) {
     if (!request.hasPayload() || request.getPayload().getTypeUrl().isEmpty()) {
-      @SuppressWarnings("unchecked")
-      T empty = (T) Payloads.defaultInstance(type);
-      return empty;
+      return Internal.getDefaultInstance(type);
     }
-    return Payloads.unpack(request.getPayload(), type, "request to " + request.getService());
+    Any payload = request.getPayload();
+    String expected = Internal.getDefaultInstance(type).getDescriptorForType().getFullName();
+    String url = payload.getTypeUrl();
+    String actual = url.substring(url.lastIndexOf('/') + 1);
+    String what = "request to " + request.getService();
+    if (!actual.equals(expected)) {
+      throw Status.INVALID_ARGUMENT.withDescription(what + " is a "
+          + (actual.isEmpty() ? "<no type>" : actual) + ", expected " + expected).asException();
+    }
+    try {
+      return payload.unpack(type);
+    } catch (InvalidProtocolBufferException e) {
+      throw Status.INVALID_ARGUMENT.withDescription(
+          what + " does not parse as " + expected + ": " + e.getMessage()).asException(e);
+    }
   }
 
   private ListWorkersReply workers(ListWorkersRequest request, long now) {

@@ -1,12 +1,12 @@
 package io.zmesh.broker;
 
+import io.zmesh.core.transport.Sockets;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import io.zmesh.worker.internal.Signals;
 import org.zeromq.ZMQ;
 
 /**
@@ -44,7 +44,7 @@ public final class Broker implements AutoCloseable {
    */
   public static Broker start(BrokerOptions options) {
     Objects.requireNonNull(options, "options");
-    ZMQ.Context context = Signals.newContext(0);
+    ZMQ.Context context = Sockets.newContext(0);
     CompletableFuture<List<String>> bound = new CompletableFuture<>();
     BrokerLoop loop = new BrokerLoop(options, context, bound);
     Thread thread = new Thread(loop, "zmesh-broker");

@@ -1,15 +1,20 @@
 package io.zmesh.broker;
 
+import static io.zmesh.core.internal.Ticker.MS;
+
+import io.zmesh.Code;
+import io.zmesh.Status;
+import io.zmesh.core.internal.StatusCodec;
+import io.zmesh.core.internal.Ticker;
+import io.zmesh.core.transport.SocketWaiter;
+import io.zmesh.core.transport.Sockets;
 import io.zmesh.proto.Command;
 import io.zmesh.proto.Envelope;
 import io.zmesh.proto.Names;
+import io.zmesh.proto.Scan;
 import io.zmesh.proto.Welcome;
 import io.zmesh.proto.Wire;
 import io.zmesh.proto.WireException;
-import io.zmesh.worker.Code;
-import io.zmesh.worker.internal.Signals;
-import io.zmesh.worker.internal.SocketWaiter;
-import io.zmesh.worker.internal.Ticker;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
@@ -35,9 +40,7 @@ import zmq.ZError;
  */
 final class BrokerLoop implements Runnable {
   private static final Logger log = LoggerFactory.getLogger(BrokerLoop.class);
-  private static final long MS = 1_000_000L;
   private static final int RECV_BATCH = 4096;
-  private static final int HWM = 100_000;
   private static final int ACCEPT_BACKLOG = 4096;
   /** Frames larger than this are refused by ZeroMQ itself, which drops the connection. */
   private static final long HARD_LIMIT_FACTOR = 4;
@@ -66,7 +69,6 @@ final class BrokerLoop implements Runnable {
   private final AdminService admin = new AdminService(this);
   private final Map<Identity, Peer> peers = new HashMap<>();
   private final List<Peer> lost = new ArrayList<>();
-  private final Wire.Scan scan = new Wire.Scan(true, true);
 
   private ZMQ.Socket routerSocket;
   private long nextHeartbeat;
@@ -122,14 +124,14 @@ final class BrokerLoop implements Runnable {
   @Override
   public void run() {
     try {
-      routerSocket = Signals.newSocket(context, SocketType.ROUTER);
+      routerSocket = Sockets.newSocket(context, SocketType.ROUTER);
       routerSocket.setRouterMandatory(true);
       routerSocket.setLinger(0);
       // Room for a whole connection budget of topic messages on top of request traffic: a
       // subscriber's messages are then limited by its budget, which counts each drop against
       // its subscription, before the queue fills and a send fails with EAGAIN.
-      routerSocket.setSndHWM(HWM + options.connectionBudgetMessages());
-      routerSocket.setRcvHWM(HWM);
+      routerSocket.setSndHWM(Sockets.HWM + options.connectionBudgetMessages());
+      routerSocket.setRcvHWM(Sockets.HWM);
       // After a broker restart every instance reconnects at once; with ZeroMQ's backlog of 100
       // the kernel drops the excess SYNs and those peers wait out TCP's retransmit timers.
       routerSocket.setBacklog(ACCEPT_BACKLOG);
@@ -212,70 +214,35 @@ final class BrokerLoop implements Runnable {
     return i;
   }
 
+  /**
+   * One packet: REQUEST, PUBLISH and CREDIT are read by a {@link Scan} (or, when it
+   * cannot vouch for them, decoded and taken as the same value), everything else is decoded;
+   * the size limit is checked once, then the packet goes to its one handler.
+   */
   private void onFrames(Identity identity, byte[] body, int extra) {
     if (body == null || extra > 0) {
       malformed(identity, 0, Wire.describeFrames((body == null ? 0 : 1) + extra));
       return;
     }
-    // A subscriber's traffic is read by a scan of the fields the broker needs.
-    int command = scan.read(body);
-    if (command == Command.PUBLISH_VALUE) {
-      onPublish(identity, body);
-      return;
-    }
-    boolean withinLimit = body.length <= options.maxMessageBytes();
-    if (command == Command.CREDIT_VALUE && withinLimit) {
-      Peer peer = knownPeer(identity);
-      if (peer != null) {
-        topics.onCredit(peer, scan.id, scan.creditMessages, scan.creditBytes);
+    Scan.Packet scanned = Scan.read(body);
+    Envelope packet = null;
+    if (scanned == null) {
+      try {
+        packet = Wire.decode(body);
+      } catch (WireException e) {
+        malformed(identity, e.id(), e.getMessage());
+        return;
       }
-      return;
-    }
-    // Requests and replies are forwarded as they came, routed by what the scan read. A request
-    // the scan cannot vouch for, or one to the admin service (which reads the envelope), goes
-    // to the decoder, so a malformed request gets the same error as without the scan.
-    if (command == Command.REQUEST_VALUE && withinLimit && scan.readRequest(body)
-        && !Names.isReserved(scan.topic)) {
-      Peer peer = knownPeer(identity);
-      if (peer != null) {
-        router.onRequest(peer, scan.id, scan.topic, scan.timeoutMs, scan.waitForWorker,
-            scan.idempotent, body, now);
-      }
-      return;
-    }
-    if (command == Command.REPLY_VALUE && withinLimit) {
-      Peer peer = knownPeer(identity);
-      if (peer != null) {
-        router.onReply(peer, scan.id, body, now);
-      }
-      return;
-    }
-    Envelope packet;
-    try {
-      packet = Wire.decode(body);
-    } catch (WireException e) {
-      malformed(identity, e.id(), e.getMessage());
-      return;
+      scanned = Scan.of(packet);
     }
     Peer peer = peers.get(identity);
     if (body.length > options.maxMessageBytes()) {
-      String why = oversize(body);
-      counters.malformed++;
-      if (packet.getCommand() == Command.PUBLISH && packet.getId() == 0) {
-        log.debug("oversize publish from {}: {}", identity, why); // never answered
-      } else if (peer != null && packet.getCommand() == Command.REPLY) {
-        // The requester is told why its reply never came.
-        peer.lastSeen = now;
-        router.onAnswer(peer, Wire.error(packet.getId(), Code.INVALID_ARGUMENT.toWire(),
-            "reply from '" + (peer.worker != null ? peer.worker.group.name : "?") + "': " + why),
-            null, now);
-      } else {
-        sendTo(identity, Wire.error(packet.getId(), Code.INVALID_ARGUMENT.toWire(), why));
-      }
+      oversize(identity, peer, scanned != null ? scanned.command() : packet.getCommandValue(),
+          scanned != null ? scanned.id() : packet.getId(), body);
       return;
     }
     if (peer == null) {
-      if (packet.getCommand() == Command.HELLO) {
+      if (packet != null && packet.getCommand() == Command.HELLO) {
         hello(identity, packet);
       } else {
         unknownPeer(identity);
@@ -283,42 +250,56 @@ final class BrokerLoop implements Runnable {
       return;
     }
     peer.lastSeen = now;
-    onPacket(peer, packet, body);
-  }
-
-  /**
-   * A PUBLISH, read by {@link #scan} without decoding its payload, which the broker forwards as
-   * it is.
-   */
-  private void onPublish(Identity identity, byte[] body) {
-    if (body.length > options.maxMessageBytes()) {
-      counters.malformed++;
-      // A publish without an id is never answered, not even to refuse it.
-      if (scan.id != 0) {
-        sendTo(identity, Wire.error(scan.id, Code.INVALID_ARGUMENT.toWire(), oversize(body)));
+    if (scanned instanceof Scan.Request) {
+      Scan.Request r = (Scan.Request) scanned;
+      if (Names.isReserved(r.worker())) {
+        onAdmin(peer, identity, packet, body);
+      } else {
+        router.onRequest(peer, r, body, now);
       }
-      return;
-    }
-    Peer peer = knownPeer(identity);
-    if (peer != null) {
-      topics.onPublish(peer, scan.id, scan.topic, body);
+    } else if (scanned instanceof Scan.Publish) {
+      Scan.Publish p = (Scan.Publish) scanned;
+      topics.onPublish(peer, p.id(), p.topic(), body);
+    } else if (scanned instanceof Scan.Credit) {
+      Scan.Credit c = (Scan.Credit) scanned;
+      topics.onCredit(peer, c.id(), c.messages(), c.bytes());
+    } else if (packet != null) {
+      onPacket(peer, packet, body);
+    } else {
+      // A MESSAGE goes from the broker to subscribers, never the other way.
+      malformed(identity, scanned.id(), "unexpected command MESSAGE from a peer");
     }
   }
 
-  /** The peer said HELLO on this connection: seen now. Else it is told to, and null. */
-  private Peer knownPeer(Identity identity) {
-    Peer peer = peers.get(identity);
-    if (peer == null) {
-      unknownPeer(identity);
-      return null;
-    }
-    peer.lastSeen = now;
-    return peer;
-  }
-
-  private String oversize(byte[] body) {
-    return "message of " + body.length + " bytes exceeds the limit of "
+  /** A packet over the size limit: counted and refused, never forwarded. */
+  private void oversize(Identity identity, Peer peer, int command, long id, byte[] body) {
+    counters.malformed++;
+    String why = "message of " + body.length + " bytes exceeds the limit of "
         + options.maxMessageBytes() + " bytes";
+    if (command == Command.PUBLISH_VALUE && id == 0) {
+      log.debug("oversize publish from {}: {}", identity, why); // never answered
+    } else if (peer != null && command == Command.REPLY_VALUE) {
+      // The requester is told why its reply never came.
+      peer.lastSeen = now;
+      router.onAnswer(peer, StatusCodec.error(id, Code.INVALID_ARGUMENT, "reply from '"
+          + (peer.worker != null ? peer.worker.group.name : "?") + "': " + why), null, now);
+    } else {
+      sendTo(identity, StatusCodec.error(id, Code.INVALID_ARGUMENT, why));
+    }
+  }
+
+  /** A request to one of the broker's own services, which read the whole envelope. */
+  private void onAdmin(Peer peer, Identity identity, Envelope packet, byte[] body) {
+    if (packet == null) {
+      try {
+        packet = Wire.decode(body);
+      } catch (WireException e) {
+        malformed(identity, e.id(), e.getMessage()); // the scan vouched; this cannot happen
+        return;
+      }
+    }
+    counters.requests++;
+    send(peer, admin.handle(packet, now));
   }
 
   /** A broker restart forgets everyone: tell a peer it does not know to start over. */
@@ -326,21 +307,13 @@ final class BrokerLoop implements Runnable {
     counters.unknownPeer++;
     sendTo(identity, Envelope.newBuilder()
         .setCommand(Command.DISCONNECT)
-        .setStatus(io.zmesh.worker.Status.UNAVAILABLE
-            .withDescription("unknown connection; send HELLO first").toWire())
+        .setStatus(StatusCodec.toWire(Status.UNAVAILABLE
+            .withDescription("unknown connection; send HELLO first")))
         .build());
   }
 
   private void onPacket(Peer peer, Envelope packet, byte[] body) {
     switch (packet.getCommand()) {
-      case REQUEST:
-        if (Names.isReserved(packet.getService())) {
-          counters.requests++;
-          send(peer, admin.handle(packet, now));
-        } else {
-          router.onRequest(peer, packet, body, now);
-        }
-        break;
       case REPLY:
       case ERROR:
         router.onAnswer(peer, packet, body, now);
@@ -355,14 +328,6 @@ final class BrokerLoop implements Runnable {
         break;
       case CANCEL:
         router.onCancel(peer, packet);
-        break;
-      case PUBLISH:
-        // Only what the scan could not read (a packet with a group field, say) comes here.
-        topics.onPublish(peer, packet.getId(), packet.getService(), body);
-        break;
-      case CREDIT:
-        topics.onCredit(peer, packet.getId(), packet.getCredit().getMessages() & 0xFFFF_FFFFL,
-            packet.getCredit().getBytes());
         break;
       case SUBSCRIBE:
         topics.onSubscribe(peer, packet, now);
@@ -382,7 +347,7 @@ final class BrokerLoop implements Runnable {
       default:
         counters.malformed++;
         log.debug("unexpected {} from {}", packet.getCommand(), peer.describe());
-        send(peer, Wire.error(packet.getId(), Code.INVALID_ARGUMENT.toWire(),
+        send(peer, StatusCodec.error(packet.getId(), Code.INVALID_ARGUMENT,
             "unexpected command " + packet.getCommand() + " from a peer"));
     }
   }
@@ -402,7 +367,7 @@ final class BrokerLoop implements Runnable {
   private void malformed(Identity identity, long id, String why) {
     counters.malformed++;
     log.debug("malformed packet from {}: {}", identity, why);
-    sendTo(identity, Wire.error(id, Code.INVALID_ARGUMENT.toWire(), why));
+    sendTo(identity, StatusCodec.error(id, Code.INVALID_ARGUMENT, why));
   }
 
   // ---------------------------------------------------------------- liveness

@@ -1,6 +1,7 @@
 package io.zmesh.broker;
 
-import io.zmesh.worker.internal.Ticker;
+import io.zmesh.core.internal.Ticker;
+import io.zmesh.proto.Topics;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -34,10 +35,10 @@ public final class BrokerOptions {
    * Beyond it (or {@link #DEFAULT_SUBSCRIPTION_BUDGET_BYTES}) its messages are dropped and
    * counted. A subscriber may ask for less.
    */
-  public static final int DEFAULT_SUBSCRIPTION_BUDGET_MESSAGES = 10_000;
+  public static final int DEFAULT_SUBSCRIPTION_BUDGET_MESSAGES = Topics.DEFAULT_BUDGET_MESSAGES;
 
   /** Envelope bytes outstanding per subscription: 4 MiB. */
-  public static final long DEFAULT_SUBSCRIPTION_BUDGET_BYTES = 4L << 20;
+  public static final long DEFAULT_SUBSCRIPTION_BUDGET_BYTES = Topics.DEFAULT_BUDGET_BYTES;
 
   /** Messages outstanding over all subscriptions of one connection: 50,000. */
   public static final int DEFAULT_CONNECTION_BUDGET_MESSAGES = 50_000;

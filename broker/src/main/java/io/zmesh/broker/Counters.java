@@ -1,6 +1,6 @@
 package io.zmesh.broker;
 
-import io.zmesh.worker.Code;
+import io.zmesh.Code;
 import java.util.LinkedHashMap;
 import java.util.Map;
 

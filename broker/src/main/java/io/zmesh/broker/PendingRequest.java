@@ -1,6 +1,6 @@
 package io.zmesh.broker;
 
-import io.zmesh.worker.internal.DeadlineWheel;
+import io.zmesh.core.internal.DeadlineWheel;
 
 /** A request the broker has accepted and not yet answered, or answered but not yet released. */
 final class PendingRequest extends DeadlineWheel.Timer {

@@ -1,12 +1,16 @@
 package io.zmesh.broker;
 
+import static io.zmesh.core.internal.Ticker.MS;
+
+import io.zmesh.Code;
+import io.zmesh.core.internal.DeadlineWheel;
+import io.zmesh.core.internal.StatusCodec;
 import io.zmesh.proto.Command;
 import io.zmesh.proto.Envelope;
 import io.zmesh.proto.Names;
 import io.zmesh.proto.Ready;
+import io.zmesh.proto.Scan;
 import io.zmesh.proto.Wire;
-import io.zmesh.worker.Code;
-import io.zmesh.worker.internal.DeadlineWheel;
 import java.util.HashMap;
 import java.util.Map;
 import org.agrona.collections.Long2ObjectHashMap;
@@ -21,7 +25,6 @@ import org.agrona.collections.Long2ObjectHashMap;
  * answers (the late answer is dropped) or is lost: the worker really is busy.
  */
 final class RequestRouter {
-  private static final long MS = 1_000_000L;
 
   /** Sends packets for the router; false when the packet could not leave. */
   interface Outbox {
@@ -107,20 +110,14 @@ final class RequestRouter {
 
   // ------------------------------------------------------------ requests
 
-  /** {@code body} is {@code request} as it arrived, forwarded without re-encoding. */
-  void onRequest(Peer from, Envelope request, byte[] body, long now) {
-    onRequest(from, request.getId(), request.getService(), request.getTimeoutMs() & 0xFFFF_FFFFL,
-        request.getWaitForWorker(), request.getIdempotent(), body, now);
-  }
-
   /**
-   * A REQUEST from {@code from}: its id, worker {@code name}, {@code timeout_ms} (0 for the
-   * default) and flags, read by the decoder or by a scan; {@code body} is the request as it
-   * arrived, forwarded with only its id and timeout replaced.
+   * A REQUEST from {@code from}, read by a scan or the decoder; {@code body} is the request as
+   * it arrived, forwarded with only its id and timeout replaced.
    */
-  void onRequest(Peer from, long id, String name, long timeoutMs, boolean waitForWorker,
-      boolean idempotent, byte[] body, long now) {
+  void onRequest(Peer from, Scan.Request request, byte[] body, long now) {
     counters.requests++;
+    long id = request.id();
+    String name = request.worker();
     String problem = Names.checkWorkerName(name);
     if (problem != null) {
       refuse(from, id, Code.INVALID_ARGUMENT, problem);
@@ -128,7 +125,7 @@ final class RequestRouter {
     }
     WorkerGroup group = groups.get(name);
     boolean noInstance = group == null || group.instances.isEmpty();
-    if (noInstance && !waitForWorker) {
+    if (noInstance && !request.waitForWorker()) {
       refuse(from, id, Code.NO_WORKER, "no worker named '" + name + "' is registered");
       return;
     }
@@ -142,8 +139,9 @@ final class RequestRouter {
           + " requests queued, the limit; retry later");
       return;
     }
-    long timeout = timeoutMs > 0 ? timeoutMs * MS : defaultTimeoutNanos;
-    PendingRequest p = new PendingRequest(++nextId, from, id, idempotent, body, group, now);
+    long timeout = request.timeoutMs() > 0 ? request.timeoutMs() * MS : defaultTimeoutNanos;
+    PendingRequest p = new PendingRequest(
+        ++nextId, from, id, request.idempotent(), body, group, now);
     pending.put(p.id, p);
     deadlines.schedule(p, now + timeout);
     if (instance != null) {
@@ -161,17 +159,7 @@ final class RequestRouter {
    * body} is the answer as it arrived, or null when the broker made it up.
    */
   void onAnswer(Peer from, Envelope answer, byte[] body, long now) {
-    answer(from, answer.getId(), answer, body, now);
-  }
-
-  /** The worker {@code from} replied to request {@code id}; {@code body} is the REPLY. */
-  void onReply(Peer from, long id, byte[] body, long now) {
-    answer(from, id, null, body, now);
-  }
-
-  /** {@code answer} is null for a REPLY read by a scan, which has {@code body}. */
-  private void answer(Peer from, long id, Envelope answer, byte[] body, long now) {
-    PendingRequest p = pending.get(id);
+    PendingRequest p = pending.get(answer.getId());
     WorkerInstance instance = from.worker;
     if (p == null || instance == null || p.instance != instance) {
       counters.lateReplies++;
@@ -182,7 +170,7 @@ final class RequestRouter {
     instance.inFlight.remove(p);
     p.instance = null;
     instance.handled++;
-    boolean ok = answer == null || answer.getCommand() == Command.REPLY;
+    boolean ok = answer.getCommand() == Command.REPLY;
     if (!ok) {
       instance.errors++;
     }
@@ -333,7 +321,7 @@ final class RequestRouter {
 
   private void answer(PendingRequest p, Code code, String message) {
     counters.error(code);
-    out.send(p.requester, Wire.error(p.requesterId, code.toWire(), message));
+    out.send(p.requester, StatusCodec.error(p.requesterId, code, message));
   }
 
   private void refuse(Peer to, Envelope packet, Code code, String message) {
@@ -342,6 +330,6 @@ final class RequestRouter {
 
   private void refuse(Peer to, long id, Code code, String message) {
     counters.error(code);
-    out.send(to, Wire.error(id, code.toWire(), message));
+    out.send(to, StatusCodec.error(id, code, message));
   }
 }

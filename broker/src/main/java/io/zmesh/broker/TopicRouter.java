@@ -1,11 +1,12 @@
 package io.zmesh.broker;
 
+import io.zmesh.Code;
+import io.zmesh.core.internal.StatusCodec;
 import io.zmesh.proto.Command;
 import io.zmesh.proto.Envelope;
 import io.zmesh.proto.Subscribe;
 import io.zmesh.proto.Topics;
 import io.zmesh.proto.Wire;
-import io.zmesh.worker.Code;
 import java.util.ArrayList;
 import java.util.List;
 import org.agrona.collections.Long2ObjectHashMap;
@@ -256,6 +257,6 @@ final class TopicRouter implements TopicTrie.Visitor {
 
   private void refuse(Peer to, long id, Code code, String message) {
     counters.error(code);
-    out.send(to, Wire.error(id, code.toWire(), message));
+    out.send(to, StatusCodec.error(id, code, message));
   }
 }

@@ -1,5 +1,6 @@
 package io.zmesh.broker;
 
+import static io.zmesh.core.internal.Ticker.MS;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
@@ -15,7 +16,6 @@ import org.junit.jupiter.api.Test;
 
 /** The balancers' choices, driven directly: no sockets, every step deterministic. */
 class BalancerTest {
-  private static final long MS = 1_000_000L;
 
   private static WorkerInstance instance(WorkerGroup group, String id, int concurrency) {
     Peer peer = new Peer(new Identity(id.getBytes()), Hello.getDefaultInstance(), 0);

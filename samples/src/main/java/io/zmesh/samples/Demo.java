@@ -1,11 +1,6 @@
 package io.zmesh.samples;
 
-import io.zmesh.broker.Broker;
-import io.zmesh.broker.BrokerOptions;
-import io.zmesh.cli.TopicTable;
-import io.zmesh.cli.WorkerTable;
-import io.zmesh.proto.ListTopicsReply;
-import io.zmesh.proto.ListTopicsRequest;
+import io.zmesh.MeshException;
 import io.zmesh.proto.ListWorkersReply;
 import io.zmesh.proto.ListWorkersRequest;
 import io.zmesh.proto.Names;
@@ -13,16 +8,15 @@ import io.zmesh.samples.chat.ChatWorker;
 import io.zmesh.samples.db.DbWorker;
 import io.zmesh.samples.proto.ChatLine;
 import io.zmesh.samples.proto.History;
+import io.zmesh.samples.proto.HistoryRequest;
 import io.zmesh.samples.proto.Inbox;
 import io.zmesh.samples.proto.InboxRequest;
-import io.zmesh.samples.proto.HistoryRequest;
 import io.zmesh.samples.proto.PostAck;
 import io.zmesh.samples.proto.PostMessage;
 import io.zmesh.samples.proto.Posted;
 import io.zmesh.samples.receive.ReceiveWorker;
 import io.zmesh.worker.CallOptions;
 import io.zmesh.worker.MeshClient;
-import io.zmesh.worker.MeshException;
 import io.zmesh.worker.MeshOptions;
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -41,11 +35,16 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
+import picocli.CommandLine;
 
 /**
- * {@code zmesh demo}: a broker in this process, the sample workers as processes of their own,
- * and a client showing requests travel client -> broker -> worker -> broker -> client, and
- * messages published by one process (chat) reach a subscriber in another (receive).
+ * {@code zmesh demo}: the broker and the sample workers as processes of their own, and a client
+ * showing requests travel client -> broker -> worker -> broker -> client, and messages published
+ * by one process (chat) reach a subscriber in another (receive).
+ *
+ * <p>The samples depend on the SDK only: the broker and {@code zmesh ls} are started as the
+ * {@code zmesh} command ({@value #CLI_MAIN}) from the class path this process runs on, as a user
+ * would start them from a shell.
  */
 @Command(
     name = "demo",
@@ -54,10 +53,19 @@ import picocli.CommandLine.Spec;
         + " processes, send requests through them and show each route, show chat's published"
         + " posts reaching receive, then stop everything gracefully.")
 public final class Demo implements Callable<Integer> {
+  /** {@code bin/zmesh demo} runs this. */
+  public static void main(String[] args) {
+    System.exit(new CommandLine(new Demo()).execute(args));
+  }
+
+  /** The {@code zmesh} command's main class, on the class path of {@code bin/zmesh}. */
+  static final String CLI_MAIN = "io.zmesh.cli.Main";
+  private static final String LISTENING = "zmesh broker listening on ";
+
   @Spec
   CommandSpec spec;
 
-  @Option(names = "--bind", paramLabel = "ENDPOINT", defaultValue = BrokerOptions.DEFAULT_BIND,
+  @Option(names = "--bind", paramLabel = "ENDPOINT", defaultValue = "tcp://127.0.0.1:5555",
       description = "Where the broker listens (default: ${DEFAULT-VALUE}).")
   String bind;
 
@@ -79,9 +87,12 @@ public final class Demo implements Callable<Integer> {
       throw new IllegalArgumentException("--chat-instances must be in [1, 16]");
     }
     List<Process> workers = new ArrayList<>();
-    try (Broker broker = Broker.start(BrokerOptions.builder().bind(bind).build())) {
-      String endpoint = broker.endpoint();
+    Process broker = null;
+    try {
+      broker = start("broker", CLI_MAIN, "broker", "--bind", bind);
+      String endpoint = awaitEndpoint(broker);
       say("broker listening on %s", endpoint);
+      relay("broker", broker, null);
       workers.add(spawn("db", DbWorker.class, endpoint));
       workers.add(spawn("receive", ReceiveWorker.class, endpoint));
       for (int i = 1; i <= chatInstances; i++) {
@@ -90,7 +101,7 @@ public final class Demo implements Callable<Integer> {
       try (MeshClient client = MeshClient.connect(
           MeshOptions.builder().broker(endpoint).clientName("demo").build())) {
         awaitWorkers(client, Duration.ofSeconds(60));
-        conversation(client);
+        conversation(client, endpoint);
         if (keepRunning) {
           say("");
           say("running; try in another terminal:");
@@ -102,24 +113,29 @@ public final class Demo implements Callable<Integer> {
               + " '{\"room\":\"lobby\",\"user\":\"you\",\"text\":\"hi\"}' --broker %s", endpoint);
           say("Ctrl-C stops everything");
           CountDownLatch interrupted = new CountDownLatch(1);
+          Process brokerProcess = broker;
           Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            stop(workers);
+            stop(workers, brokerProcess);
             interrupted.countDown();
           }));
           interrupted.await();
         }
       }
-      stop(workers);
+      stop(workers, broker);
     } finally {
       for (Process p : workers) {
         p.destroyForcibly();
+      }
+      if (broker != null) {
+        broker.destroyForcibly();
       }
     }
     say("done");
     return 0;
   }
 
-  private void conversation(MeshClient client) throws InterruptedException {
+  private void conversation(MeshClient client, String endpoint)
+      throws InterruptedException, IOException {
     say("");
     say("1. typed requests by name; chat asks db to store each post");
     String[][] posts = {
@@ -162,18 +178,20 @@ public final class Demo implements Callable<Integer> {
 
     say("");
     say("4. zmesh ls");
-    sayIndented(WorkerTable.render(client.call(Names.SERVICE_WORKERS,
-        ListWorkersRequest.getDefaultInstance(), ListWorkersReply.class)));
+    runCommand("ls", "--broker", endpoint);
     say("");
     say("5. zmesh ls --topics");
-    sayIndented(TopicTable.render(client.call(Names.SERVICE_TOPICS,
-        ListTopicsRequest.getDefaultInstance(), ListTopicsReply.class)));
+    runCommand("ls", "--topics", "--broker", endpoint);
   }
 
-  private void sayIndented(String table) {
-    for (String line : table.split("\n")) {
-      say("   %s", line);
+  /** Runs {@code zmesh ARGS} to its end, its output indented. */
+  private void runCommand(String... args) throws IOException, InterruptedException {
+    Process p = start(null, CLI_MAIN, args);
+    Thread relay = relay("", p, "   ");
+    if (!p.waitFor(30, TimeUnit.SECONDS)) {
+      p.destroyForcibly();
     }
+    relay.join(TimeUnit.SECONDS.toMillis(5));
   }
 
   /** The receive worker's inbox once it holds {@code count} messages (they travel async). */
@@ -221,46 +239,75 @@ public final class Demo implements Callable<Integer> {
   }
 
   private Process spawn(String label, Class<?> main, String endpoint) throws IOException {
-    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    ProcessBuilder pb = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"),
-        "-Dorg.slf4j.simpleLogger.showDateTime=false", main.getName(), "--broker", endpoint);
-    pb.redirectErrorStream(true);
-    Process process = pb.start();
-    say("started %s (pid %d)", label, process.pid());
-    Thread relay = new Thread(() -> relay(label, process), "demo-relay-" + label);
-    relay.setDaemon(true);
-    relay.start();
-    relays.add(relay);
+    Process process = start(label, main.getName(), "--broker", endpoint);
+    relays.add(relay(label, process, null));
     return process;
   }
 
-  private void relay(String label, Process process) {
-    try (BufferedReader in = new BufferedReader(
-        new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
-      String line;
-      while ((line = in.readLine()) != null) {
-        say("   [%s] %s", label, line);
-      }
-    } catch (IOException e) {
-      // the process is gone
+  /** A JVM on this class path running {@code main}; {@code label} null starts it quietly. */
+  private Process start(String label, String main, String... args) throws IOException {
+    List<String> command = new ArrayList<>(List.of(
+        Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        "-cp", System.getProperty("java.class.path"),
+        "-Dorg.slf4j.simpleLogger.showDateTime=false", main));
+    command.addAll(List.of(args));
+    ProcessBuilder pb = new ProcessBuilder(command);
+    pb.redirectErrorStream(true);
+    Process process = pb.start();
+    if (label != null) {
+      say("started %s (pid %d)", label, process.pid());
     }
+    return process;
   }
 
-  private void stop(List<Process> workers) {
+  /** The broker's endpoint, from the line {@code zmesh broker} prints once it listens. */
+  private static String awaitEndpoint(Process broker) throws IOException {
+    BufferedReader in = reader(broker);
+    String line;
+    StringBuilder seen = new StringBuilder();
+    while ((line = in.readLine()) != null) {
+      if (line.startsWith(LISTENING)) {
+        return line.substring(LISTENING.length()).split(", ")[0].trim();
+      }
+      seen.append(line).append('\n');
+    }
+    throw new IllegalStateException("the broker exited before listening:\n" + seen);
+  }
+
+  private static BufferedReader reader(Process process) {
+    return new BufferedReader(
+        new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
+  }
+
+  /** Copies the process's output here, each line after {@code [label]} or {@code indent}. */
+  private Thread relay(String label, Process process, String indent) {
+    Thread relay = new Thread(() -> {
+      try (BufferedReader in = reader(process)) {
+        String line;
+        while ((line = in.readLine()) != null) {
+          if (indent != null) {
+            say("%s%s", indent, line);
+          } else {
+            say("   [%s] %s", label, line);
+          }
+        }
+      } catch (IOException e) {
+        // the process is gone
+      }
+    }, "demo-relay-" + label);
+    relay.setDaemon(true);
+    relay.start();
+    return relay;
+  }
+
+  private void stop(List<Process> workers, Process broker) {
     say("");
     say("stopping workers with SIGTERM: each drains, then disconnects");
     for (Process p : workers) {
       p.destroy();
     }
     for (Process p : workers) {
-      try {
-        if (!p.waitFor(20, TimeUnit.SECONDS)) {
-          p.destroyForcibly();
-        }
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        p.destroyForcibly();
-      }
+      awaitExit(p);
     }
     // Let the last lines the workers printed through.
     for (Thread relay : relays) {
@@ -269,6 +316,20 @@ public final class Demo implements Callable<Integer> {
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
       }
+    }
+    say("stopping the broker");
+    broker.destroy();
+    awaitExit(broker);
+  }
+
+  private static void awaitExit(Process p) {
+    try {
+      if (!p.waitFor(20, TimeUnit.SECONDS)) {
+        p.destroyForcibly();
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      p.destroyForcibly();
     }
   }
 

@@ -3,22 +3,21 @@ package io.zmesh.samples;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.zmesh.cli.Main;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import picocli.CommandLine;
 
-/** The README's demo: broker here, workers as real processes, requests through all of them. */
+/** The README's demo: broker and workers as real processes, requests through all of them. */
 @Timeout(120)
 class DemoTest {
   @Test
   void demoRunsEndToEndAcrossProcesses() {
     StringWriter out = new StringWriter();
-    CommandLine cl = Main.commandLine();
+    CommandLine cl = new CommandLine(new Demo());
     cl.setOut(new PrintWriter(out, true));
-    int code = cl.execute("demo", "--bind", "tcp://127.0.0.1:*", "--chat-instances", "2");
+    int code = cl.execute("--bind", "tcp://127.0.0.1:*", "--chat-instances", "2");
     String text = out.toString();
     assertEquals(0, code, text);
     assertTrue(text.contains("workers registered: db x1, chat x2, receive x1"), text);

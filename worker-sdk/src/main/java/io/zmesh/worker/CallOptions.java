@@ -1,5 +1,6 @@
 package io.zmesh.worker;
 
+import io.zmesh.Code;
 import java.time.Duration;
 import java.util.Collections;
 import java.util.LinkedHashMap;

@@ -1,6 +1,7 @@
 package io.zmesh.worker;
 
 import com.google.protobuf.Message;
+import io.zmesh.Code;
 import io.zmesh.worker.internal.Connection;
 import io.zmesh.worker.internal.Payloads;
 import java.time.Duration;

@@ -1,6 +1,10 @@
 package io.zmesh.worker;
 
 import com.google.protobuf.Message;
+import io.zmesh.Code;
+import io.zmesh.MeshException;
+import io.zmesh.Status;
+import io.zmesh.proto.Topics;
 
 /**
  * Publishes typed messages to topics. Implemented by {@link Worker} and {@link MeshClient};
@@ -30,4 +34,23 @@ public interface Publisher {
    *     stayed full, {@link Code#CANCELLED} once closed
    */
   void publish(String topic, Message message);
+
+  /**
+   * Checks {@code topic} as {@link #publish} does, without a connection: for tools that refuse
+   * a bad topic before they reach a broker.
+   *
+   * @throws MeshException {@link Code#INVALID_ARGUMENT} for an invalid topic, {@link
+   *     Code#PERMISSION_DENIED} for a topic under the reserved prefix {@code zmesh.}
+   */
+  static void checkTopic(String topic) {
+    String problem = Topics.checkTopic(topic);
+    if (problem != null) {
+      throw Status.INVALID_ARGUMENT.withDescription(problem).asException();
+    }
+    if (Topics.isReserved(topic)) {
+      throw Status.PERMISSION_DENIED.withDescription("topics starting with '"
+          + Topics.RESERVED_PREFIX + "' are the broker's own; cannot publish to '" + topic + "'")
+          .asException();
+    }
+  }
 }

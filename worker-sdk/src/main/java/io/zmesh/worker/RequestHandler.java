@@ -1,6 +1,9 @@
 package io.zmesh.worker;
 
 import com.google.protobuf.Message;
+import io.zmesh.Code;
+import io.zmesh.MeshException;
+import io.zmesh.Status;
 
 /**
  * Handles requests of one message type and returns the reply. Runs on the worker's handler

@@ -2,6 +2,9 @@ package io.zmesh.worker;
 
 import com.google.protobuf.Any;
 import com.google.protobuf.Message;
+import io.zmesh.Code;
+import io.zmesh.MeshException;
+import io.zmesh.Status;
 import io.zmesh.worker.internal.Payloads;
 import java.util.concurrent.CompletableFuture;
 

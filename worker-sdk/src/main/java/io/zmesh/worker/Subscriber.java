@@ -1,6 +1,8 @@
 package io.zmesh.worker;
 
 import com.google.protobuf.Message;
+import io.zmesh.Code;
+import io.zmesh.MeshException;
 
 /**
  * Subscribes to topics. Implemented by {@link Worker} and {@link MeshClient}; thread-safe.

@@ -1,5 +1,7 @@
 package io.zmesh.worker;
 
+import io.zmesh.Code;
+import io.zmesh.MeshException;
 import java.util.concurrent.CompletableFuture;
 
 /**

@@ -3,6 +3,10 @@ package io.zmesh.worker;
 import com.google.protobuf.Any;
 import com.google.protobuf.Descriptors.Descriptor;
 import com.google.protobuf.Message;
+import io.zmesh.Code;
+import io.zmesh.MeshException;
+import io.zmesh.Status;
+import io.zmesh.core.internal.StatusCodec;
 import io.zmesh.proto.Command;
 import io.zmesh.proto.Envelope;
 import io.zmesh.proto.Names;
@@ -264,7 +268,8 @@ public final class Worker implements Requester, Publisher, Subscriber, AutoClose
       return;
     }
     readySentEpoch = epoch;
-    Envelope.Builder packet = Envelope.newBuilder().setCommand(Command.READY).setReady(ready);
+    byte[] packet = Wire.encode(
+        Envelope.newBuilder().setCommand(Command.READY).setReady(ready).build());
     connection.request(packet, options.handshakeTimeout().toNanos() * 5, reply -> reply)
         .whenComplete((reply, failure) -> {
           if (failure == null) {
@@ -330,7 +335,7 @@ public final class Worker implements Requester, Publisher, Subscriber, AutoClose
     long end = System.nanoTime() + drainTimeout.toNanos();
     try {
       if (wasRunning && registered && connection.isConnected()) {
-        Envelope.Builder drain = Envelope.newBuilder().setCommand(Command.DRAIN);
+        byte[] drain = Wire.encode(Envelope.newBuilder().setCommand(Command.DRAIN).build());
         try {
           Payloads.await(connection.request(drain, drainTimeout.toNanos(), r -> r), drainTimeout);
         } catch (MeshException e) {
@@ -432,7 +437,7 @@ public final class Worker implements Requester, Publisher, Subscriber, AutoClose
     String type = Payloads.typeName(request.getPayload());
     Registration<?, ?> registration = handlers.get(type);
     if (registration == null) {
-      connection.send(Wire.error(request.getId(), Code.INVALID_ARGUMENT.toWire(),
+      connection.send(StatusCodec.error(request.getId(), Code.INVALID_ARGUMENT,
           "worker '" + name + "' has no handler for " + (type.isEmpty() ? "<no type>" : type)
               + "; it handles " + handlers.keySet()), epoch);
       return;
@@ -445,7 +450,7 @@ public final class Worker implements Requester, Publisher, Subscriber, AutoClose
     try {
       executor.execute(() -> ctx.run(registration));
     } catch (RejectedExecutionException e) {
-      ctx.finish(Wire.error(request.getId(), Code.UNAVAILABLE.toWire(),
+      ctx.finish(StatusCodec.error(request.getId(), Code.UNAVAILABLE,
           "worker '" + name + "' is shutting down"));
     }
   }
@@ -471,7 +476,7 @@ public final class Worker implements Requester, Publisher, Subscriber, AutoClose
       try {
         message = Payloads.unpack(request.getPayload(), registration.type, "request");
       } catch (MeshException e) {
-        finish(Wire.error(request.getId(), e.status().code().toWire(), e.status().description()));
+        finish(StatusCodec.error(request.getId(), e.status().code(), e.status().description()));
         return;
       }
       try {
@@ -521,7 +526,7 @@ public final class Worker implements Requester, Publisher, Subscriber, AutoClose
             "worker '" + name + "' failed on " + registration.typeName + ": " + cause);
         log.warn("handler of '{}' for {} failed", name, registration.typeName, cause);
       }
-      finish(Wire.error(request.getId(), status.code().toWire(), status.description()));
+      finish(StatusCodec.error(request.getId(), status.code(), status.description()));
     }
 
     void finish(Envelope answer) {

@@ -10,8 +10,9 @@
  *   <li>{@link io.zmesh.worker.Publisher} and {@link io.zmesh.worker.Subscriber} (both implemented
  *       by workers and clients) publish typed messages to topics and subscribe to patterns, with
  *       a {@link io.zmesh.worker.MessageHandler} per {@link io.zmesh.worker.Subscription}.
- *   <li>{@link io.zmesh.worker.Status} and {@link io.zmesh.worker.Code} are the one error model
- *       of the broker and the SDK; failures arrive as {@link io.zmesh.worker.MeshException}.
+ *   <li>{@link io.zmesh.Status} and {@link io.zmesh.Code} (package {@code io.zmesh}, module
+ *       zmesh-core) are the one error model of the broker and the SDK; failures arrive as {@link
+ *       io.zmesh.MeshException}.
  * </ul>
  *
  * <p>Everything in {@code io.zmesh.worker.internal} is not API and may change at any time.

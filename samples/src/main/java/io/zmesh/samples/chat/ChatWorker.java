@@ -2,6 +2,7 @@ package io.zmesh.samples.chat;
 
 import com.google.protobuf.ByteString;
 import com.google.protobuf.InvalidProtocolBufferException;
+import io.zmesh.Status;
 import io.zmesh.samples.Args;
 import io.zmesh.samples.proto.AppendReply;
 import io.zmesh.samples.proto.AppendRequest;
@@ -16,7 +17,6 @@ import io.zmesh.samples.proto.RangeRequest;
 import io.zmesh.worker.CallOptions;
 import io.zmesh.worker.Publisher;
 import io.zmesh.worker.RequestContext;
-import io.zmesh.worker.Status;
 import io.zmesh.worker.Worker;
 import java.util.concurrent.CompletionStage;
 import java.util.regex.Pattern;

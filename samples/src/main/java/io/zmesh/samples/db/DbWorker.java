@@ -1,12 +1,12 @@
 package io.zmesh.samples.db;
 
 import com.google.protobuf.ByteString;
+import io.zmesh.Status;
 import io.zmesh.samples.Args;
 import io.zmesh.samples.proto.AppendReply;
 import io.zmesh.samples.proto.AppendRequest;
 import io.zmesh.samples.proto.RangeReply;
 import io.zmesh.samples.proto.RangeRequest;
-import io.zmesh.worker.Status;
 import io.zmesh.worker.Worker;
 import java.util.ArrayList;
 import java.util.List;

@@ -4,6 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.zmesh.Code;
+import io.zmesh.MeshException;
 import io.zmesh.broker.Broker;
 import io.zmesh.broker.BrokerOptions;
 import io.zmesh.samples.db.DbWorker;
@@ -11,9 +13,7 @@ import io.zmesh.samples.proto.History;
 import io.zmesh.samples.proto.HistoryRequest;
 import io.zmesh.samples.proto.PostAck;
 import io.zmesh.samples.proto.PostMessage;
-import io.zmesh.worker.Code;
 import io.zmesh.worker.MeshClient;
-import io.zmesh.worker.MeshException;
 import io.zmesh.worker.Worker;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;

@@ -4,15 +4,15 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import com.google.protobuf.ByteString;
+import io.zmesh.Code;
+import io.zmesh.MeshException;
 import io.zmesh.broker.Broker;
 import io.zmesh.broker.BrokerOptions;
 import io.zmesh.samples.proto.AppendReply;
 import io.zmesh.samples.proto.AppendRequest;
 import io.zmesh.samples.proto.RangeReply;
 import io.zmesh.samples.proto.RangeRequest;
-import io.zmesh.worker.Code;
 import io.zmesh.worker.MeshClient;
-import io.zmesh.worker.MeshException;
 import io.zmesh.worker.Worker;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;

@@ -1,19 +1,29 @@
 package io.zmesh.worker.internal;
 
+import static io.zmesh.core.internal.Ticker.MS;
+
 import com.google.protobuf.Any;
 import com.google.protobuf.Message;
+import io.zmesh.Code;
+import io.zmesh.MeshException;
+import io.zmesh.Status;
+import io.zmesh.core.internal.Backoff;
+import io.zmesh.core.internal.DeadlineWheel;
+import io.zmesh.core.internal.StatusCodec;
+import io.zmesh.core.internal.Ticker;
+import io.zmesh.core.transport.SocketWaiter;
+import io.zmesh.core.transport.Sockets;
 import io.zmesh.proto.Command;
 import io.zmesh.proto.Envelope;
 import io.zmesh.proto.Hello;
+import io.zmesh.proto.Scan;
 import io.zmesh.proto.Topics;
 import io.zmesh.proto.Welcome;
 import io.zmesh.proto.Wire;
 import io.zmesh.proto.WireException;
-import io.zmesh.worker.Code;
-import io.zmesh.worker.MeshException;
 import io.zmesh.worker.MeshOptions;
 import io.zmesh.worker.MessageHandler;
-import io.zmesh.worker.Status;
+import io.zmesh.worker.Publisher;
 import io.zmesh.worker.Subscription;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -59,11 +69,9 @@ import org.zeromq.ZMQException;
  */
 public final class Connection implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(Connection.class);
-  private static final long MS = 1_000_000L;
   private static final int RECV_BATCH = 1024;
   /** Publishes sent per loop iteration, so input and timers get their turn. */
   private static final int PUBLISH_BATCH = 1024;
-  private static final int HWM = 100_000;
   private static final int CLOSE_LINGER_MS = 1_000;
   /**
    * The broker answers a request whose deadline passed with a message naming the worker and
@@ -83,7 +91,7 @@ public final class Connection implements AutoCloseable {
     /** A REQUEST routed to this process; {@code epoch} identifies the connection it came on. */
     default void onRequest(Connection connection, Envelope request, long epoch) {
       connection.send(
-          Wire.error(request.getId(), Code.NO_WORKER.toWire(), "this connection is not a worker"),
+          StatusCodec.error(request.getId(), Code.NO_WORKER, "this connection is not a worker"),
           epoch);
     }
 
@@ -123,7 +131,6 @@ public final class Connection implements AutoCloseable {
   private final Backoff backoff;
   private long heartbeatNanos = 1_000 * MS;
   private int liveness = 3;
-  private final Wire.Scan scan = new Wire.Scan(true, false);
   /** The socket refused a publish (its queue is full): retry soon rather than at once. */
   private boolean publishBlocked;
   private long lastReceived;
@@ -214,32 +221,18 @@ public final class Connection implements AutoCloseable {
   }
 
   /**
-   * Sends a packet that expects one answer with the same id (REQUEST, READY, DRAIN,
-   * SUBSCRIBE...). The id is assigned here; {@code timeout_ms} is filled in when it leaves.
+   * Sends a packet that expects one answer with the same id (REQUEST, READY, DRAIN...), encoded
+   * without {@code id} and {@code timeout_ms}: both are appended when it leaves ({@link
+   * Wire#withIdAndTimeout}), the id assigned here.
    *
    * @param decode turns the REPLY into the future's value, on the callback executor; may throw
    *     {@link MeshException}
    */
   public <T> CompletableFuture<T> request(
-      Envelope.Builder packet, long timeoutNanos, Function<Envelope, T> decode) {
-    return start(packet, null, timeoutNanos, decode, null);
-  }
-
-  /**
-   * {@link #request(Envelope.Builder, long, Function)} of a REQUEST already encoded, without
-   * its id and timeout, which are appended when it is sent ({@link Wire#request}).
-   */
-  public <T> CompletableFuture<T> request(byte[] body, long timeoutNanos,
-      Function<Envelope, T> decode, FrameDecoder<T> frameDecode) {
-    return start(null, body, timeoutNanos, decode, frameDecode);
-  }
-
-  private <T> CompletableFuture<T> start(Envelope.Builder packet, byte[] body, long timeoutNanos,
-      Function<Envelope, T> decode, FrameDecoder<T> frameDecode) {
+      byte[] body, long timeoutNanos, Function<Envelope, T> decode) {
     CallFuture<T> future = new CallFuture<>();
     long due = ticker.nanoTime() + timeoutNanos;
-    Call<T> call = new Call<>(nextId.incrementAndGet(), packet, body, future, decode,
-        frameDecode, due, timeoutNanos);
+    Call<T> call = new Call<>(nextId.incrementAndGet(), body, future, decode, due, timeoutNanos);
     future.call = call;
     execute(() -> startCall(call));
     return future;
@@ -293,7 +286,7 @@ public final class Connection implements AutoCloseable {
    */
   public void publish(String topic, Message message) {
     Objects.requireNonNull(message, "message");
-    checkPublishable(topic);
+    Publisher.checkTopic(topic);
     byte[] packet = message instanceof Any
         ? Wire.publish(topic, (Any) message)
         : Wire.publish(topic, Payloads.typeUrl(message), message);
@@ -308,24 +301,6 @@ public final class Connection implements AutoCloseable {
     }
     backlog.offer(packet, options.callOptions().timeout().toNanos());
     wake();
-  }
-
-  /**
-   * Checks a topic as {@link #publish} does.
-   *
-   * @throws MeshException INVALID_ARGUMENT for an invalid topic, PERMISSION_DENIED for a topic
-   *     under the reserved prefix
-   */
-  public static void checkPublishable(String topic) {
-    String problem = Topics.checkTopic(topic);
-    if (problem != null) {
-      throw Status.INVALID_ARGUMENT.withDescription(problem).asException();
-    }
-    if (Topics.isReserved(topic)) {
-      throw Status.PERMISSION_DENIED.withDescription("topics starting with '"
-          + Topics.RESERVED_PREFIX + "' are the broker's own; cannot publish to '" + topic + "'")
-          .asException();
-    }
   }
 
   /**
@@ -571,10 +546,10 @@ public final class Connection implements AutoCloseable {
 
   private void openSocket(long now) {
     epoch++;
-    socket = Signals.newSocket(context, SocketType.DEALER);
+    socket = Sockets.newSocket(context, SocketType.DEALER);
     socket.setLinger(0);
-    socket.setSndHWM(HWM);
-    socket.setRcvHWM(HWM);
+    socket.setSndHWM(Sockets.HWM);
+    socket.setRcvHWM(Sockets.HWM);
     // JeroMQ 0.6.0 sometimes leaves a new TCP connection stuck before the ZMTP handshake
     // (zeromq/jeromq#1022); this makes it drop and redial such a connection after 1 s.
     socket.setHandshakeIvl(1_000);
@@ -657,13 +632,10 @@ public final class Connection implements AutoCloseable {
             options.broker(), Wire.describeFrames(frames));
         continue;
       }
-      int scanned = state == State.CONNECTED ? scan.read(body) : 0;
-      if (scanned == Command.MESSAGE_VALUE) {
-        // Most of what a subscriber receives: read in place, the payload parsed from the frame.
-        subscriptions.onMessage(scan, body);
-        continue;
-      }
-      if (scanned == Command.REPLY_VALUE && onReplyFrame(body)) {
+      // Most of what a subscriber receives: read in place, the payload parsed from the frame.
+      Scan.Packet scanned = state == State.CONNECTED ? Scan.read(body) : null;
+      if (scanned instanceof Scan.Message) {
+        subscriptions.onMessage((Scan.Message) scanned, body);
         continue;
       }
       Envelope packet;
@@ -673,12 +645,12 @@ public final class Connection implements AutoCloseable {
         log.warn("ignoring a packet from broker {}: {}", options.broker(), e.getMessage());
         continue;
       }
-      onPacket(packet, body.length, lastReceived);
+      onPacket(packet, lastReceived);
     }
     return i;
   }
 
-  private void onPacket(Envelope packet, int length, long now) {
+  private void onPacket(Envelope packet, long now) {
     switch (packet.getCommand()) {
       case WELCOME:
         if (state == State.HANDSHAKING) {
@@ -693,7 +665,7 @@ public final class Connection implements AutoCloseable {
       case ERROR:
         if (state == State.HANDSHAKING) {
           // The broker refused the HELLO (another protocol, say): retried after a backoff.
-          connectionLost(Status.fromWire(packet.getStatus()), now);
+          connectionLost(StatusCodec.fromWire(packet.getStatus()), now);
         } else {
           onAnswer(packet);
         }
@@ -708,11 +680,17 @@ public final class Connection implements AutoCloseable {
         break;
       case MESSAGE:
         if (state == State.CONNECTED) {
-          subscriptions.onMessage(packet, length);
+          // One the scan could not vouch for (a body given twice, say): its canonical encoding
+          // scans, so every message reaches its subscription the same way.
+          byte[] canonical = Wire.encode(packet);
+          Scan.Packet scanned = Scan.read(canonical);
+          if (scanned instanceof Scan.Message) {
+            subscriptions.onMessage((Scan.Message) scanned, canonical);
+          }
         }
         break;
       case DISCONNECT:
-        connectionLost(Status.fromWire(packet.getStatus()), now);
+        connectionLost(StatusCodec.fromWire(packet.getStatus()), now);
         break;
       default:
         log.debug("ignoring {} from broker", packet.getCommand());
@@ -747,27 +725,6 @@ public final class Connection implements AutoCloseable {
     }
   }
 
-  /**
-   * A REPLY read by the scan: a typed request's reply is parsed straight from the frame (no
-   * envelope, no {@code Any}, no copy of the value). False when the decoder must read it (an
-   * answer to another kind of call, or a payload that does not scan).
-   */
-  private boolean onReplyFrame(byte[] body) {
-    Call<?> call = pending.get(scan.id);
-    if (call == null || call.frameDecode == null || !scan.readMessage(body)) {
-      return false;
-    }
-    pending.remove(call.id);
-    deadlines.cancel(call);
-    int typeUrlStart = scan.typeUrlStart;
-    int typeUrlLength = scan.typeUrlLength;
-    int valueStart = scan.valueStart;
-    int valueLength = scan.valueLength;
-    callbacks.execute(
-        () -> call.complete(body, typeUrlStart, typeUrlLength, valueStart, valueLength));
-    return true;
-  }
-
   private void onAnswer(Envelope packet) {
     Call<?> call = pending.remove(packet.getId());
     if (call == null) {
@@ -775,7 +732,7 @@ public final class Connection implements AutoCloseable {
         return;
       }
       if (packet.getCommand() == Command.ERROR && packet.getId() == 0) {
-        log.warn("broker {} reports: {}", options.broker(), Status.fromWire(packet.getStatus()));
+        log.warn("broker {} reports: {}", options.broker(), StatusCodec.fromWire(packet.getStatus()));
       }
       return;
     }
@@ -783,7 +740,7 @@ public final class Connection implements AutoCloseable {
     if (packet.getCommand() == Command.REPLY) {
       callbacks.execute(() -> call.complete(packet));
     } else {
-      fail(call, Status.fromWire(packet.getStatus()));
+      fail(call, StatusCodec.fromWire(packet.getStatus()));
     }
   }
 
@@ -836,10 +793,7 @@ public final class Connection implements AutoCloseable {
   private void transmit(Call<?> call, long now) {
     long remainingMs = Math.max(1, (call.due - now) / MS);
     int timeoutMs = (int) Math.min(remainingMs, 0xFFFF_FFFFL);
-    byte[] body = call.body != null
-        ? Wire.withIdAndTimeout(call.body, call.id, timeoutMs)
-        : Wire.encode(call.packet.setId(call.id).setTimeoutMs(timeoutMs).build());
-    call.packet = null;
+    byte[] body = Wire.withIdAndTimeout(call.body, call.id, timeoutMs);
     call.body = null;
     if (body.length > maxMessageBytes) {
       dropCall(call, Status.INVALID_ARGUMENT.withDescription("message of " + body.length
@@ -848,7 +802,7 @@ public final class Connection implements AutoCloseable {
     }
     if (!sendBytes(body)) {
       dropCall(call, Status.OVERLOADED.withDescription(
-          "more than " + HWM + " packets queued for broker " + options.broker()));
+          "more than " + Sockets.HWM + " packets queued for broker " + options.broker()));
       return;
     }
     call.sent = true;
@@ -932,33 +886,22 @@ public final class Connection implements AutoCloseable {
   }
 
   /** A packet waiting for its answer. */
-  /** Decodes a reply's payload where it lies in its frame: type URL and value bytes. */
-  @FunctionalInterface
-  public interface FrameDecoder<T> {
-    T decode(byte[] frame, int typeUrlStart, int typeUrlLength, int valueStart, int valueLength);
-  }
-
   private static final class Call<T> extends DeadlineWheel.Timer {
     final long id;
     final CompletableFuture<T> future;
     final Function<Envelope, T> decode;
-    /** Decodes a REPLY's payload in its frame; null when only {@link #decode} can. */
-    final FrameDecoder<T> frameDecode;
     final long due;
     final long timeoutNanos;
-    /** The request until it is sent: a builder, or bytes without id and timeout. */
-    Envelope.Builder packet;
+    /** The packet, without id and timeout, until it is sent. */
     byte[] body;
     boolean sent;
 
-    Call(long id, Envelope.Builder packet, byte[] body, CompletableFuture<T> future,
-        Function<Envelope, T> decode, FrameDecoder<T> frameDecode, long due, long timeoutNanos) {
+    Call(long id, byte[] body, CompletableFuture<T> future, Function<Envelope, T> decode,
+        long due, long timeoutNanos) {
       this.id = id;
-      this.packet = packet;
       this.body = body;
       this.future = future;
       this.decode = decode;
-      this.frameDecode = frameDecode;
       this.due = due;
       this.timeoutNanos = timeoutNanos;
     }
@@ -967,23 +910,9 @@ public final class Connection implements AutoCloseable {
       try {
         future.complete(decode.apply(reply));
       } catch (RuntimeException e) {
-        failDecoding(e);
+        future.completeExceptionally(e instanceof MeshException ? e
+            : Status.INTERNAL.withDescription("cannot decode reply: " + e).asException(e));
       }
-    }
-
-    void complete(byte[] frame, int typeUrlStart, int typeUrlLength, int valueStart,
-        int valueLength) {
-      try {
-        future.complete(
-            frameDecode.decode(frame, typeUrlStart, typeUrlLength, valueStart, valueLength));
-      } catch (RuntimeException e) {
-        failDecoding(e);
-      }
-    }
-
-    private void failDecoding(RuntimeException e) {
-      future.completeExceptionally(e instanceof MeshException ? e
-          : Status.INTERNAL.withDescription("cannot decode reply: " + e).asException(e));
     }
   }
 }

@@ -9,13 +9,13 @@ import com.google.protobuf.GeneratedMessage;
 import com.google.protobuf.Internal;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.Message;
+import io.zmesh.MeshException;
+import io.zmesh.Status;
 import io.zmesh.proto.Command;
 import io.zmesh.proto.Envelope;
 import io.zmesh.proto.Names;
 import io.zmesh.proto.Wire;
 import io.zmesh.worker.CallOptions;
-import io.zmesh.worker.MeshException;
-import io.zmesh.worker.Status;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Collection;
@@ -159,26 +159,26 @@ public final class Payloads {
           Status.INVALID_ARGUMENT.withDescription(problem).asException());
     }
     String what = "reply from '" + worker + "'";
-    Function<Envelope, R> decode = reply -> unpack(reply.getPayload(), replyType, what);
-    if (options.headers().isEmpty()) {
-      // The common case, written straight to bytes: no Any, no envelope, no copy of the value;
-      // and its reply parsed straight from its frame.
-      byte[] body = request instanceof Any
-          ? Wire.request(worker, (Any) request, options.waitForWorker(), options.idempotent())
-          : Wire.request(worker, typeUrl(request), request, options.waitForWorker(),
-              options.idempotent());
-      return connection.request(body, options.timeout().toNanos(), decode,
-          (frame, urlStart, urlLength, valueStart, valueLength) -> unpack(frame, urlStart,
-              urlLength, valueStart, valueLength, replyType, what));
+    // Written straight to bytes (no Any, no envelope, no copy of the value): a request with
+    // headers, rare, goes through the builder.
+    byte[] body;
+    if (!options.headers().isEmpty()) {
+      body = Wire.encode(Envelope.newBuilder()
+          .setCommand(Command.REQUEST)
+          .setService(worker)
+          .setPayload(pack(request))
+          .setWaitForWorker(options.waitForWorker())
+          .setIdempotent(options.idempotent())
+          .putAllHeaders(options.headers())
+          .build());
+    } else if (request instanceof Any) {
+      body = Wire.request(worker, (Any) request, options.waitForWorker(), options.idempotent());
+    } else {
+      body = Wire.request(worker, typeUrl(request), request, options.waitForWorker(),
+          options.idempotent());
     }
-    Envelope.Builder packet = Envelope.newBuilder()
-        .setCommand(Command.REQUEST)
-        .setService(worker)
-        .setPayload(pack(request))
-        .setWaitForWorker(options.waitForWorker())
-        .setIdempotent(options.idempotent())
-        .putAllHeaders(options.headers());
-    return connection.request(packet, options.timeout().toNanos(), decode);
+    return connection.request(body, options.timeout().toNanos(),
+        reply -> unpack(reply.getPayload(), replyType, what));
   }
 
   /**

@@ -1,6 +1,6 @@
 package io.zmesh.worker.internal;
 
-import io.zmesh.worker.Status;
+import io.zmesh.Status;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -38,7 +38,7 @@ final class PublishBacklog {
   /**
    * Queues {@code packet}, waiting up to {@code timeoutNanos} for room. Any thread.
    *
-   * @throws io.zmesh.worker.MeshException OVERLOADED if no room came, CANCELLED if closed or
+   * @throws io.zmesh.MeshException OVERLOADED if no room came, CANCELLED if closed or
    *     interrupted
    */
   void offer(byte[] packet, long timeoutNanos) {
@@ -60,7 +60,7 @@ final class PublishBacklog {
     slots.setRelease((int) (claimed.getAndIncrement() & mask), packet);
   }
 
-  static io.zmesh.worker.MeshException closedException() {
+  static io.zmesh.MeshException closedException() {
     return Status.CANCELLED.withDescription("connection closed").asException();
   }
 

@@ -1,7 +1,6 @@
 package io.zmesh.worker.internal;
 
-import com.google.protobuf.Any;
-import io.zmesh.proto.Wire;
+import io.zmesh.proto.Scan;
 import io.zmesh.worker.MessageContext;
 import io.zmesh.worker.Subscription;
 
@@ -13,14 +12,12 @@ import io.zmesh.worker.Subscription;
 final class QueuedMessage implements MessageContext {
   final TopicSubscription<?> subscription;
   final String topic;
-  /** The payload when the decoder read the envelope; else null. */
-  final Any payload;
   /**
-   * The frame, when the scan read it: the payload's type URL and value are parsed from it in
-   * place. Null, with a null {@link #payload}, when the envelope did not decode at all: the
-   * message is skipped, but still credited.
+   * The MESSAGE frame: the payload's type URL and value are parsed from it in place. Null in
+   * the queue's sentinel.
    */
   final byte[] frame;
+  /** Where the payload lies in {@link #frame}; typeUrlStart -1 when it does not scan. */
   final int typeUrlStart;
   final int typeUrlLength;
   final int valueStart;
@@ -33,34 +30,17 @@ final class QueuedMessage implements MessageContext {
   long dropped;
   volatile QueuedMessage next;
 
-  QueuedMessage(TopicSubscription<?> subscription, String topic, Any payload, long dropped, int bytes,
-      long epoch) {
+  QueuedMessage(TopicSubscription<?> subscription, String topic, byte[] frame,
+      Scan.Message message, long epoch) {
     this.subscription = subscription;
     this.topic = topic;
-    this.payload = payload;
-    this.frame = null;
-    this.typeUrlStart = 0;
-    this.typeUrlLength = 0;
-    this.valueStart = 0;
-    this.valueLength = 0;
-    this.dropped = dropped;
-    this.bytes = bytes;
-    this.epoch = epoch;
-  }
-
-  /** A MESSAGE {@code scan} has read from {@code frame}. */
-  QueuedMessage(TopicSubscription<?> subscription, String topic, byte[] frame, Wire.Scan scan,
-      long epoch) {
-    this.subscription = subscription;
-    this.topic = topic;
-    this.payload = null;
     this.frame = frame;
-    this.typeUrlStart = scan.typeUrlStart;
-    this.typeUrlLength = scan.typeUrlLength;
-    this.valueStart = scan.valueStart;
-    this.valueLength = scan.valueLength;
-    this.dropped = scan.dropped;
-    this.bytes = frame.length;
+    this.typeUrlStart = message != null ? message.typeUrlStart() : -1;
+    this.typeUrlLength = message != null ? message.typeUrlLength() : 0;
+    this.valueStart = message != null ? message.valueStart() : 0;
+    this.valueLength = message != null ? message.valueLength() : 0;
+    this.dropped = message != null ? message.dropped() : 0;
+    this.bytes = frame != null ? frame.length : 0;
     this.epoch = epoch;
   }
 
@@ -70,7 +50,7 @@ final class QueuedMessage implements MessageContext {
    * and the drain task takes without a lock and without a node per message.
    */
   static QueuedMessage sentinel() {
-    return new QueuedMessage(null, null, null, 0, 0, 0);
+    return new QueuedMessage(null, null, null, null, 0);
   }
 
   @Override

@@ -1,5 +1,6 @@
 package io.zmesh.worker.internal;
 
+import io.zmesh.core.transport.Sockets;
 import org.zeromq.ZMQ;
 
 /**
@@ -16,7 +17,7 @@ final class SharedContext {
 
   static synchronized ZMQ.Context acquire() {
     if (context == null) {
-      context = Signals.newContext(0);
+      context = Sockets.newContext(0);
     }
     users++;
     return context;

@@ -1,11 +1,11 @@
 package io.zmesh.worker.internal;
 
+import io.zmesh.Status;
+import io.zmesh.core.internal.StatusCodec;
 import io.zmesh.proto.Command;
 import io.zmesh.proto.Credit;
 import io.zmesh.proto.Envelope;
-import io.zmesh.proto.Wire;
-import io.zmesh.proto.WireException;
-import io.zmesh.worker.Status;
+import io.zmesh.proto.Scan;
 import java.util.ArrayList;
 import java.util.List;
 import org.agrona.collections.Long2ObjectHashMap;
@@ -82,7 +82,7 @@ final class Subscriptions {
       s.onAccepted(packet.getSubscribe());
       return true;
     }
-    Status why = Status.fromWire(packet.getStatus());
+    Status why = StatusCodec.fromWire(packet.getStatus());
     if (s.accepted) {
       log.debug("broker reports on subscription to '{}': {}", s.pattern(), why);
       return true;
@@ -93,41 +93,20 @@ final class Subscriptions {
     return true;
   }
 
-  /** A MESSAGE the decoder read (one the scan could not). */
-  void onMessage(Envelope packet, int bytes) {
-    TopicSubscription<?> s = open.get(packet.getId());
-    if (s != null) {
-      s.enqueue(new QueuedMessage(s, packet.getService(), packet.getPayload(),
-          packet.getDelivery().getDropped(), bytes, connection.epochOnIoThread()));
-    }
-    // else closed here, and the broker has not yet seen the UNSUBSCRIBE.
-  }
-
-  /** A MESSAGE {@code scan} has read the id and topic of. */
-  void onMessage(Wire.Scan scan, byte[] body) {
-    TopicSubscription<?> s = open.get(scan.id);
+  /** A MESSAGE, read by a scan of {@code frame}. */
+  void onMessage(Scan.Message message, byte[] frame) {
+    TopicSubscription<?> s = open.get(message.id());
     if (s == null) {
-      return;
+      return; // closed here, and the broker has not yet seen the UNSUBSCRIBE
     }
-    String topic = s.topic(body, scan.topicStart, scan.topicLength);
-    long epoch = connection.epochOnIoThread();
-    if (scan.readMessage(body)) {
-      s.enqueue(new QueuedMessage(s, topic, body, scan, epoch));
-      return;
-    }
-    Envelope packet;
-    try {
-      packet = Wire.decode(body);
-    } catch (WireException e) {
+    String topic = s.topic(frame, message.topicStart(), message.topicLength());
+    if (!message.payloadReadable()) {
       // The broker forwards payloads unparsed: a publisher's bad bytes are skipped and counted
       // in order, and credited like any other message.
-      log.debug("subscription to '{}' got a message on '{}' that does not decode: {}",
-          s.pattern(), topic, e.getMessage());
-      s.enqueue(new QueuedMessage(s, topic, null, 0, body.length, epoch));
-      return;
+      log.debug("subscription to '{}' got a message on '{}' whose payload does not scan",
+          s.pattern(), topic);
     }
-    s.enqueue(new QueuedMessage(s, topic, packet.getPayload(), packet.getDelivery().getDropped(),
-        body.length, epoch));
+    s.enqueue(new QueuedMessage(s, topic, frame, message, connection.epochOnIoThread()));
   }
 
   /**

@@ -2,12 +2,13 @@ package io.zmesh.worker.internal;
 
 import com.google.protobuf.Any;
 import com.google.protobuf.Message;
+import io.zmesh.MeshException;
+import io.zmesh.Status;
 import io.zmesh.proto.Command;
 import io.zmesh.proto.Envelope;
 import io.zmesh.proto.Subscribe;
-import io.zmesh.worker.MeshException;
+import io.zmesh.proto.Topics;
 import io.zmesh.worker.MessageHandler;
-import io.zmesh.worker.Status;
 import io.zmesh.worker.Subscription;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
@@ -28,9 +29,9 @@ import org.slf4j.LoggerFactory;
  */
 final class TopicSubscription<T extends Message> implements Subscription {
   private static final Logger log = LoggerFactory.getLogger(TopicSubscription.class);
-  /** The broker's defaults, assumed when a REPLY does not say what it granted. */
-  static final int BROKER_DEFAULT_MESSAGES = 10_000;
-  static final long BROKER_DEFAULT_BYTES = 4L << 20;
+  /** The protocol's default budget, assumed when a REPLY does not say what it granted. */
+  static final int BROKER_DEFAULT_MESSAGES = Topics.DEFAULT_BUDGET_MESSAGES;
+  static final long BROKER_DEFAULT_BYTES = Topics.DEFAULT_BUDGET_BYTES;
   /** Credit is returned when this fraction of the budget is owed (the contract's 1/16). */
   private static final int CREDIT_FRACTION = 16;
   /** Messages one drain task handles before it yields its executor thread to others. */
@@ -273,15 +274,12 @@ final class TopicSubscription<T extends Message> implements Subscription {
     }
     T message;
     try {
-      if (d.frame != null) {
-        message = Payloads.unpack(d.frame, d.typeUrlStart, d.typeUrlLength, d.valueStart,
-            d.valueLength, type, "message");
-      } else if (d.payload != null) {
-        message = Payloads.unpack(d.payload, type, "message");
-      } else {
-        skipped = skipped + 1; // did not decode at all; logged by the I/O thread
+      if (d.typeUrlStart < 0) {
+        skipped = skipped + 1; // the payload does not scan; logged by the I/O thread
         return;
       }
+      message = Payloads.unpack(d.frame, d.typeUrlStart, d.typeUrlLength, d.valueStart,
+          d.valueLength, type, "message");
     } catch (MeshException e) {
       skipped = skipped + 1;
       log.debug("subscription to '{}' skipped a message on '{}': {}", pattern, d.topic,
