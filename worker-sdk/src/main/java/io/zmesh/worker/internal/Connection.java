@@ -116,6 +116,8 @@ public final class Connection implements AutoCloseable {
   private final Object connectedMonitor = new Object();
   private volatile boolean connected;
   private volatile boolean closing;
+  /** Whether this connection has given its share of the process's context back; guarded by this. */
+  private boolean released;
   /** The broker's limit from its last WELCOME, read by publishers to refuse early. */
   private volatile int maxMessageBytes = Integer.MAX_VALUE;
   private final PublishBacklog backlog;
@@ -399,7 +401,15 @@ public final class Connection implements AutoCloseable {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
-    SharedContext.release();
+    boolean release;
+    synchronized (this) {
+      release = !released;
+      released = true;
+    }
+    if (release) {
+      // Once per connection: a second close must not end the context other connections use.
+      SharedContext.release();
+    }
     if (ownedCallbacks != null) {
       ownedCallbacks.shutdown();
     }
