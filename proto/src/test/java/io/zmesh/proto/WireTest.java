@@ -57,14 +57,6 @@ class WireTest {
     assertEquals(5, e.getDelivery().getDropped());
   }
 
-  private static Envelope credit(long id, int messages, long bytes) {
-    return Envelope.newBuilder()
-        .setCommand(Command.CREDIT)
-        .setId(id)
-        .setCredit(Credit.newBuilder().setMessages(messages).setBytes(bytes))
-        .build();
-  }
-
   @Test
   void requestsAndRepliesAreEncodedAsTheBuilderWould() throws Exception {
     String url = "type.googleapis.com/google.protobuf.StringValue";
