@@ -140,8 +140,10 @@ final class BrokerLoop implements Runnable {
       for (String endpoint : options.binds()) {
         try {
           routerSocket.bind(endpoint);
-        } catch (ZMQException | IllegalArgumentException e) {
-          throw new IllegalArgumentException("cannot bind " + endpoint + ": " + e.getMessage(), e);
+        } catch (ZMQException e) {
+          throw new BindException(endpoint, describe(e), e);
+        } catch (IllegalArgumentException e) {
+          throw new BindException(endpoint, e.getMessage(), e);
         }
         endpoints.add(routerSocket.getLastEndpoint());
       }
@@ -180,8 +182,26 @@ final class BrokerLoop implements Runnable {
         routerSocket.close();
       }
       waiter.close();
-      log.info("broker stopped");
+      if (bound.isDone() && !bound.isCompletedExceptionally()) {
+        // Only a broker that started can stop; a failed start says why instead.
+        log.info("broker stopped");
+      }
     }
+  }
+
+  /** "address already in use (EADDRINUSE)" rather than JeroMQ's "Errno 48". */
+  private static String describe(ZMQException e) {
+    ZMQ.Error error;
+    try {
+      error = ZMQ.Error.findByCode(e.getErrorCode());
+    } catch (IllegalArgumentException unknown) {
+      return e.getMessage();
+    }
+    if (error == ZMQ.Error.NOERROR) {
+      return e.getMessage();
+    }
+    String text = error.getMessage();
+    return Character.toLowerCase(text.charAt(0)) + text.substring(1) + " (" + error.name() + ")";
   }
 
   private long pollTimeoutMillis() {

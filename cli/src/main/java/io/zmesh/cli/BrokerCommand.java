@@ -1,5 +1,6 @@
 package io.zmesh.cli;
 
+import io.zmesh.broker.BindException;
 import io.zmesh.broker.Broker;
 import io.zmesh.broker.BrokerOptions;
 import io.zmesh.broker.Policy;
@@ -101,6 +102,10 @@ final class BrokerCommand implements Callable<Integer> {
     Broker broker;
     try {
       broker = Broker.start(options);
+    } catch (BindException e) {
+      // An address in use or not of this host is the operator's to fix, like a bad argument.
+      spec.commandLine().getErr().println("error: " + e.getMessage());
+      return Main.EXIT_USAGE;
     } catch (IllegalArgumentException e) {
       spec.commandLine().getErr().println("error: " + e.getMessage());
       return 1;
