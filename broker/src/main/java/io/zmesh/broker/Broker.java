@@ -21,17 +21,21 @@ import org.zeromq.ZMQ;
  * }</pre>
  *
  * <p>Threads: one event-loop thread, started by {@link #start}, owns the socket and all tables;
- * this object only starts and stops it.
+ * this object only starts and stops it. An {@link Error} on that thread or on one of JeroMQ's
+ * stops the broker and runs {@link BrokerOptions#fatalErrorHandler()}.
  */
 public final class Broker implements AutoCloseable {
   private final ZMQ.Context context;
   private final Thread thread;
   private final List<String> endpoints;
   private final BrokerLoop loop;
+  private final FatalErrors fatal;
   private boolean closed;
 
-  private Broker(ZMQ.Context context, Thread thread, List<String> endpoints, BrokerLoop loop) {
+  private Broker(ZMQ.Context context, Thread thread, List<String> endpoints, BrokerLoop loop,
+      FatalErrors fatal) {
     this.context = context;
+    this.fatal = fatal;
     this.thread = thread;
     this.endpoints = endpoints;
     this.loop = loop;
@@ -44,9 +48,11 @@ public final class Broker implements AutoCloseable {
    */
   public static Broker start(BrokerOptions options) {
     Objects.requireNonNull(options, "options");
-    ZMQ.Context context = Sockets.newContext(0);
+    FatalErrors fatal = new FatalErrors(options.fatalErrorHandler());
+    ZMQ.Context context = Sockets.newContext(0, fatal);
     CompletableFuture<List<String>> bound = new CompletableFuture<>();
-    BrokerLoop loop = new BrokerLoop(options, context, bound);
+    BrokerLoop loop = new BrokerLoop(options, context, bound, fatal);
+    fatal.watch(loop);
     Thread thread = new Thread(loop, "zmesh-broker");
     thread.start();
     List<String> endpoints;
@@ -66,7 +72,7 @@ public final class Broker implements AutoCloseable {
       }
       throw new IllegalStateException("broker did not start", e);
     }
-    return new Broker(context, thread, List.copyOf(endpoints), loop);
+    return new Broker(context, thread, List.copyOf(endpoints), loop, fatal);
   }
 
   private static void join(Thread thread) {
@@ -111,10 +117,18 @@ public final class Broker implements AutoCloseable {
     closed = true;
     loop.stop();
     join(thread);
+    if (fatal.reported()) {
+      // A dead JeroMQ thread never acknowledges the termination, and term() would wait for it.
+      return;
+    }
     context.term();
   }
 
   BrokerLoop loop() {
     return loop;
+  }
+
+  ZMQ.Context context() {
+    return context;
   }
 }

@@ -48,6 +48,7 @@ final class BrokerLoop implements Runnable {
   private final BrokerOptions options;
   private final ZMQ.Context context;
   private final CompletableFuture<List<String>> bound;
+  private final FatalErrors fatal;
   private final SocketWaiter waiter = new SocketWaiter();
   private volatile boolean stopRequested;
   private final Ticker ticker;
@@ -74,8 +75,10 @@ final class BrokerLoop implements Runnable {
   private long nextHeartbeat;
   private long now;
 
-  BrokerLoop(BrokerOptions options, ZMQ.Context context, CompletableFuture<List<String>> bound) {
+  BrokerLoop(BrokerOptions options, ZMQ.Context context, CompletableFuture<List<String>> bound,
+      FatalErrors fatal) {
     this.options = options;
+    this.fatal = fatal;
     this.context = context;
     this.bound = bound;
     this.ticker = options.ticker();
@@ -174,7 +177,8 @@ final class BrokerLoop implements Runnable {
       if (!bound.isDone()) {
         bound.completeExceptionally(e);
       } else {
-        log.error("broker loop failed", e);
+        // A loop that ended leaves a broker that accepts connections and never answers.
+        fatal.fatal(Thread.currentThread(), e);
       }
     } finally {
       if (routerSocket != null) {
@@ -228,7 +232,13 @@ final class BrokerLoop implements Runnable {
       }
       now = ticker.nanoTime();
       counters.packetsIn++;
-      onFrames(new Identity(id), body, extra);
+      try {
+        onFrames(new Identity(id), body, extra);
+      } catch (RuntimeException e) {
+        // A bug met by one packet must not end the loop for everyone.
+        counters.internalErrors++;
+        log.error("packet from {} failed: {}", new Identity(id), e.toString(), e);
+      }
       processLost();
     }
     return i;

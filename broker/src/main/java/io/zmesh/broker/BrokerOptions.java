@@ -9,6 +9,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.function.Consumer;
 
 /** How a {@link Broker} runs. Immutable; build with {@link #builder()}. */
 public final class BrokerOptions {
@@ -52,6 +53,12 @@ public final class BrokerOptions {
    */
   public static final int MAX_BUDGET_MESSAGES = 10_000_000;
 
+  /**
+   * The exit status of a process whose broker stopped on a fatal error: 3, the same as the
+   * JVM's {@code -XX:+ExitOnOutOfMemoryError}.
+   */
+  public static final int FATAL_EXIT_CODE = 3;
+
   private final List<String> binds;
   private final Duration heartbeatInterval;
   private final int liveness;
@@ -65,6 +72,7 @@ public final class BrokerOptions {
   private final int connectionBudgetMessages;
   private final long connectionBudgetBytes;
   private final Ticker ticker;
+  private final Consumer<Throwable> fatalErrorHandler;
 
   private BrokerOptions(Builder b) {
     this.binds = b.binds.isEmpty()
@@ -81,6 +89,7 @@ public final class BrokerOptions {
     this.connectionBudgetMessages = b.connectionBudgetMessages;
     this.connectionBudgetBytes = b.connectionBudgetBytes;
     this.ticker = b.ticker;
+    this.fatalErrorHandler = b.fatalErrorHandler;
   }
 
   public static Builder builder() {
@@ -150,6 +159,11 @@ public final class BrokerOptions {
     return ticker;
   }
 
+  /** Runs when an Error ends a broker thread; see {@link Builder#fatalErrorHandler}. */
+  public Consumer<Throwable> fatalErrorHandler() {
+    return fatalErrorHandler;
+  }
+
   /** Builds {@link BrokerOptions}; every setter is optional. */
   public static final class Builder {
     private final List<String> binds = new ArrayList<>();
@@ -165,6 +179,7 @@ public final class BrokerOptions {
     private int connectionBudgetMessages = DEFAULT_CONNECTION_BUDGET_MESSAGES;
     private long connectionBudgetBytes = DEFAULT_CONNECTION_BUDGET_BYTES;
     private Ticker ticker = Ticker.system();
+    private Consumer<Throwable> fatalErrorHandler = FatalErrors.HALT;
 
     private Builder() {}
 
@@ -257,6 +272,19 @@ public final class BrokerOptions {
         throw new IllegalArgumentException(what + " budget must be at least 1024 bytes: " + bytes);
       }
       return bytes;
+    }
+
+    /**
+     * What to do after an {@link Error} (an OutOfMemoryError, say) ended one of the broker's
+     * threads, its loop or one of JeroMQ's: the error is logged and the broker stopped first,
+     * then {@code handler} runs on the dying thread. The default halts the process with {@link
+     * #FATAL_EXIT_CODE}, so that a supervisor restarts it rather than leaving a broker that
+     * accepts connections and never answers. An embedder with its own recovery may pass
+     * another.
+     */
+    public Builder fatalErrorHandler(Consumer<Throwable> handler) {
+      this.fatalErrorHandler = Objects.requireNonNull(handler, "handler");
+      return this;
     }
 
     /** Time source of every timer: tests move a fake one. */

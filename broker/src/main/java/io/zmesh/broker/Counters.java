@@ -20,6 +20,7 @@ final class Counters {
   long delivered;
   long dropped;
   long unmatched;
+  long internalErrors;
   final long[] errors = new long[Code.values().length];
 
   void error(Code code) {
@@ -42,6 +43,7 @@ final class Counters {
     m.put("messages_delivered", delivered);
     m.put("messages_dropped", dropped);
     m.put("messages_unmatched", unmatched);
+    m.put("internal_errors", internalErrors);
     for (Code c : Code.values()) {
       if (c != Code.OK) {
         m.put("errors." + c.name().toLowerCase(java.util.Locale.ROOT), errors[c.number()]);
