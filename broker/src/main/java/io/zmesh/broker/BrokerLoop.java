@@ -27,6 +27,7 @@ import org.zeromq.SocketType;
 import org.zeromq.ZMQ;
 import org.zeromq.ZMQException;
 import zmq.ZError;
+import zmq.msg.MsgAllocatorHeap;
 
 /**
  * The broker's event loop: the only thread that touches the ROUTER socket and the broker's
@@ -42,8 +43,8 @@ final class BrokerLoop implements Runnable {
   private static final Logger log = LoggerFactory.getLogger(BrokerLoop.class);
   private static final int RECV_BATCH = 4096;
   private static final int ACCEPT_BACKLOG = 4096;
-  /** Frames larger than this are refused by ZeroMQ itself, which drops the connection. */
-  private static final long HARD_LIMIT_FACTOR = 4;
+  /** The most a frame may exceed the limit and still be read and answered: 64 KiB. */
+  private static final int HARD_LIMIT_SLACK = 64 << 10;
 
   private final BrokerOptions options;
   private final ZMQ.Context context;
@@ -109,6 +110,14 @@ final class BrokerLoop implements Runnable {
         .build();
   }
 
+  /**
+   * The largest frame ZeroMQ lets in: the limit plus a sixteenth, at most {@link
+   * #HARD_LIMIT_SLACK}. Larger frames close their connection unread.
+   */
+  static long hardFrameLimit(int maxMessageBytes) {
+    return maxMessageBytes + Math.min(HARD_LIMIT_SLACK, maxMessageBytes / 16);
+  }
+
   Collection<Peer> peers() {
     return peers.values();
   }
@@ -138,7 +147,19 @@ final class BrokerLoop implements Runnable {
       // After a broker restart every instance reconnects at once; with ZeroMQ's backlog of 100
       // the kernel drops the excess SYNs and those peers wait out TCP's retransmit timers.
       routerSocket.setBacklog(ACCEPT_BACKLOG);
-      routerSocket.setMaxMsgSize(options.maxMessageBytes() * HARD_LIMIT_FACTOR);
+      // ZeroMQ drops a connection whose frame header announces more than this, before it
+      // allocates the frame: a declared 4 MiB (or 4 GiB) frame costs nothing. A frame a little
+      // over the limit is still read, to be answered with a typed error.
+      routerSocket.setMaxMsgSize(hardFrameLimit(options.maxMessageBytes()));
+      // On the heap, where -Xmx bounds it and the GC returns it: JeroMQ puts frames over 1 MiB
+      // in direct buffers, outside both.
+      routerSocket.setMsgAllocator(new MsgAllocatorHeap());
+      // ZMTP heartbeats: a connection that completes no frame for liveness x interval (one
+      // that announced a frame and stalls, say) is closed by ZeroMQ, and what it held is freed.
+      int ivl = (int) Math.max(1, options.heartbeatInterval().toMillis());
+      routerSocket.setHeartbeatIvl(ivl);
+      routerSocket.setHeartbeatTimeout((int) Math.min(Integer.MAX_VALUE,
+          (long) ivl * options.liveness()));
       List<String> endpoints = new ArrayList<>();
       for (String endpoint : options.binds()) {
         try {
