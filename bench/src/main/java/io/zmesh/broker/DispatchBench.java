@@ -45,8 +45,12 @@ public final class DispatchBench {
     }
     Sink sink = new Sink(window);
     long start = System.nanoTime();
-    RequestRouter router = new RequestRouter(BrokerOptions.builder().build(), sink,
-        new Counters(), new TypeRegistry(), start);
+    BrokerOptions options = BrokerOptions.builder()
+        .maxWorkerNames(Integer.MAX_VALUE)
+        .connectionRequests(Integer.MAX_VALUE)
+        .build();
+    RequestRouter router = new RequestRouter(options, sink, new Counters(), new TypeRegistry(),
+        new MemoryBudget(options.memoryBudget()), start);
     for (int i = 0; i < idle; i++) {
       register(router, "idle-" + i / IDLE_PER_NAME, "idle-" + i, 1, start);
     }

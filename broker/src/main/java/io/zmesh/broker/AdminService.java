@@ -200,6 +200,10 @@ final class AdminService {
         .setWorkers(workers)
         .putAllCounters(loop.counters.snapshot())
         .putCounters("requests_pending", loop.router.pendingCount())
+        .putCounters("memory_used_bytes", loop.memory.used())
+        .putCounters("memory_budget_bytes", loop.memory.limit)
+        .putCounters("memory_refusals", loop.memory.refused)
+        .putCounters("worker_names", loop.router.groups.size())
         .putCounters("known_type_files", loop.types.size())
         .putCounters("subscriptions", loop.topics.trie.subscriptions())
         .build();

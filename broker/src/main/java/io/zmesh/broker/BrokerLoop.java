@@ -65,6 +65,7 @@ final class BrokerLoop implements Runnable {
 
   final Counters counters = new Counters();
   final TypeRegistry types = new TypeRegistry();
+  final MemoryBudget memory;
   final RequestRouter router;
   final TopicRouter topics;
   final long startedAt;
@@ -99,7 +100,8 @@ final class BrokerLoop implements Runnable {
         return BrokerLoop.this.send(to, body);
       }
     };
-    this.router = new RequestRouter(options, outbox, counters, types, startedAt);
+    this.memory = new MemoryBudget(options.memoryBudget());
+    this.router = new RequestRouter(options, outbox, counters, types, memory, startedAt);
     this.topics = new TopicRouter(options, outbox, counters, types);
     this.welcome = Welcome.newBuilder()
         .setBrokerVersion(Wire.version())
@@ -407,6 +409,14 @@ final class BrokerLoop implements Runnable {
     String problem = Wire.checkProtocol(packet.getHello().getProtocol());
     if (problem != null) {
       malformed(identity, packet.getId(), problem);
+      return;
+    }
+    if (peers.size() >= options.maxConnections()) {
+      counters.error(Code.OVERLOADED);
+      log.warn("refused a connection from {}: {} connections, the limit",
+          packet.getHello().getClientName(), peers.size());
+      sendTo(identity, StatusCodec.error(packet.getId(), Code.OVERLOADED, "the broker serves "
+          + peers.size() + " connections, its limit; retry later"));
       return;
     }
     Peer peer = new Peer(identity, packet.getHello(), now);

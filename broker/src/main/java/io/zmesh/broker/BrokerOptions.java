@@ -28,6 +28,28 @@ public final class BrokerOptions {
   /** Requests waiting per worker name for credit before OVERLOADED: 10,000. */
   public static final int DEFAULT_QUEUE_LIMIT = 10_000;
 
+  /**
+   * Bytes of requests waiting per worker name for credit (or a first instance) before
+   * OVERLOADED: 32 MiB.
+   */
+  public static final long DEFAULT_QUEUE_BYTES = 32L << 20;
+
+  /**
+   * Requests one connection may have accepted by the broker and not yet answered, queued or at
+   * a worker, before its next one gets OVERLOADED: 10,000 (the SDK's own bound per connection
+   * is the same, so an SDK client meets its own first).
+   */
+  public static final int DEFAULT_CONNECTION_REQUESTS = 10_000;
+
+  /** Connections (peers that said HELLO) the broker serves at once: 10,000. */
+  public static final int DEFAULT_MAX_CONNECTIONS = 10_000;
+
+  /** Worker names (registered, or waited for by a request) the broker holds at once: 10,000. */
+  public static final int DEFAULT_MAX_WORKER_NAMES = 10_000;
+
+  /** The default memory budget's upper bound: 128 MiB. */
+  public static final long MAX_DEFAULT_MEMORY_BUDGET = 128L << 20;
+
   /** Deadline of a request that carries none: 10 s. */
   public static final Duration DEFAULT_REQUEST_TIMEOUT = Duration.ofSeconds(10);
 
@@ -64,6 +86,11 @@ public final class BrokerOptions {
   private final int liveness;
   private final int maxMessageBytes;
   private final int queueLimit;
+  private final long queueBytes;
+  private final int connectionRequests;
+  private final int maxConnections;
+  private final int maxWorkerNames;
+  private final long memoryBudget;
   private final Duration defaultRequestTimeout;
   private final Policy policy;
   private final Map<String, Policy> policies;
@@ -81,6 +108,11 @@ public final class BrokerOptions {
     this.liveness = b.liveness;
     this.maxMessageBytes = b.maxMessageBytes;
     this.queueLimit = b.queueLimit;
+    this.queueBytes = b.queueBytes;
+    this.connectionRequests = b.connectionRequests;
+    this.maxConnections = b.maxConnections;
+    this.maxWorkerNames = b.maxWorkerNames;
+    this.memoryBudget = b.memoryBudget > 0 ? b.memoryBudget : defaultMemoryBudget();
     this.defaultRequestTimeout = b.defaultRequestTimeout;
     this.policy = b.policy;
     this.policies = Collections.unmodifiableMap(new HashMap<>(b.policies));
@@ -119,6 +151,43 @@ public final class BrokerOptions {
 
   public int queueLimit() {
     return queueLimit;
+  }
+
+  /** Bytes of requests that may wait per worker name before OVERLOADED. */
+  public long queueBytes() {
+    return queueBytes;
+  }
+
+  /** Requests one connection may have waiting for their answers before OVERLOADED. */
+  public int connectionRequests() {
+    return connectionRequests;
+  }
+
+  /** Connections served at once; a HELLO beyond gets OVERLOADED. */
+  public int maxConnections() {
+    return maxConnections;
+  }
+
+  /** Worker names held at once; a registration or a waiting request beyond gets OVERLOADED. */
+  public int maxWorkerNames() {
+    return maxWorkerNames;
+  }
+
+  /**
+   * Bytes of packets the whole broker may hold at once: requests waiting in queues or kept for
+   * a retry, and packets sent to peers that have not read them. Beyond it new requests get
+   * OVERLOADED. Default {@link #defaultMemoryBudget()}.
+   */
+  public long memoryBudget() {
+    return memoryBudget;
+  }
+
+  /**
+   * A quarter of the JVM's maximum heap, at most {@link #MAX_DEFAULT_MEMORY_BUDGET}: what the
+   * packets may take leaves room for the tables, JeroMQ's buffers and the garbage collector.
+   */
+  public static long defaultMemoryBudget() {
+    return Math.min(Runtime.getRuntime().maxMemory() / 4, MAX_DEFAULT_MEMORY_BUDGET);
   }
 
   public Duration defaultRequestTimeout() {
@@ -171,6 +240,11 @@ public final class BrokerOptions {
     private int liveness = DEFAULT_LIVENESS;
     private int maxMessageBytes = DEFAULT_MAX_MESSAGE_BYTES;
     private int queueLimit = DEFAULT_QUEUE_LIMIT;
+    private long queueBytes = DEFAULT_QUEUE_BYTES;
+    private int connectionRequests = DEFAULT_CONNECTION_REQUESTS;
+    private int maxConnections = DEFAULT_MAX_CONNECTIONS;
+    private int maxWorkerNames = DEFAULT_MAX_WORKER_NAMES;
+    private long memoryBudget;
     private Duration defaultRequestTimeout = DEFAULT_REQUEST_TIMEOUT;
     private Policy policy = Policy.LEAST_OUTSTANDING;
     private final Map<String, Policy> policies = new HashMap<>();
@@ -219,6 +293,43 @@ public final class BrokerOptions {
       }
       this.queueLimit = limit;
       return this;
+    }
+
+    /** Bytes of requests that may wait per worker name; at least 1024. */
+    public Builder queueBytes(long bytes) {
+      this.queueBytes = atLeast("queue bytes", bytes, 1024);
+      return this;
+    }
+
+    /** Requests one connection may have waiting for answers; at least 1. */
+    public Builder connectionRequests(int requests) {
+      this.connectionRequests = (int) atLeast("requests per connection", requests, 1);
+      return this;
+    }
+
+    /** Connections served at once; at least 1. */
+    public Builder maxConnections(int connections) {
+      this.maxConnections = (int) atLeast("connection limit", connections, 1);
+      return this;
+    }
+
+    /** Worker names held at once; at least 1. */
+    public Builder maxWorkerNames(int names) {
+      this.maxWorkerNames = (int) atLeast("worker name limit", names, 1);
+      return this;
+    }
+
+    /** The broker-wide memory budget in bytes, at least 1 MiB; 0 for the default. */
+    public Builder memoryBudget(long bytes) {
+      this.memoryBudget = bytes == 0 ? 0 : atLeast("memory budget", bytes, 1 << 20);
+      return this;
+    }
+
+    private static long atLeast(String what, long value, long min) {
+      if (value < min) {
+        throw new IllegalArgumentException(what + " must be at least " + min + ": " + value);
+      }
+      return value;
     }
 
     public Builder defaultRequestTimeout(Duration timeout) {

@@ -10,6 +10,10 @@ final class Peer {
   final long connectedAt;
   long lastSeen;
   long lastSent;
+  /** The first of this peer's requests not yet answered (a list through PendingRequest). */
+  PendingRequest waitingHead;
+  /** How many: bounded by {@link BrokerOptions#connectionRequests()}. */
+  int waiting;
   /** Set once the peer registered as a worker; one registration per connection. */
   WorkerInstance worker;
   /** This connection's subscriptions by their id; null until its first. */

@@ -38,17 +38,20 @@ final class RequestRouter {
   private final Outbox out;
   private final Counters counters;
   private final TypeRegistry types;
+  private final MemoryBudget memory;
   final Map<String, WorkerGroup> groups = new HashMap<>();
   private final Long2ObjectHashMap<PendingRequest> pending = new Long2ObjectHashMap<>();
   private final DeadlineWheel<PendingRequest> deadlines;
   private final long defaultTimeoutNanos;
   private long nextId;
 
-  RequestRouter(BrokerOptions options, Outbox out, Counters counters, TypeRegistry types, long now) {
+  RequestRouter(BrokerOptions options, Outbox out, Counters counters, TypeRegistry types,
+      MemoryBudget memory, long now) {
     this.options = options;
     this.out = out;
     this.counters = counters;
     this.types = types;
+    this.memory = memory;
     this.deadlines = new DeadlineWheel<>(4 * MS, 4096, now);
     this.defaultTimeoutNanos = options.defaultRequestTimeout().toNanos();
   }
@@ -85,7 +88,16 @@ final class RequestRouter {
       refuse(peer, packet, Code.INVALID_ARGUMENT, "concurrency must be at least 1");
       return;
     }
-    WorkerGroup group = groups.computeIfAbsent(name, n -> new WorkerGroup(n, options.policyFor(n)));
+    WorkerGroup group = groups.get(name);
+    if (group == null) {
+      if (groups.size() >= options.maxWorkerNames()) {
+        refuse(peer, packet, Code.OVERLOADED, "cannot register '" + name + "': the broker holds "
+            + groups.size() + " worker names, its limit");
+        return;
+      }
+      group = new WorkerGroup(name, options.policyFor(name));
+      groups.put(name, group);
+    }
     WorkerInstance instance = new WorkerInstance(peer, group, ready, now);
     peer.worker = instance;
     group.instances.add(instance);
@@ -129,20 +141,39 @@ final class RequestRouter {
       refuse(from, id, Code.NO_WORKER, "no worker named '" + name + "' is registered");
       return;
     }
+    if (from.waiting >= options.connectionRequests()) {
+      refuse(from, id, Code.OVERLOADED, "this connection has " + from.waiting
+          + " requests waiting for their answers, the limit; retry later");
+      return;
+    }
     if (group == null) {
+      if (groups.size() >= options.maxWorkerNames()) {
+        refuse(from, id, Code.OVERLOADED, "cannot wait for a worker named '" + name
+            + "': the broker holds " + groups.size() + " worker names, its limit");
+        return;
+      }
       group = new WorkerGroup(name, options.policyFor(name));
       groups.put(name, group);
     }
     WorkerInstance instance = group.queue.isEmpty() ? group.balancer.next() : null;
-    if (instance == null && group.queue.size() >= options.queueLimit()) {
+    if (instance == null && (group.queue.size() >= options.queueLimit()
+        || group.queuedBytes + body.length > options.queueBytes())) {
       refuse(from, id, Code.OVERLOADED, "worker '" + name + "' has " + group.queue.size()
-          + " requests queued, the limit; retry later");
+          + " requests (" + group.queuedBytes + " bytes) queued, the limit is "
+          + options.queueLimit() + " (" + options.queueBytes() + " bytes); retry later");
+      removeIfEmpty(group);
+      return;
+    }
+    if (!memory.tryAcquire(body.length)) {
+      refuse(from, id, Code.OVERLOADED, memory.describe() + "; retry later");
+      removeIfEmpty(group);
       return;
     }
     long timeout = request.timeoutMs() > 0 ? request.timeoutMs() * MS : defaultTimeoutNanos;
     PendingRequest p = new PendingRequest(
         ++nextId, from, id, request.idempotent(), body, group, now);
     pending.put(p.id, p);
+    linkWaiting(from, p);
     deadlines.schedule(p, now + timeout);
     if (instance != null) {
       dispatch(p, instance, now);
@@ -150,7 +181,7 @@ final class RequestRouter {
         pump(group, now);
       }
     } else {
-      group.queue.addLast(p);
+      enqueueLast(group, p);
     }
   }
 
@@ -165,8 +196,7 @@ final class RequestRouter {
       counters.lateReplies++;
       return;
     }
-    pending.remove(p.id);
-    deadlines.cancel(p);
+    finish(p);
     instance.inFlight.remove(p);
     p.instance = null;
     instance.handled++;
@@ -194,11 +224,10 @@ final class RequestRouter {
   /** The requester gave up on its request {@code id}. */
   void onCancel(Peer from, Envelope cancel) {
     // Requests are indexed by the broker's ids; the requester's ids are unique only per
-    // connection, so a cancel is matched against that connection's requests in the queue or
-    // in flight. Rare enough that a scan of the pending table is the simpler trade.
+    // connection, so a cancel is matched against that connection's waiting requests.
     PendingRequest found = null;
-    for (PendingRequest p : pending.values()) {
-      if (p.requester == from && p.requesterId == cancel.getId() && !p.answered) {
+    for (PendingRequest p = from.waitingHead; p != null; p = p.peerNext) {
+      if (p.requesterId == cancel.getId()) {
         found = p;
         break;
       }
@@ -207,16 +236,23 @@ final class RequestRouter {
       return;
     }
     counters.error(Code.CANCELLED);
-    if (found.instance == null) {
-      found.group.queue.remove(found);
-      pending.remove(found.id);
-      deadlines.cancel(found);
-      removeIfEmpty(found.group);
+    drop(found);
+  }
+
+  /**
+   * Forgets request {@code p} without answering it (its requester gave up or left): a queued
+   * one at once, one at a worker once the worker answers, which keeps its credit until then; the
+   * worker is told to stop.
+   */
+  private void drop(PendingRequest p) {
+    if (p.instance == null) {
+      unqueue(p.group, p);
+      finish(p);
+      removeIfEmpty(p.group);
     } else {
-      found.answered = true;
-      deadlines.cancel(found);
-      out.send(found.instance.peer,
-          Envelope.newBuilder().setCommand(Command.CANCEL).setId(found.id).build());
+      markAnswered(p);
+      out.send(p.instance.peer,
+          Envelope.newBuilder().setCommand(Command.CANCEL).setId(p.id).build());
     }
   }
 
@@ -234,7 +270,10 @@ final class RequestRouter {
       instance.inFlight.remove(p);
       p.instance = null;
       instance.group.balancer.removed(instance);
-      instance.group.queue.addFirst(p);
+      enqueueFirst(instance.group, p);
+    } else if (!p.idempotent || p.retried) {
+      // Never sent again: the copy on its way to the worker is all that is needed.
+      releaseBody(p);
     }
   }
 
@@ -242,7 +281,8 @@ final class RequestRouter {
   private void pump(WorkerGroup group, long now) {
     WorkerInstance instance;
     while (!group.queue.isEmpty() && (instance = group.balancer.next()) != null) {
-      PendingRequest p = group.queue.pollFirst();
+      PendingRequest p = group.queue.peekFirst();
+      unqueue(group, p);
       // A failed send puts p back at the head and takes the instance out of the balancer.
       dispatch(p, instance, now);
     }
@@ -264,8 +304,8 @@ final class RequestRouter {
     WorkerGroup group = p.group;
     long waitedMs = (now - p.acceptedAt) / MS;
     if (p.instance == null) {
-      group.queue.remove(p);
-      pending.remove(p.id);
+      unqueue(group, p);
+      finish(p);
       String why = group.instances.isEmpty()
           ? "no worker named '" + group.name + "' registered within " + waitedMs + " ms"
           : "request to '" + group.name + "' waited " + waitedMs
@@ -273,7 +313,7 @@ final class RequestRouter {
       answer(p, Code.DEADLINE_EXCEEDED, why);
       removeIfEmpty(group);
     } else {
-      p.answered = true;
+      markAnswered(p);
       answer(p, Code.DEADLINE_EXCEEDED, "worker '" + group.name + "' (" + p.instance.instanceId
           + ") did not reply within " + waitedMs + " ms");
       out.send(p.instance.peer, Envelope.newBuilder().setCommand(Command.CANCEL).setId(p.id).build());
@@ -282,8 +322,15 @@ final class RequestRouter {
 
   // ------------------------------------------------------------ loss
 
-  /** {@code peer} is gone: fail or re-route what its worker held. */
+  /**
+   * {@code peer} is gone: its own requests are dropped at once (nobody is left to answer), and
+   * what its worker held fails or goes to another instance.
+   */
   void peerLost(Peer peer, String why, long now) {
+    PendingRequest mine;
+    while ((mine = peer.waitingHead) != null) {
+      drop(mine);
+    }
     WorkerInstance instance = peer.worker;
     if (instance == null) {
       return;
@@ -296,21 +343,90 @@ final class RequestRouter {
     while ((p = instance.inFlight.pollFirst()) != null) {
       p.instance = null;
       if (p.answered) {
-        pending.remove(p.id);
+        finish(p);
         continue;
       }
-      if (p.idempotent && !p.retried) {
+      if (p.idempotent && !p.retried && p.body != null) {
         p.retried = true;
         counters.redispatched++;
-        group.queue.addFirst(p);
+        enqueueFirst(group, p);
       } else {
-        pending.remove(p.id);
-        deadlines.cancel(p);
+        finish(p);
         answer(p, Code.WORKER_LOST, "worker '" + group.name + "' (" + instance.instanceId
             + ") was lost with the request in flight: " + why);
       }
     }
     pump(group, now);
+  }
+
+  // ------------------------------------------------------------ bookkeeping
+
+  private void enqueueLast(WorkerGroup group, PendingRequest p) {
+    group.queue.addLast(p);
+    group.queuedBytes += p.size;
+  }
+
+  private void enqueueFirst(WorkerGroup group, PendingRequest p) {
+    group.queue.addFirst(p);
+    group.queuedBytes += p.size;
+  }
+
+  private void unqueue(WorkerGroup group, PendingRequest p) {
+    group.queue.remove(p);
+    group.queuedBytes -= p.size;
+  }
+
+  private void linkWaiting(Peer peer, PendingRequest p) {
+    p.peerNext = peer.waitingHead;
+    if (peer.waitingHead != null) {
+      peer.waitingHead.peerPrev = p;
+    }
+    peer.waitingHead = p;
+    p.linkedToPeer = true;
+    peer.waiting++;
+  }
+
+  /** The requester has its answer, or will never get one: it no longer waits for {@code p}. */
+  private void unlinkWaiting(PendingRequest p) {
+    if (!p.linkedToPeer) {
+      return;
+    }
+    Peer peer = p.requester;
+    if (p.peerPrev != null) {
+      p.peerPrev.peerNext = p.peerNext;
+    } else {
+      peer.waitingHead = p.peerNext;
+    }
+    if (p.peerNext != null) {
+      p.peerNext.peerPrev = p.peerPrev;
+    }
+    p.peerPrev = null;
+    p.peerNext = null;
+    p.linkedToPeer = false;
+    peer.waiting--;
+  }
+
+  private void releaseBody(PendingRequest p) {
+    if (p.body != null) {
+      memory.release(p.body.length);
+      p.body = null;
+    }
+  }
+
+  /** The requester is answered but the worker still holds {@code p} (and its credit). */
+  private void markAnswered(PendingRequest p) {
+    p.answered = true;
+    deadlines.cancel(p);
+    unlinkWaiting(p);
+    releaseBody(p);
+  }
+
+  /** {@code p} leaves the broker's tables (and is in no queue or in-flight list). */
+  private void finish(PendingRequest p) {
+    pending.remove(p.id);
+    deadlines.cancel(p);
+    unlinkWaiting(p);
+    releaseBody(p);
   }
 
   private void removeIfEmpty(WorkerGroup group) {

@@ -44,6 +44,33 @@ final class BrokerCommand implements Callable<Integer> {
       description = "Requests waiting per worker name before OVERLOADED (default: ${DEFAULT-VALUE}).")
   int queueLimit;
 
+  @Option(names = "--queue-bytes", paramLabel = "BYTES",
+      defaultValue = "" + BrokerOptions.DEFAULT_QUEUE_BYTES,
+      description = "Bytes of requests waiting per worker name before OVERLOADED"
+          + " (default: ${DEFAULT-VALUE}).")
+  long queueBytes;
+
+  @Option(names = "--connection-requests", paramLabel = "N",
+      defaultValue = "" + BrokerOptions.DEFAULT_CONNECTION_REQUESTS,
+      description = "Requests one connection may have waiting for their answers before"
+          + " OVERLOADED (default: ${DEFAULT-VALUE}).")
+  int connectionRequests;
+
+  @Option(names = "--max-connections", paramLabel = "N",
+      defaultValue = "" + BrokerOptions.DEFAULT_MAX_CONNECTIONS,
+      description = "Connections served at once (default: ${DEFAULT-VALUE}).")
+  int maxConnections;
+
+  @Option(names = "--max-worker-names", paramLabel = "N",
+      defaultValue = "" + BrokerOptions.DEFAULT_MAX_WORKER_NAMES,
+      description = "Worker names held at once (default: ${DEFAULT-VALUE}).")
+  int maxWorkerNames;
+
+  @Option(names = "--memory-budget", paramLabel = "BYTES", defaultValue = "0",
+      description = "Bytes of requests and unread packets the broker may hold before new"
+          + " requests get OVERLOADED (default: a quarter of the heap, at most 128 MiB).")
+  long memoryBudget;
+
   @Option(names = "--policy", paramLabel = "POLICY", defaultValue = "least-outstanding",
       converter = PolicyConverter.class,
       description = "Balancing: least-outstanding or round-robin (default: ${DEFAULT-VALUE}).")
@@ -84,6 +111,11 @@ final class BrokerCommand implements Callable<Integer> {
           .liveness(liveness)
           .maxMessageBytes(maxMessageBytes)
           .queueLimit(queueLimit)
+          .queueBytes(queueBytes)
+          .connectionRequests(connectionRequests)
+          .maxConnections(maxConnections)
+          .maxWorkerNames(maxWorkerNames)
+          .memoryBudget(memoryBudget)
           .policy(policy)
           .subscriptionBudget(subscriptionBudget, subscriptionBudgetBytes)
           .connectionBudget(connectionBudget, connectionBudgetBytes);
