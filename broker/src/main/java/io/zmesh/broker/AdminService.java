@@ -21,6 +21,8 @@ import io.zmesh.proto.ListTopicsRequest;
 import io.zmesh.proto.ListWorkersReply;
 import io.zmesh.proto.ListWorkersRequest;
 import io.zmesh.proto.Names;
+import io.zmesh.proto.ReloadKeysReply;
+import io.zmesh.proto.ReloadKeysRequest;
 import io.zmesh.proto.ServiceReply;
 import io.zmesh.proto.ServiceRequest;
 import io.zmesh.proto.SubscriptionInfo;
@@ -43,6 +45,24 @@ final class AdminService {
 
   AdminService(BrokerLoop loop) {
     this.loop = loop;
+  }
+
+  /**
+   * The admin permission {@code service} needs: READ for the listings, WRITE for every service
+   * that changes the broker and for any name not listed here, so that a service added later
+   * (the supervisor's, say) is closed to read-only keys until it says otherwise.
+   */
+  Access.Admin required(String service) {
+    switch (service) {
+      case Names.SERVICE_WORKERS:
+      case Names.SERVICE_LOOKUP:
+      case Names.SERVICE_TYPES:
+      case Names.SERVICE_STATS:
+      case Names.SERVICE_TOPICS:
+        return Access.Admin.READ;
+      default:
+        return Access.Admin.WRITE;
+    }
   }
 
   /** Answers {@code request}, addressed to a reserved name. */
@@ -70,11 +90,15 @@ final class AdminService {
         case Names.SERVICE_TOPICS:
           reply = topics(arg(request, ListTopicsRequest.class), now);
           break;
+        case Names.SERVICE_RELOAD_KEYS:
+          arg(request, ReloadKeysRequest.class);
+          reply = reloadKeys();
+          break;
         default:
           return StatusCodec.error(request.getId(), Code.NO_WORKER, "no broker service named '"
               + service + "'; there are " + String.join(", ", Names.SERVICE_WORKERS,
                   Names.SERVICE_LOOKUP, Names.SERVICE_TYPES, Names.SERVICE_STATS,
-                  Names.SERVICE_TOPICS));
+                  Names.SERVICE_TOPICS, Names.SERVICE_RELOAD_KEYS));
       }
       return Envelope.newBuilder()
           .setCommand(io.zmesh.proto.Command.REPLY)
@@ -177,6 +201,23 @@ final class AdminService {
     return reply.build();
   }
 
+  /** Reads the allow-list again; a file that does not read keeps the old list in force. */
+  private ReloadKeysReply reloadKeys() {
+    if (loop.access == null) {
+      throw Status.INVALID_ARGUMENT.withDescription(
+          "this broker has no allow-list: it runs without CURVE").asException();
+    }
+    AccessList list;
+    try {
+      list = loop.access.reload();
+    } catch (IllegalArgumentException e) {
+      throw Status.INVALID_ARGUMENT.withDescription(e.getMessage()
+          + "; the keys read before stay in force").asException();
+    }
+    int disconnected = loop.checkAccessNow();
+    return ReloadKeysReply.newBuilder().setKeys(list.size()).setDisconnected(disconnected).build();
+  }
+
   private ServiceReply lookup(ServiceRequest request) {
     WorkerGroup g = loop.router.groups.get(request.getName());
     return ServiceReply.newBuilder()
@@ -204,6 +245,8 @@ final class AdminService {
         .putCounters("memory_budget_bytes", loop.memory.limit)
         .putCounters("memory_refusals", loop.memory.refused)
         .putCounters("worker_names", loop.router.groups.size())
+        .putCounters("curve_handshakes_accepted", loop.zap == null ? 0 : loop.zap.accepted)
+        .putCounters("curve_handshakes_refused", loop.zap == null ? 0 : loop.zap.refused)
         .putCounters("known_type_files", loop.types.size())
         .putCounters("subscriptions", loop.topics.trie.subscriptions())
         .build();

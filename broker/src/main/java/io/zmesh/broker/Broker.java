@@ -30,12 +30,14 @@ public final class Broker implements AutoCloseable {
   private final List<String> endpoints;
   private final BrokerLoop loop;
   private final FatalErrors fatal;
+  private final ZapHandler zap;
   private boolean closed;
 
   private Broker(ZMQ.Context context, Thread thread, List<String> endpoints, BrokerLoop loop,
-      FatalErrors fatal) {
+      FatalErrors fatal, ZapHandler zap) {
     this.context = context;
     this.fatal = fatal;
+    this.zap = zap;
     this.thread = thread;
     this.endpoints = endpoints;
     this.loop = loop;
@@ -44,15 +46,30 @@ public final class Broker implements AutoCloseable {
   /**
    * Binds every endpoint and starts serving.
    *
-   * @throws IllegalArgumentException if an endpoint cannot be bound (in use, malformed)
+   * @throws BindException if an endpoint cannot be bound (in use, malformed)
+   * @throws IllegalArgumentException if the allow-list does not read
    */
   public static Broker start(BrokerOptions options) {
     Objects.requireNonNull(options, "options");
     FatalErrors fatal = new FatalErrors(options.fatalErrorHandler());
+    AccessControl access = options.allowList() == null ? null
+        : new AccessControl(options.allowList());
     ZMQ.Context context = Sockets.newContext(0, fatal);
+    ZapHandler zap = null;
+    if (access != null) {
+      // Bound before the ROUTER: a CURVE handshake with no handler lets every key in.
+      zap = new ZapHandler(context, access, fatal);
+      try {
+        zap.start();
+      } catch (RuntimeException e) {
+        context.term();
+        throw e;
+      }
+    }
     CompletableFuture<List<String>> bound = new CompletableFuture<>();
-    BrokerLoop loop = new BrokerLoop(options, context, bound, fatal);
+    BrokerLoop loop = new BrokerLoop(options, context, bound, fatal, access);
     fatal.watch(loop);
+    loop.zap = zap;
     Thread thread = new Thread(loop, "zmesh-broker");
     thread.start();
     List<String> endpoints;
@@ -60,6 +77,9 @@ public final class Broker implements AutoCloseable {
       endpoints = bound.get(30, TimeUnit.SECONDS);
     } catch (ExecutionException e) {
       join(thread);
+      if (zap != null) {
+        zap.stop();
+      }
       context.term();
       Throwable cause = e.getCause();
       if (cause instanceof IllegalArgumentException) {
@@ -72,7 +92,7 @@ public final class Broker implements AutoCloseable {
       }
       throw new IllegalStateException("broker did not start", e);
     }
-    return new Broker(context, thread, List.copyOf(endpoints), loop, fatal);
+    return new Broker(context, thread, List.copyOf(endpoints), loop, fatal, zap);
   }
 
   private static void join(Thread thread) {
@@ -117,6 +137,9 @@ public final class Broker implements AutoCloseable {
     closed = true;
     loop.stop();
     join(thread);
+    if (zap != null) {
+      zap.stop();
+    }
     if (fatal.reported()) {
       // A dead JeroMQ thread never acknowledges the termination, and term() would wait for it.
       return;

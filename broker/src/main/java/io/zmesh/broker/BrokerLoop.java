@@ -3,6 +3,7 @@ package io.zmesh.broker;
 import static io.zmesh.core.internal.Ticker.MS;
 
 import io.zmesh.Code;
+import io.zmesh.CurveKeys;
 import io.zmesh.Status;
 import io.zmesh.core.internal.StatusCodec;
 import io.zmesh.core.internal.Ticker;
@@ -15,6 +16,7 @@ import io.zmesh.proto.Scan;
 import io.zmesh.proto.Welcome;
 import io.zmesh.proto.Wire;
 import io.zmesh.proto.WireException;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
@@ -27,6 +29,7 @@ import org.zeromq.SocketType;
 import org.zeromq.ZMQ;
 import org.zeromq.ZMQException;
 import zmq.ZError;
+import zmq.io.Metadata;
 import zmq.msg.MsgAllocatorHeap;
 
 /**
@@ -50,6 +53,14 @@ final class BrokerLoop implements Runnable {
   private final ZMQ.Context context;
   private final CompletableFuture<List<String>> bound;
   private final FatalErrors fatal;
+  /** The allow-list of a CURVE broker; null when every connection is trusted. */
+  final AccessControl access;
+  /** The ZAP handler of a CURVE broker, for its counters; null without CURVE. */
+  volatile ZapHandler zap;
+  /** The allow-list version the peers were last checked against. */
+  private long accessChecked;
+  /** Metadata of the packet being handled: the ZAP user id (the key's name) under CURVE. */
+  private Metadata metadata;
   private final SocketWaiter waiter = new SocketWaiter();
   private volatile boolean stopRequested;
   private final Ticker ticker;
@@ -78,9 +89,10 @@ final class BrokerLoop implements Runnable {
   private long now;
 
   BrokerLoop(BrokerOptions options, ZMQ.Context context, CompletableFuture<List<String>> bound,
-      FatalErrors fatal) {
+      FatalErrors fatal, AccessControl access) {
     this.options = options;
     this.fatal = fatal;
+    this.access = access;
     this.context = context;
     this.bound = bound;
     this.ticker = options.ticker();
@@ -140,6 +152,15 @@ final class BrokerLoop implements Runnable {
     try {
       routerSocket = Sockets.newSocket(context, SocketType.ROUTER);
       routerSocket.setRouterMandatory(true);
+      if (access != null) {
+        // Every connection is CURVE; the ZAP handler, bound before this, checks each key.
+        CurveKeys.Pair keys = options.curveKeys();
+        routerSocket.setZapDomain("zmesh");
+        routerSocket.setCurveServer(true);
+        routerSocket.setCurvePublicKey(keys.publicKey().getBytes(StandardCharsets.US_ASCII));
+        routerSocket.setCurveSecretKey(keys.secretKey().getBytes(StandardCharsets.US_ASCII));
+        accessChecked = access.version();
+      }
       routerSocket.setLinger(0);
       // Room for a whole connection budget of topic messages on top of request traffic: a
       // subscriber's messages are then limited by its budget, which counts each drop against
@@ -172,6 +193,12 @@ final class BrokerLoop implements Runnable {
           throw new BindException(endpoint, e.getMessage(), e);
         }
         endpoints.add(routerSocket.getLastEndpoint());
+        if (access == null && !Endpoints.isLocal(endpoint)) {
+          log.warn("listening on {} without CURVE: any process that reaches it can register as"
+              + " any worker, read every request and topic and use the admin services; give"
+              + " the broker a key and an allow-list (--curve-key, --allow) or bind loopback",
+              endpoint);
+        }
       }
       waiter.watch(routerSocket);
       now = ticker.nanoTime();
@@ -190,6 +217,7 @@ final class BrokerLoop implements Runnable {
         now = ticker.nanoTime();
         router.expire(now);
         if (now - nextHeartbeat >= 0) {
+          checkAccess();
           heartbeat();
           router.tick();
           nextHeartbeat = now + checkNanos;
@@ -247,7 +275,15 @@ final class BrokerLoop implements Runnable {
       if (id == null) {
         return i;
       }
-      byte[] body = routerSocket.hasReceiveMore() ? routerSocket.recv(0) : null;
+      byte[] body = null;
+      metadata = null;
+      if (routerSocket.hasReceiveMore()) {
+        zmq.Msg msg = routerSocket.base().recv(0);
+        if (msg != null) {
+          body = msg.data();
+          metadata = msg.getMetadata();
+        }
+      }
       int extra = 0;
       while (routerSocket.hasReceiveMore()) {
         routerSocket.recv(0);
@@ -307,11 +343,20 @@ final class BrokerLoop implements Runnable {
       Scan.Request r = (Scan.Request) scanned;
       if (Names.isReserved(r.worker())) {
         onAdmin(peer, identity, packet, body);
-      } else {
+      } else if (permitted(peer, r.id(), access(peer).mayCall(r.worker()),
+          "call '" + r.worker() + "'")) {
         router.onRequest(peer, r, body, now);
+      } else {
+        counters.requests++;
       }
     } else if (scanned instanceof Scan.Publish) {
       Scan.Publish p = (Scan.Publish) scanned;
+      Access a = access(peer);
+      if (a.restricted() && !a.mayPublish(p.topic())) {
+        // A refused publish is answered only when it has an id, like any refused publish.
+        refused(peer, p.id() == 0 ? -1 : p.id(), a, "publish to '" + p.topic() + "'");
+        return;
+      }
       topics.onPublish(peer, p.id(), p.topic(), body);
     } else if (scanned instanceof Scan.Credit) {
       Scan.Credit c = (Scan.Credit) scanned;
@@ -352,6 +397,14 @@ final class BrokerLoop implements Runnable {
       }
     }
     counters.requests++;
+    String service = packet.getService();
+    Access.Admin needed = admin.required(service);
+    Access a = access(peer);
+    if (!a.mayAdmin(needed)) {
+      refused(peer, packet.getId(), a, (needed == Access.Admin.WRITE ? "change the broker with '"
+          : "read '") + service + "' (admin " + a.admin.label() + ")");
+      return;
+    }
     send(peer, admin.handle(packet, now));
   }
 
@@ -374,6 +427,11 @@ final class BrokerLoop implements Runnable {
       case HEARTBEAT:
         break;
       case READY:
+        if (!permitted(peer, packet.getId(),
+            access(peer).mayRegister(packet.getReady().getName()),
+            "register as '" + packet.getReady().getName() + "'")) {
+          break;
+        }
         router.onReady(peer, packet, now);
         break;
       case DRAIN:
@@ -383,6 +441,11 @@ final class BrokerLoop implements Runnable {
         router.onCancel(peer, packet);
         break;
       case SUBSCRIBE:
+        if (!permitted(peer, packet.getId(),
+            access(peer).maySubscribe(packet.getSubscribe().getPattern()),
+            "subscribe to '" + packet.getSubscribe().getPattern() + "'")) {
+          break;
+        }
         topics.onSubscribe(peer, packet, now);
         break;
       case UNSUBSCRIBE:
@@ -419,7 +482,21 @@ final class BrokerLoop implements Runnable {
           + peers.size() + " connections, its limit; retry later"));
       return;
     }
+    Access granted = Access.ALL;
+    if (access != null) {
+      String keyName = metadata == null ? null : metadata.get(Metadata.USER_ID);
+      granted = keyName == null ? null : access.current().byName(keyName);
+      if (granted == null) {
+        // Its key left the list between the handshake and this HELLO.
+        counters.error(Code.UNAUTHENTICATED);
+        sendTo(identity, StatusCodec.error(packet.getId(), Code.UNAUTHENTICATED,
+            "key '" + keyName + "' is not on the broker's allow-list"));
+        return;
+      }
+    }
     Peer peer = new Peer(identity, packet.getHello(), now);
+    peer.access = granted;
+    peer.accessVersion = access == null ? 0 : access.version();
     peers.put(identity, peer);
     log.debug("hello from {}", peer.describe());
     send(peer, Envelope.newBuilder().setCommand(Command.WELCOME).setWelcome(welcome).build());
@@ -429,6 +506,92 @@ final class BrokerLoop implements Runnable {
     counters.malformed++;
     log.debug("malformed packet from {}: {}", identity, why);
     sendTo(identity, StatusCodec.error(id, Code.INVALID_ARGUMENT, why));
+  }
+
+  // ---------------------------------------------------------------- access
+
+  /** What {@code peer} may do under the allow-list in force. */
+  private Access access(Peer peer) {
+    if (access != null && peer.accessVersion != access.version()) {
+      long version = access.version();
+      Access fresh = access.current().byName(peer.access.keyName);
+      peer.access = fresh != null ? fresh : Access.revoked(peer.access.keyName);
+      peer.accessVersion = version;
+    }
+    return peer.access;
+  }
+
+  /** True if {@code allowed}; otherwise the act is refused, answered and logged. */
+  private boolean permitted(Peer peer, long id, boolean allowed, String act) {
+    if (allowed) {
+      return true;
+    }
+    refused(peer, id, peer.access, act);
+    return false;
+  }
+
+  /**
+   * Refuses {@code act}: PERMISSION_DENIED, or UNAUTHENTICATED for a key no longer on the
+   * list, answered with {@code id} (none when -1) and logged with the key's name.
+   */
+  private void refused(Peer peer, long id, Access a, String act) {
+    boolean revoked = access != null && access.current().byName(a.keyName) == null;
+    Code code = revoked ? Code.UNAUTHENTICATED : Code.PERMISSION_DENIED;
+    String why = revoked ? a.who() + " is no longer on the broker's allow-list"
+        : a.who() + " may not " + act;
+    counters.error(code);
+    counters.refusals++;
+    if (access != null) {
+      access.logRefusal(why + " (" + peer.describe() + ")");
+    }
+    if (id >= 0) {
+      send(peer, StatusCodec.error(id, code, why));
+    }
+  }
+
+  /**
+   * After the allow-list changed: a connection whose key left the list, or that may no longer
+   * be the worker or hold the subscriptions it has, is told why and forgotten.
+   */
+  private void checkAccess() {
+    if (access != null && access.version() != accessChecked) {
+      checkAccessNow();
+    }
+  }
+
+  /** {@link #checkAccess()} now; returns how many connections were closed. */
+  int checkAccessNow() {
+    accessChecked = access.version();
+    int closed = 0;
+    for (Peer peer : peers.values()) {
+      Access a = access(peer);
+      String why = null;
+      Code code = Code.PERMISSION_DENIED;
+      if (access.current().byName(a.keyName) == null) {
+        why = a.who() + " is no longer on the broker's allow-list";
+        code = Code.UNAUTHENTICATED;
+      } else if (peer.worker != null && !a.mayRegister(peer.worker.group.name)) {
+        why = a.who() + " may no longer register as '" + peer.worker.group.name + "'";
+      } else if (peer.subscriptions != null) {
+        for (TopicSubscription sub : peer.subscriptions.values()) {
+          if (!a.maySubscribe(sub.pattern)) {
+            why = a.who() + " may no longer subscribe to '" + sub.pattern + "'";
+            break;
+          }
+        }
+      }
+      if (why != null) {
+        counters.refusals++;
+        access.logRefusal(why + "; disconnecting " + peer.describe());
+        send(peer, Envelope.newBuilder()
+            .setCommand(Command.DISCONNECT)
+            .setStatus(StatusCodec.toWire(Status.of(code).withDescription(why)))
+            .build());
+        markLost(peer, why);
+        closed++;
+      }
+    }
+    return closed;
   }
 
   // ---------------------------------------------------------------- liveness

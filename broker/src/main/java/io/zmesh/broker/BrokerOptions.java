@@ -1,6 +1,8 @@
 package io.zmesh.broker;
 
+import io.zmesh.CurveKeys;
 import io.zmesh.core.internal.Ticker;
+import java.nio.file.Path;
 import io.zmesh.proto.Topics;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -100,6 +102,9 @@ public final class BrokerOptions {
   private final long connectionBudgetBytes;
   private final Ticker ticker;
   private final Consumer<Throwable> fatalErrorHandler;
+  private final CurveKeys.Pair curveKeys;
+  private final Path allowList;
+  private final boolean requireCurve;
 
   private BrokerOptions(Builder b) {
     this.binds = b.binds.isEmpty()
@@ -122,6 +127,9 @@ public final class BrokerOptions {
     this.connectionBudgetBytes = b.connectionBudgetBytes;
     this.ticker = b.ticker;
     this.fatalErrorHandler = b.fatalErrorHandler;
+    this.curveKeys = b.curveKeys;
+    this.allowList = b.allowList;
+    this.requireCurve = b.requireCurve;
   }
 
   public static Builder builder() {
@@ -228,6 +236,21 @@ public final class BrokerOptions {
     return ticker;
   }
 
+  /** The broker's CURVE key pair, or null for a broker without CURVE. */
+  public CurveKeys.Pair curveKeys() {
+    return curveKeys;
+  }
+
+  /** The allow-list file of client keys and their permissions, or null without CURVE. */
+  public Path allowList() {
+    return allowList;
+  }
+
+  /** Whether the broker refuses to start without CURVE. */
+  public boolean requireCurve() {
+    return requireCurve;
+  }
+
   /** Runs when an Error ends a broker thread; see {@link Builder#fatalErrorHandler}. */
   public Consumer<Throwable> fatalErrorHandler() {
     return fatalErrorHandler;
@@ -254,6 +277,9 @@ public final class BrokerOptions {
     private long connectionBudgetBytes = DEFAULT_CONNECTION_BUDGET_BYTES;
     private Ticker ticker = Ticker.system();
     private Consumer<Throwable> fatalErrorHandler = FatalErrors.HALT;
+    private CurveKeys.Pair curveKeys;
+    private Path allowList;
+    private boolean requireCurve;
 
     private Builder() {}
 
@@ -398,6 +424,26 @@ public final class BrokerOptions {
       return this;
     }
 
+    /**
+     * Serves CurveZMQ only: every connection is encrypted and authenticated, and only the client
+     * keys in {@code allowList} may connect, each with the permissions listed there. The file
+     * (protobuf text format, {@code zmesh.v1.AccessList}; see docs/security.md) is read again
+     * when it changes and on {@code zmesh.keys.reload}.
+     *
+     * @param serverKeys the broker's own key pair; clients are given its public key
+     */
+    public Builder curve(CurveKeys.Pair serverKeys, Path allowList) {
+      this.curveKeys = Objects.requireNonNull(serverKeys, "serverKeys");
+      this.allowList = Objects.requireNonNull(allowList, "allowList");
+      return this;
+    }
+
+    /** Refuse to start without {@link #curve} (default false: plain, with a warning off loopback). */
+    public Builder requireCurve(boolean require) {
+      this.requireCurve = require;
+      return this;
+    }
+
     /** Time source of every timer: tests move a fake one. */
     Builder ticker(Ticker ticker) {
       this.ticker = Objects.requireNonNull(ticker, "ticker");
@@ -415,6 +461,10 @@ public final class BrokerOptions {
             + " messages, " + subscriptionBudgetBytes + " bytes) must not exceed the connection"
             + " budget (" + connectionBudgetMessages + " messages, " + connectionBudgetBytes
             + " bytes)");
+      }
+      if (requireCurve && curveKeys == null) {
+        throw new IllegalArgumentException("CURVE is required but no broker key and allow-list"
+            + " were given");
       }
       if (subscriptionBudgetBytes < maxMessageBytes) {
         throw new IllegalArgumentException("the subscription budget of " + subscriptionBudgetBytes

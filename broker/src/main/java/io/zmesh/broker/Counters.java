@@ -21,6 +21,7 @@ final class Counters {
   long dropped;
   long unmatched;
   long internalErrors;
+  long refusals;
   final long[] errors = new long[Code.values().length];
 
   void error(Code code) {
@@ -44,6 +45,7 @@ final class Counters {
     m.put("messages_dropped", dropped);
     m.put("messages_unmatched", unmatched);
     m.put("internal_errors", internalErrors);
+    m.put("refused_acts", refusals);
     for (Code c : Code.values()) {
       if (c != Code.OK) {
         m.put("errors." + c.name().toLowerCase(java.util.Locale.ROOT), errors[c.number()]);

@@ -21,6 +21,10 @@ final class Peer {
   /** Messages (and their bytes) of all those subscriptions sent and not yet credited back. */
   int topicMessages;
   long topicBytes;
+  /** What this connection may do (its key's permissions), checked per act. */
+  Access access = Access.ALL;
+  /** The allow-list version {@link #access} was read from. */
+  long accessVersion;
   boolean gone;
   String goneReason;
 
@@ -34,6 +38,7 @@ final class Peer {
 
   String describe() {
     String name = worker != null ? worker.group.name + "/" + worker.instanceId : hello.getClientName();
-    return name + " (pid " + hello.getPid() + "@" + hello.getHost() + ")";
+    String key = access.keyName == null ? "" : ", key '" + access.keyName + "'";
+    return name + " (pid " + hello.getPid() + "@" + hello.getHost() + key + ")";
   }
 }

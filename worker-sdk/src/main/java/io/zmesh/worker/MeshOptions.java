@@ -1,6 +1,8 @@
 package io.zmesh.worker;
 
 import io.zmesh.Code;
+import io.zmesh.CurveKeys;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.concurrent.Executor;
@@ -16,6 +18,15 @@ public final class MeshOptions {
 
   /** The environment variable consulted for the broker address. */
   public static final String BROKER_ENV = "ZMESH_BROKER";
+
+  /**
+   * The environment variable consulted for the broker's CURVE public key: the key itself (40
+   * characters of Z85) or the path of its key file.
+   */
+  public static final String BROKER_KEY_ENV = "ZMESH_BROKER_KEY";
+
+  /** The environment variable consulted for this process's CURVE secret key file. */
+  public static final String KEY_ENV = "ZMESH_KEY";
 
   /** First delay before reconnecting after the broker was lost: 100 ms. */
   public static final Duration DEFAULT_RECONNECT_DELAY = Duration.ofMillis(100);
@@ -58,6 +69,8 @@ public final class MeshOptions {
   private final int publishBacklog;
   private final int subscriptionBudgetMessages;
   private final long subscriptionBudgetBytes;
+  private final String brokerKey;
+  private final CurveKeys.Pair keyPair;
 
   private MeshOptions(Builder b) {
     this.broker = b.broker != null ? b.broker : defaultBroker();
@@ -70,6 +83,22 @@ public final class MeshOptions {
     this.publishBacklog = b.publishBacklog;
     this.subscriptionBudgetMessages = b.subscriptionBudgetMessages;
     this.subscriptionBudgetBytes = b.subscriptionBudgetBytes;
+    String brokerKeyText = b.brokerKey != null ? b.brokerKey : env(BROKER_KEY_ENV);
+    this.brokerKey = brokerKeyText == null ? null : CurveKeys.publicKey(brokerKeyText);
+    String keyFile = b.keyPair == null ? env(KEY_ENV) : null;
+    this.keyPair = b.keyPair != null ? b.keyPair
+        : keyFile != null ? CurveKeys.readPair(Path.of(keyFile)) : null;
+    if ((brokerKey == null) != (keyPair == null)) {
+      throw new IllegalArgumentException("CURVE needs both the broker's public key ("
+          + BROKER_KEY_ENV + ", brokerKey) and this process's key pair (" + KEY_ENV
+          + ", keyFile); only the " + (brokerKey == null ? "key pair" : "broker's key")
+          + " was given");
+    }
+  }
+
+  private static String env(String name) {
+    String value = System.getenv(name);
+    return value != null && !value.isBlank() ? value.trim() : null;
   }
 
   /** {@code $ZMESH_BROKER} if set, else {@link #DEFAULT_BROKER}. */
@@ -99,6 +128,8 @@ public final class MeshOptions {
     b.publishBacklog = publishBacklog;
     b.subscriptionBudgetMessages = subscriptionBudgetMessages;
     b.subscriptionBudgetBytes = subscriptionBudgetBytes;
+    b.brokerKey = brokerKey;
+    b.keyPair = keyPair;
     return b;
   }
 
@@ -155,6 +186,19 @@ public final class MeshOptions {
     return subscriptionBudgetBytes;
   }
 
+  /**
+   * The broker's CURVE public key (Z85), or null for a plain connection. With it every packet
+   * is encrypted and the broker knows this process by {@link #keyPair()}.
+   */
+  public String brokerKey() {
+    return brokerKey;
+  }
+
+  /** This process's CURVE key pair, or null for a plain connection. */
+  public CurveKeys.Pair keyPair() {
+    return keyPair;
+  }
+
   /** Builds {@link MeshOptions}; every setter is optional. */
   public static final class Builder {
     private String broker;
@@ -167,6 +211,8 @@ public final class MeshOptions {
     private int publishBacklog = DEFAULT_PUBLISH_BACKLOG;
     private int subscriptionBudgetMessages = DEFAULT_SUBSCRIPTION_BUDGET_MESSAGES;
     private long subscriptionBudgetBytes = DEFAULT_SUBSCRIPTION_BUDGET_BYTES;
+    private String brokerKey;
+    private CurveKeys.Pair keyPair;
 
     private Builder() {}
 
@@ -245,6 +291,38 @@ public final class MeshOptions {
       return this;
     }
 
+    /**
+     * Connects with CurveZMQ to a broker whose public key is {@code keyOrFile}: the key itself
+     * (40 characters of Z85) or the path of its key file. Null (the default) consults {@code
+     * $ZMESH_BROKER_KEY}, and without it the connection is plain. Needs {@link #keyFile} or
+     * {@link #keyPair} as well.
+     */
+    public Builder brokerKey(String keyOrFile) {
+      this.brokerKey = keyOrFile;
+      return this;
+    }
+
+    /**
+     * This process's CURVE key pair, read now from its secret key file ({@code zmesh keygen}
+     * writes it). Without it (the default) {@code $ZMESH_KEY} names the file, if set.
+     *
+     * @throws IllegalArgumentException if the file does not hold a key pair
+     */
+    public Builder keyFile(Path secretKeyFile) {
+      this.keyPair = CurveKeys.readPair(Objects.requireNonNull(secretKeyFile, "secretKeyFile"));
+      return this;
+    }
+
+    /** This process's CURVE key pair; see {@link #keyFile}. */
+    public Builder keyPair(CurveKeys.Pair pair) {
+      this.keyPair = pair;
+      return this;
+    }
+
+    /**
+     * @throws IllegalArgumentException if only one of the broker's key and this process's key
+     *     pair is known, or a key or key file given by the environment does not read
+     */
     public MeshOptions build() {
       return new MeshOptions(this);
     }

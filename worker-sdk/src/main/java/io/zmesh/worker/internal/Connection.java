@@ -25,6 +25,7 @@ import io.zmesh.worker.MeshOptions;
 import io.zmesh.worker.MessageHandler;
 import io.zmesh.worker.Publisher;
 import io.zmesh.worker.Subscription;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
@@ -565,6 +566,11 @@ public final class Connection implements AutoCloseable {
     socket.setHandshakeIvl(1_000);
     socket.setReconnectIVL(100);
     socket.setReconnectIVLMax((int) Math.max(100, options.maxReconnectDelay().toMillis()));
+    if (options.brokerKey() != null) {
+      socket.setCurveServerKey(options.brokerKey().getBytes(StandardCharsets.US_ASCII));
+      socket.setCurvePublicKey(options.keyPair().publicKey().getBytes(StandardCharsets.US_ASCII));
+      socket.setCurveSecretKey(options.keyPair().secretKey().getBytes(StandardCharsets.US_ASCII));
+    }
     try {
       socket.connect(options.broker());
     } catch (ZMQException | IllegalArgumentException e) {
