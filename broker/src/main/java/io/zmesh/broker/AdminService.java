@@ -248,6 +248,7 @@ final class AdminService {
         .putCounters("curve_handshakes_accepted", loop.zap == null ? 0 : loop.zap.accepted)
         .putCounters("curve_handshakes_refused", loop.zap == null ? 0 : loop.zap.refused)
         .putCounters("known_type_files", loop.types.size())
+        .putCounters("type_definitions_refused", loop.types.refused)
         .putCounters("subscriptions", loop.topics.trie.subscriptions())
         .build();
   }

@@ -628,6 +628,7 @@ final class BrokerLoop implements Runnable {
         log.info("{} left: {}", peer.describe(), peer.goneReason);
         router.peerLost(peer, peer.goneReason, now);
         topics.peerLost(peer);
+        types.release(peer);
       }
     }
     lost.clear();

@@ -12,8 +12,11 @@ import io.zmesh.proto.Ready;
 import io.zmesh.proto.Scan;
 import io.zmesh.proto.Wire;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import org.agrona.collections.Long2ObjectHashMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Routes requests to worker instances and their answers back; owns registrations, credit,
@@ -25,6 +28,7 @@ import org.agrona.collections.Long2ObjectHashMap;
  * answers (the late answer is dropped) or is lost: the worker really is busy.
  */
 final class RequestRouter {
+  private static final Logger log = LoggerFactory.getLogger(RequestRouter.class);
 
   /** Sends packets for the router; false when the packet could not leave. */
   interface Outbox {
@@ -101,7 +105,11 @@ final class RequestRouter {
     WorkerInstance instance = new WorkerInstance(peer, group, ready, now);
     peer.worker = instance;
     group.instances.add(instance);
-    types.register(ready.getDescriptors());
+    List<String> conflicts = types.register(peer, name, ready.getDescriptors());
+    if (!conflicts.isEmpty()) {
+      log.warn("{}: refused its definitions of {}, which conflict with those declared before by"
+          + " other workers", peer.describe(), conflicts);
+    }
     out.send(peer, Envelope.newBuilder().setCommand(Command.REPLY).setId(packet.getId()).build());
     group.balancer.changed(instance);
     pump(group, now);

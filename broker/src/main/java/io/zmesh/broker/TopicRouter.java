@@ -75,7 +75,8 @@ final class TopicRouter implements TopicTrie.Visitor {
     peer.subscriptions.put(s.id, s);
     trie.add(s);
     if (sub.hasDescriptors()) {
-      types.register(sub.getDescriptors());
+      // A subscriber adds files no one declared; it never changes a worker's.
+      types.register(peer, "", sub.getDescriptors());
     }
     out.send(peer, Envelope.newBuilder()
         .setCommand(Command.REPLY)
