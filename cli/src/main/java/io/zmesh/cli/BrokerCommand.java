@@ -1,9 +1,11 @@
 package io.zmesh.cli;
 
+import io.zmesh.CurveKeys;
 import io.zmesh.broker.BindException;
 import io.zmesh.broker.Broker;
 import io.zmesh.broker.BrokerOptions;
 import io.zmesh.broker.Policy;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -71,6 +73,20 @@ final class BrokerCommand implements Callable<Integer> {
           + " requests get OVERLOADED (default: a quarter of the heap, at most 128 MiB).")
   long memoryBudget;
 
+  @Option(names = "--curve-key", paramLabel = "FILE",
+      description = "The broker's CURVE secret key file (zmesh keygen broker): serve CURVE only,"
+          + " to the keys in --allow.")
+  Path curveKey;
+
+  @Option(names = "--allow", paramLabel = "FILE",
+      description = "The allow-list: client public keys, a name for each and what it may do"
+          + " (protobuf text; docs/security.md). Read again when it changes.")
+  Path allow;
+
+  @Option(names = "--require-curve",
+      description = "Refuse to start without --curve-key and --allow.")
+  boolean requireCurve;
+
   @Option(names = "--policy", paramLabel = "POLICY", defaultValue = "least-outstanding",
       converter = PolicyConverter.class,
       description = "Balancing: least-outstanding or round-robin (default: ${DEFAULT-VALUE}).")
@@ -127,6 +143,13 @@ final class BrokerCommand implements Callable<Integer> {
       if (binds != null) {
         binds.forEach(b::bind);
       }
+      if ((curveKey == null) != (allow == null)) {
+        throw new IllegalArgumentException("CURVE needs both --curve-key and --allow");
+      }
+      if (curveKey != null) {
+        b.curve(CurveKeys.readPair(curveKey), allow);
+      }
+      b.requireCurve(requireCurve);
       options = b.build();
     } catch (IllegalArgumentException e) {
       throw new Main.UsageException(e.getMessage());
@@ -139,9 +162,11 @@ final class BrokerCommand implements Callable<Integer> {
       spec.commandLine().getErr().println("error: " + e.getMessage());
       return Main.EXIT_USAGE;
     } catch (IllegalArgumentException e) {
+      // An allow-list that does not read is the operator's to fix, like a bad argument.
       spec.commandLine().getErr().println("error: " + e.getMessage());
-      return 1;
+      return Main.EXIT_USAGE;
     }
+    // The broker's default fatal-error handler halts with BrokerOptions.FATAL_EXIT_CODE (3).
     Runtime.getRuntime().addShutdownHook(new Thread(broker::close, "zmesh-broker-shutdown"));
     spec.commandLine().getOut().println("zmesh broker listening on "
         + String.join(", ", broker.endpoints()));

@@ -27,6 +27,7 @@ import picocli.CommandLine;
         PubCommand.class,
         SubCommand.class,
         BenchCommand.class,
+        KeygenCommand.class,
         CommandLine.HelpCommand.class,
     })
 public final class Main implements Runnable {

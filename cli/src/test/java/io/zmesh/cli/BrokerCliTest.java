@@ -36,4 +36,11 @@ class BrokerCliTest {
       assertFalse(logged.contains("broker stopped"), logged);
     }
   }
+
+  @Test
+  void requireCurveRefusesToStartWithoutIt() {
+    Result r = CliRunner.run("broker", "--require-curve", "--bind", "tcp://127.0.0.1:*");
+    assertEquals(Main.EXIT_USAGE, r.code(), r.err());
+    assertTrue(r.err().contains("CURVE is required"), r.err());
+  }
 }
