@@ -59,6 +59,13 @@ public final class MeshOptions {
   /** Budget in bytes each subscription asks the broker for: 0, the broker's default (4 MiB). */
   public static final long DEFAULT_SUBSCRIPTION_BUDGET_BYTES = 0;
 
+  /**
+   * Requests one client or worker may have outstanding (sent or waiting to be, and not yet
+   * answered) before the next fails at once with {@link Code#OVERLOADED}: 10,000, the broker's
+   * default bound per connection.
+   */
+  public static final int DEFAULT_MAX_OUTSTANDING_REQUESTS = 10_000;
+
   private final String broker;
   private final String clientName;
   private final Duration reconnectDelay;
@@ -71,8 +78,10 @@ public final class MeshOptions {
   private final long subscriptionBudgetBytes;
   private final String brokerKey;
   private final CurveKeys.Pair keyPair;
+  private final int maxOutstandingRequests;
 
   private MeshOptions(Builder b) {
+    this.maxOutstandingRequests = b.maxOutstandingRequests;
     this.broker = b.broker != null ? b.broker : defaultBroker();
     this.clientName = b.clientName;
     this.reconnectDelay = b.reconnectDelay;
@@ -130,6 +139,7 @@ public final class MeshOptions {
     b.subscriptionBudgetBytes = subscriptionBudgetBytes;
     b.brokerKey = brokerKey;
     b.keyPair = keyPair;
+    b.maxOutstandingRequests = maxOutstandingRequests;
     return b;
   }
 
@@ -199,6 +209,16 @@ public final class MeshOptions {
     return keyPair;
   }
 
+  /**
+   * Requests this connection may have outstanding before the next fails at once with {@link
+   * Code#OVERLOADED}. Every request gets its true answer promptly: the broker holds at most
+   * this many answers for the connection, so none is lost to a full queue and turned into a
+   * deadline.
+   */
+  public int maxOutstandingRequests() {
+    return maxOutstandingRequests;
+  }
+
   /** Builds {@link MeshOptions}; every setter is optional. */
   public static final class Builder {
     private String broker;
@@ -213,6 +233,7 @@ public final class MeshOptions {
     private long subscriptionBudgetBytes = DEFAULT_SUBSCRIPTION_BUDGET_BYTES;
     private String brokerKey;
     private CurveKeys.Pair keyPair;
+    private int maxOutstandingRequests = DEFAULT_MAX_OUTSTANDING_REQUESTS;
 
     private Builder() {}
 
@@ -310,6 +331,20 @@ public final class MeshOptions {
      */
     public Builder keyFile(Path secretKeyFile) {
       this.keyPair = CurveKeys.readPair(Objects.requireNonNull(secretKeyFile, "secretKeyFile"));
+      return this;
+    }
+
+    /**
+     * @param requests at least 1; default {@link #DEFAULT_MAX_OUTSTANDING_REQUESTS}. More than
+     *     the broker's bound per connection only trades local OVERLOADED answers for the
+     *     broker's.
+     */
+    public Builder maxOutstandingRequests(int requests) {
+      if (requests < 1) {
+        throw new IllegalArgumentException("max outstanding requests must be at least 1: "
+            + requests);
+      }
+      this.maxOutstandingRequests = requests;
       return this;
     }
 

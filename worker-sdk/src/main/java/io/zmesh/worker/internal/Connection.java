@@ -112,6 +112,8 @@ public final class Connection implements AutoCloseable {
   private final AtomicBoolean wakePending = new AtomicBoolean();
   private final ConcurrentLinkedQueue<Runnable> tasks = new ConcurrentLinkedQueue<>();
   private final AtomicLong nextId = new AtomicLong();
+  /** Bounded requests made and not yet ended; see {@link #requestBounded}. */
+  private final AtomicInteger outstanding = new AtomicInteger();
   private final Thread ioThread;
   private final CountDownLatch stopped = new CountDownLatch(1);
   private final Object connectedMonitor = new Object();
@@ -233,9 +235,32 @@ public final class Connection implements AutoCloseable {
    */
   public <T> CompletableFuture<T> request(
       byte[] body, long timeoutNanos, Function<Envelope, T> decode) {
+    return request(body, timeoutNanos, decode, false);
+  }
+
+  /**
+   * A REQUEST to a worker: as {@link #request(byte[], long, Function)}, but counted against
+   * {@link MeshOptions#maxOutstandingRequests()}. Beyond it the future fails at once with
+   * OVERLOADED and nothing is sent: the broker refuses more from one connection anyway, and
+   * an answer it cannot deliver (the connection's queue full) would turn into a deadline.
+   */
+  public <T> CompletableFuture<T> requestBounded(
+      byte[] body, long timeoutNanos, Function<Envelope, T> decode) {
+    return request(body, timeoutNanos, decode, true);
+  }
+
+  private <T> CompletableFuture<T> request(
+      byte[] body, long timeoutNanos, Function<Envelope, T> decode, boolean bounded) {
+    if (bounded && outstanding.incrementAndGet() > options.maxOutstandingRequests()) {
+      outstanding.decrementAndGet();
+      return CompletableFuture.failedFuture(Status.OVERLOADED.withDescription("this connection"
+          + " has " + options.maxOutstandingRequests() + " requests outstanding, its limit"
+          + " (MeshOptions.maxOutstandingRequests); retry later").asException());
+    }
     CallFuture<T> future = new CallFuture<>();
     long due = ticker.nanoTime() + timeoutNanos;
     Call<T> call = new Call<>(nextId.incrementAndGet(), body, future, decode, due, timeoutNanos);
+    call.bounded = bounded;
     future.call = call;
     execute(() -> startCall(call));
     return future;
@@ -754,6 +779,7 @@ public final class Connection implements AutoCloseable {
     }
     deadlines.cancel(call);
     if (packet.getCommand() == Command.REPLY) {
+      ended(call);
       callbacks.execute(() -> call.complete(packet));
     } else {
       fail(call, StatusCodec.fromWire(packet.getStatus()));
@@ -846,6 +872,7 @@ public final class Connection implements AutoCloseable {
     if (pending.remove(call.id) == null) {
       return;
     }
+    ended(call);
     deadlines.cancel(call);
     unsent.remove(call);
     if (call.sent && state == State.CONNECTED) {
@@ -863,7 +890,16 @@ public final class Connection implements AutoCloseable {
     }
   }
 
+  /** {@code call} has its outcome: it no longer counts against the bound. I/O thread. */
+  private void ended(Call<?> call) {
+    if (call.bounded) {
+      call.bounded = false;
+      outstanding.decrementAndGet();
+    }
+  }
+
   private void fail(Call<?> call, Status why) {
+    ended(call);
     MeshException e = why.asException();
     try {
       callbacks.execute(() -> call.future.completeExceptionally(e));
@@ -911,6 +947,8 @@ public final class Connection implements AutoCloseable {
     /** The packet, without id and timeout, until it is sent. */
     byte[] body;
     boolean sent;
+    /** Counted against the connection's bound until it ends. */
+    boolean bounded;
 
     Call(long id, byte[] body, CompletableFuture<T> future, Function<Envelope, T> decode,
         long due, long timeoutNanos) {
