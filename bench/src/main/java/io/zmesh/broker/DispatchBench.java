@@ -89,7 +89,7 @@ public final class DispatchBench {
       if ((brokerId & 255) == 0) {
         now = System.nanoTime();
         if (now >= nextTick) {
-          router.tick();
+          router.tick(System.nanoTime());
           nextTick = now + 500 * MS;
         }
         if (measuredFrom < 0 && now >= measureFrom) {

@@ -99,6 +99,7 @@ final class BrokerLoop implements Runnable {
     this.heartbeatNanos = options.heartbeatInterval().toNanos();
     this.checkNanos = heartbeatNanos / 2;
     this.lossNanos = heartbeatNanos * options.liveness();
+
     this.startedAt = ticker.nanoTime();
     this.now = startedAt;
     RequestRouter.Outbox outbox = new RequestRouter.Outbox() {
@@ -219,7 +220,7 @@ final class BrokerLoop implements Runnable {
         if (now - nextHeartbeat >= 0) {
           checkAccess();
           heartbeat();
-          router.tick();
+          router.tick(now);
           nextHeartbeat = now + checkNanos;
         }
         processLost();
@@ -334,7 +335,7 @@ final class BrokerLoop implements Runnable {
       if (packet != null && packet.getCommand() == Command.HELLO) {
         hello(identity, packet);
       } else {
-        unknownPeer(identity);
+        unknownPeer(identity, scanned != null ? scanned.id() : packet.getId());
       }
       return;
     }
@@ -408,11 +409,16 @@ final class BrokerLoop implements Runnable {
     send(peer, admin.handle(packet, now));
   }
 
-  /** A broker restart forgets everyone: tell a peer it does not know to start over. */
-  private void unknownPeer(Identity identity) {
+  /**
+   * A broker restart forgets everyone: tell a peer it does not know to start over. The
+   * DISCONNECT carries the packet's id, so that a requester knows this request was never
+   * accepted and may send it again after its new HELLO.
+   */
+  private void unknownPeer(Identity identity, long id) {
     counters.unknownPeer++;
     sendTo(identity, Envelope.newBuilder()
         .setCommand(Command.DISCONNECT)
+        .setId(id)
         .setStatus(StatusCodec.toWire(Status.UNAVAILABLE
             .withDescription("unknown connection; send HELLO first")))
         .build());

@@ -24,6 +24,8 @@ final class PendingRequest extends DeadlineWheel.Timer {
   WorkerInstance instance;
   long dispatchedAt;
   boolean retried;
+  /** Waits for a first worker only because the broker has just started. */
+  boolean graceWait;
   /**
    * The requester already has its answer (a deadline passed) but the worker still holds the
    * request; its credit is returned only when the worker replies or is lost.

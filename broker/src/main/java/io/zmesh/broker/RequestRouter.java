@@ -47,6 +47,13 @@ final class RequestRouter {
   private final Long2ObjectHashMap<PendingRequest> pending = new Long2ObjectHashMap<>();
   private final DeadlineWheel<PendingRequest> deadlines;
   private final long defaultTimeoutNanos;
+  /**
+   * Until then (one liveness window after the start) a request for a name nobody has
+   * registered waits for a worker: after a broker restart clients may reconnect before the
+   * workers do, and NO_WORKER would be an answer for an empty broker, not a true one.
+   */
+  private final long graceUntil;
+  private boolean graceOver;
   private long nextId;
 
   RequestRouter(BrokerOptions options, Outbox out, Counters counters, TypeRegistry types,
@@ -58,6 +65,7 @@ final class RequestRouter {
     this.memory = memory;
     this.deadlines = new DeadlineWheel<>(4 * MS, 4096, now);
     this.defaultTimeoutNanos = options.defaultRequestTimeout().toNanos();
+    this.graceUntil = now + options.heartbeatInterval().toNanos() * options.liveness();
   }
 
   int pendingCount() {
@@ -145,7 +153,9 @@ final class RequestRouter {
     }
     WorkerGroup group = groups.get(name);
     boolean noInstance = group == null || group.instances.isEmpty();
-    if (noInstance && !request.waitForWorker()) {
+    boolean grace = noInstance && !request.waitForWorker() && !graceOver
+        && now - graceUntil < 0;
+    if (noInstance && !request.waitForWorker() && !grace) {
       refuse(from, id, Code.NO_WORKER, "no worker named '" + name + "' is registered");
       return;
     }
@@ -180,6 +190,7 @@ final class RequestRouter {
     long timeout = request.timeoutMs() > 0 ? request.timeoutMs() * MS : defaultTimeoutNanos;
     PendingRequest p = new PendingRequest(
         ++nextId, from, id, request.idempotent(), body, group, now);
+    p.graceWait = grace;
     pending.put(p.id, p);
     linkWaiting(from, p);
     deadlines.schedule(p, now + timeout);
@@ -298,9 +309,37 @@ final class RequestRouter {
   }
 
   /** Each time the broker checks its peers (every half heartbeat interval). */
-  void tick() {
+  void tick(long now) {
+    if (!graceOver && now - graceUntil >= 0) {
+      endGrace();
+    }
     for (WorkerGroup group : groups.values()) {
       group.reweigh();
+    }
+  }
+
+  /** The start's window is over: requests that waited only because of it get NO_WORKER. */
+  private void endGrace() {
+    graceOver = true;
+    java.util.List<WorkerGroup> empty = new java.util.ArrayList<>();
+    for (WorkerGroup g : groups.values()) {
+      if (g.instances.isEmpty()) {
+        empty.add(g);
+      }
+    }
+    for (WorkerGroup g : empty) {
+      PendingRequest p = g.queue.peekFirst();
+      while (p != null) {
+        PendingRequest next = p.listNext;
+        if (p.graceWait) {
+          unqueue(g, p);
+          finish(p);
+          answer(p, Code.NO_WORKER, "no worker named '" + g.name + "' registered within the"
+              + " broker's first " + (graceUntil - p.acceptedAt) / MS + " ms");
+        }
+        p = next;
+      }
+      removeIfEmpty(g);
     }
   }
 
@@ -318,7 +357,9 @@ final class RequestRouter {
           ? "no worker named '" + group.name + "' registered within " + waitedMs + " ms"
           : "request to '" + group.name + "' waited " + waitedMs
               + " ms in the queue without a free instance";
-      answer(p, Code.DEADLINE_EXCEEDED, why);
+      // One that did not ask to wait, and waited only for the broker's start, learns the truth.
+      answer(p, p.graceWait && group.instances.isEmpty() ? Code.NO_WORKER
+          : Code.DEADLINE_EXCEEDED, why);
       removeIfEmpty(group);
     } else {
       markAnswered(p);

@@ -142,6 +142,8 @@ public final class Connection implements AutoCloseable {
   private long lastSent;
   private long handshakeDeadline;
   private long reconnectAt;
+  /** A DISCONNECT ended the session and a HELLO on the same socket started the next. */
+  private boolean previousSession;
   private Status lastLoss = Status.UNAVAILABLE.withDescription("not yet connected");
   private boolean running = true;
 
@@ -245,12 +247,18 @@ public final class Connection implements AutoCloseable {
    * an answer it cannot deliver (the connection's queue full) would turn into a deadline.
    */
   public <T> CompletableFuture<T> requestBounded(
-      byte[] body, long timeoutNanos, Function<Envelope, T> decode) {
-    return request(body, timeoutNanos, decode, true);
+      byte[] body, long timeoutNanos, boolean idempotent, Function<Envelope, T> decode) {
+    CompletableFuture<T> f = request(body, timeoutNanos, decode, true, idempotent);
+    return f;
   }
 
   private <T> CompletableFuture<T> request(
       byte[] body, long timeoutNanos, Function<Envelope, T> decode, boolean bounded) {
+    return request(body, timeoutNanos, decode, bounded, false);
+  }
+
+  private <T> CompletableFuture<T> request(byte[] body, long timeoutNanos,
+      Function<Envelope, T> decode, boolean bounded, boolean idempotent) {
     if (bounded && outstanding.incrementAndGet() > options.maxOutstandingRequests()) {
       outstanding.decrementAndGet();
       return CompletableFuture.failedFuture(Status.OVERLOADED.withDescription("this connection"
@@ -261,6 +269,7 @@ public final class Connection implements AutoCloseable {
     long due = ticker.nanoTime() + timeoutNanos;
     Call<T> call = new Call<>(nextId.incrementAndGet(), body, future, decode, due, timeoutNanos);
     call.bounded = bounded;
+    call.idempotent = idempotent;
     future.call = call;
     execute(() -> startCall(call));
     return future;
@@ -610,6 +619,11 @@ public final class Connection implements AutoCloseable {
       return;
     }
     waiter.watch(socket);
+    sayHello(now);
+  }
+
+  /** Starts a session on the current socket: HELLO, then wait for WELCOME. */
+  private void sayHello(long now) {
     state = State.HANDSHAKING;
     handshakeDeadline = now + options.handshakeTimeout().toNanos();
     Hello hello = Hello.newBuilder()
@@ -628,7 +642,8 @@ public final class Connection implements AutoCloseable {
       socket.close();
       socket = null;
     }
-    boolean wasConnected = state == State.CONNECTED;
+    boolean wasConnected = state == State.CONNECTED || previousSession;
+    previousSession = false;
     state = State.DISCONNECTED;
     setConnected(false);
     lastLoss = why;
@@ -731,10 +746,63 @@ public final class Connection implements AutoCloseable {
         }
         break;
       case DISCONNECT:
-        connectionLost(StatusCodec.fromWire(packet.getStatus()), now);
+        onDisconnect(packet, now);
         break;
       default:
         log.debug("ignoring {} from broker", packet.getCommand());
+    }
+  }
+
+  /**
+   * The broker forgot this connection: it is stopping, or it restarted and does not know us
+   * (then the DISCONNECT answers a packet sent to the broker that died, and carries its id).
+   * The socket stays: HELLO again on it, after whatever is already queued there. Each request
+   * the new broker answers so was never accepted and goes out again after its WELCOME; the
+   * requests still marked sent then are those the old broker took with it. A broker that does
+   * not answer the HELLO within the handshake timeout is treated as lost.
+   */
+  private void onDisconnect(Envelope packet, long now) {
+    long id = packet.getId();
+    if (id != 0) {
+      Call<?> refused = pending.get(id);
+      if (refused != null && refused.sent && refused.body != null) {
+        refused.sent = false;
+        unsent.addFirst(refused);
+      }
+    }
+    if (state == State.HANDSHAKING && !previousSession) {
+      connectionLost(StatusCodec.fromWire(packet.getStatus()), now);
+    } else if (state == State.CONNECTED) {
+      Status why = StatusCodec.fromWire(packet.getStatus());
+      lastLoss = why;
+      setConnected(false);
+      log.info("broker {} forgot this connection ({}); saying HELLO again", options.broker(),
+          why.description());
+      listener.onDisconnected(this, why);
+      epoch++;
+      previousSession = true;
+      sayHello(now);
+    }
+  }
+
+  /** After a WELCOME that follows a DISCONNECT: what the old broker took with it. */
+  private void settlePreviousSession(long now) {
+    previousSession = false;
+    List<Call<?>> taken = new ArrayList<>();
+    pending.forEach((id, call) -> {
+      if (call.sent) {
+        taken.add(call);
+      }
+    });
+    for (Call<?> call : taken) {
+      if (call.idempotent && call.body != null) {
+        // Safe to run twice: send it to the new broker rather than fail it.
+        call.sent = false;
+        unsent.addFirst(call);
+      } else {
+        dropCall(call, Status.UNAVAILABLE.withDescription("connection to broker "
+            + options.broker() + " lost with the request sent: " + lastLoss.description()));
+      }
     }
   }
 
@@ -754,10 +822,14 @@ public final class Connection implements AutoCloseable {
     if (welcome.getMaxMessageBytes() > 0) {
       maxMessageBytes = welcome.getMaxMessageBytes();
     }
+
     state = State.CONNECTED;
     setConnected(true);
     backoff.reset();
     log.debug("connected to broker {} (version {})", options.broker(), welcome.getBrokerVersion());
+    if (previousSession) {
+      settlePreviousSession(now);
+    }
     listener.onConnected(this);
     subscriptions.subscribeAll();
     Call<?> call;
@@ -835,8 +907,8 @@ public final class Connection implements AutoCloseable {
   private void transmit(Call<?> call, long now) {
     long remainingMs = Math.max(1, (call.due - now) / MS);
     int timeoutMs = (int) Math.min(remainingMs, 0xFFFF_FFFFL);
+    // The body stays until the answer: a broker that restarted may refuse it unread.
     byte[] body = Wire.withIdAndTimeout(call.body, call.id, timeoutMs);
-    call.body = null;
     if (body.length > maxMessageBytes) {
       dropCall(call, Status.INVALID_ARGUMENT.withDescription("message of " + body.length
           + " bytes exceeds the broker's limit of " + maxMessageBytes + " bytes"));
@@ -851,6 +923,7 @@ public final class Connection implements AutoCloseable {
   }
 
   private void dropCall(Call<?> call, Status why) {
+    unsent.remove(call);
     pending.remove(call.id);
     deadlines.cancel(call);
     fail(call, why);
@@ -892,6 +965,7 @@ public final class Connection implements AutoCloseable {
 
   /** {@code call} has its outcome: it no longer counts against the bound. I/O thread. */
   private void ended(Call<?> call) {
+    call.body = null;
     if (call.bounded) {
       call.bounded = false;
       outstanding.decrementAndGet();
@@ -949,6 +1023,8 @@ public final class Connection implements AutoCloseable {
     boolean sent;
     /** Counted against the connection's bound until it ends. */
     boolean bounded;
+    /** May be sent again to a new broker if the old one took it with it. */
+    boolean idempotent;
 
     Call(long id, byte[] body, CompletableFuture<T> future, Function<Envelope, T> decode,
         long due, long timeoutNanos) {

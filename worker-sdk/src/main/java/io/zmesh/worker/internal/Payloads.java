@@ -177,7 +177,7 @@ public final class Payloads {
       body = Wire.request(worker, typeUrl(request), request, options.waitForWorker(),
           options.idempotent());
     }
-    return connection.requestBounded(body, options.timeout().toNanos(),
+    return connection.requestBounded(body, options.timeout().toNanos(), options.idempotent(),
         reply -> unpack(reply.getPayload(), replyType, what));
   }
 
