@@ -46,6 +46,10 @@ final class BrokerLoop implements Runnable {
   private static final Logger log = LoggerFactory.getLogger(BrokerLoop.class);
   private static final int RECV_BATCH = 4096;
   private static final int ACCEPT_BACKLOG = 4096;
+  /** Packets up to this size (errors, heartbeats) may use the outbound slack. */
+  private static final int SMALL_PACKET = 512;
+  /** Room beyond a peer's outbound budget for small packets: 1 MiB. */
+  private static final long OUTBOUND_SLACK = 1 << 20;
   /** The most a frame may exceed the limit and still be read and answered: 64 KiB. */
   private static final int HARD_LIMIT_SLACK = 64 << 10;
 
@@ -73,6 +77,7 @@ final class BrokerLoop implements Runnable {
   private final long checkNanos;
   private final long lossNanos;
   private final Welcome welcome;
+  private final long outboundLimit;
 
   final Counters counters = new Counters();
   final TypeRegistry types = new TypeRegistry();
@@ -99,7 +104,7 @@ final class BrokerLoop implements Runnable {
     this.heartbeatNanos = options.heartbeatInterval().toNanos();
     this.checkNanos = heartbeatNanos / 2;
     this.lossNanos = heartbeatNanos * options.liveness();
-
+    this.outboundLimit = options.connectionOutboundBytes();
     this.startedAt = ticker.nanoTime();
     this.now = startedAt;
     RequestRouter.Outbox outbox = new RequestRouter.Outbox() {
@@ -112,6 +117,11 @@ final class BrokerLoop implements Runnable {
       public boolean send(Peer to, byte[] body) {
         return BrokerLoop.this.send(to, body);
       }
+
+      @Override
+      public boolean unreadFull(Peer to) {
+        return outboundFull(to);
+      }
     };
     this.memory = new MemoryBudget(options.memoryBudget());
     this.router = new RequestRouter(options, outbox, counters, types, memory, startedAt);
@@ -122,6 +132,7 @@ final class BrokerLoop implements Runnable {
         .setLiveness(options.liveness())
         .setMaxMessageBytes(options.maxMessageBytes())
         .setProtocol(Wire.PROTOCOL)
+        .setOutboundBudgetBytes(options.connectionOutboundBytes())
         .build();
   }
 
@@ -361,7 +372,11 @@ final class BrokerLoop implements Runnable {
       topics.onPublish(peer, p.id(), p.topic(), body);
     } else if (scanned instanceof Scan.Credit) {
       Scan.Credit c = (Scan.Credit) scanned;
-      topics.onCredit(peer, c.id(), c.messages(), c.bytes());
+      if (c.id() == 0) {
+        acknowledged(peer, c.bytes());
+      } else {
+        topics.onCredit(peer, c.id(), c.messages(), c.bytes());
+      }
     } else if (packet != null) {
       onPacket(peer, packet, body);
     } else {
@@ -634,6 +649,8 @@ final class BrokerLoop implements Runnable {
         log.info("{} left: {}", peer.describe(), peer.goneReason);
         router.peerLost(peer, peer.goneReason, now);
         topics.peerLost(peer);
+        memory.release(peer.outbound);
+        peer.outbound = 0;
         types.release(peer);
       }
     }
@@ -642,19 +659,43 @@ final class BrokerLoop implements Runnable {
 
   // ---------------------------------------------------------------- output
 
+  /** The peer read {@code bytes} (a uint64) more of what was sent to it. */
+  private void acknowledged(Peer peer, long bytes) {
+    long n = Long.compareUnsigned(bytes, peer.outbound) > 0 ? peer.outbound : bytes;
+    peer.outbound -= n;
+    memory.release(n);
+  }
+
+  /** Whether {@code peer} has as much unread as it may: new work for it is refused. */
+  boolean outboundFull(Peer peer) {
+    return peer.outbound >= outboundLimit;
+  }
+
   /** Sends to a known peer; a peer that has gone is marked lost. */
   boolean send(Peer peer, Envelope packet) {
     return !peer.gone && send(peer, Wire.encode(packet));
   }
 
-  /** Sends an encoded envelope to a known peer; a peer that has gone is marked lost. */
+  /**
+   * Sends an encoded envelope to a known peer; a peer that has gone is marked lost. A packet
+   * that would take the peer's unacknowledged bytes over its outbound budget is not sent,
+   * unless it is small (an error, a heartbeat) and within the budget's slack.
+   */
   boolean send(Peer peer, byte[] body) {
     if (peer.gone) {
+      return false;
+    }
+    long after = peer.outbound + body.length;
+    if (after > outboundLimit
+        && (body.length > SMALL_PACKET || after > outboundLimit + OUTBOUND_SLACK)) {
+      counters.outboundHeld++;
       return false;
     }
     int result = sendBytes(peer.identity, body);
     if (result == 0) {
       peer.lastSent = now;
+      peer.outbound = after;
+      memory.acquire(body.length);
       return true;
     }
     if (result == ZError.EHOSTUNREACH) {

@@ -43,6 +43,13 @@ public final class BrokerOptions {
    */
   public static final int DEFAULT_CONNECTION_REQUESTS = 10_000;
 
+  /**
+   * Bytes the broker may have sent to one connection that it has not acknowledged reading:
+   * 16 MiB. Beyond it large packets to it are held back (a reply becomes OVERLOADED, a topic
+   * message is dropped), so a peer that stops reading holds a bounded share of the broker.
+   */
+  public static final long DEFAULT_CONNECTION_OUTBOUND_BYTES = 16L << 20;
+
   /** Connections (peers that said HELLO) the broker serves at once: 10,000. */
   public static final int DEFAULT_MAX_CONNECTIONS = 10_000;
 
@@ -90,6 +97,7 @@ public final class BrokerOptions {
   private final int queueLimit;
   private final long queueBytes;
   private final int connectionRequests;
+  private final long connectionOutboundBytes;
   private final int maxConnections;
   private final int maxWorkerNames;
   private final long memoryBudget;
@@ -115,6 +123,7 @@ public final class BrokerOptions {
     this.queueLimit = b.queueLimit;
     this.queueBytes = b.queueBytes;
     this.connectionRequests = b.connectionRequests;
+    this.connectionOutboundBytes = b.connectionOutboundBytes;
     this.maxConnections = b.maxConnections;
     this.maxWorkerNames = b.maxWorkerNames;
     this.memoryBudget = b.memoryBudget > 0 ? b.memoryBudget : defaultMemoryBudget();
@@ -169,6 +178,11 @@ public final class BrokerOptions {
   /** Requests one connection may have waiting for their answers before OVERLOADED. */
   public int connectionRequests() {
     return connectionRequests;
+  }
+
+  /** Bytes sent to one connection and not acknowledged read, beyond which large sends stop. */
+  public long connectionOutboundBytes() {
+    return connectionOutboundBytes;
   }
 
   /** Connections served at once; a HELLO beyond gets OVERLOADED. */
@@ -265,6 +279,7 @@ public final class BrokerOptions {
     private int queueLimit = DEFAULT_QUEUE_LIMIT;
     private long queueBytes = DEFAULT_QUEUE_BYTES;
     private int connectionRequests = DEFAULT_CONNECTION_REQUESTS;
+    private long connectionOutboundBytes = DEFAULT_CONNECTION_OUTBOUND_BYTES;
     private int maxConnections = DEFAULT_MAX_CONNECTIONS;
     private int maxWorkerNames = DEFAULT_MAX_WORKER_NAMES;
     private long memoryBudget;
@@ -330,6 +345,12 @@ public final class BrokerOptions {
     /** Requests one connection may have waiting for answers; at least 1. */
     public Builder connectionRequests(int requests) {
       this.connectionRequests = (int) atLeast("requests per connection", requests, 1);
+      return this;
+    }
+
+    /** Unacknowledged bytes sent to one connection; at least 64 KiB. */
+    public Builder connectionOutboundBytes(long bytes) {
+      this.connectionOutboundBytes = atLeast("outbound bytes per connection", bytes, 64 << 10);
       return this;
     }
 

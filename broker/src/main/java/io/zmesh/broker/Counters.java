@@ -22,6 +22,7 @@ final class Counters {
   long unmatched;
   long internalErrors;
   long refusals;
+  long outboundHeld;
   final long[] errors = new long[Code.values().length];
 
   void error(Code code) {
@@ -46,6 +47,7 @@ final class Counters {
     m.put("messages_unmatched", unmatched);
     m.put("internal_errors", internalErrors);
     m.put("refused_acts", refusals);
+    m.put("sends_held_unread_budget", outboundHeld);
     for (Code c : Code.values()) {
       if (c != Code.OK) {
         m.put("errors." + c.name().toLowerCase(java.util.Locale.ROOT), errors[c.number()]);

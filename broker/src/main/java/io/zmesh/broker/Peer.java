@@ -16,6 +16,8 @@ final class Peer {
   int waiting;
   /** Set once the peer registered as a worker; one registration per connection. */
   WorkerInstance worker;
+  /** Bytes sent and not yet acknowledged read (CREDIT id 0); counted in the memory budget. */
+  long outbound;
   /** This connection's subscriptions by their id; null until its first. */
   Long2ObjectHashMap<TopicSubscription> subscriptions;
   /** Messages (and their bytes) of all those subscriptions sent and not yet credited back. */

@@ -36,6 +36,11 @@ final class RequestRouter {
 
     /** Sends an already encoded envelope. */
     boolean send(Peer to, byte[] body);
+
+    /** Whether {@code to} has as many unread bytes as it may: no new work is taken from it. */
+    default boolean unreadFull(Peer to) {
+      return false;
+    }
   }
 
   private final BrokerOptions options;
@@ -159,6 +164,11 @@ final class RequestRouter {
       refuse(from, id, Code.NO_WORKER, "no worker named '" + name + "' is registered");
       return;
     }
+    if (out.unreadFull(from)) {
+      refuse(from, id, Code.OVERLOADED, "this connection has " + from.outbound + " bytes sent"
+          + " by the broker that it has not read, its limit; read them first");
+      return;
+    }
     if (from.waiting >= options.connectionRequests()) {
       refuse(from, id, Code.OVERLOADED, "this connection has " + from.waiting
           + " requests waiting for their answers, the limit; retry later");
@@ -232,9 +242,17 @@ final class RequestRouter {
       } else {
         counters.error(Code.forNumber(answer.getStatus().getCodeValue()));
       }
-      out.send(p.requester, body != null
+      byte[] forward = body != null
           ? Wire.withId(body, p.requesterId)
-          : Wire.encode(answer.toBuilder().setId(p.requesterId).build()));
+          : Wire.encode(answer.toBuilder().setId(p.requesterId).build());
+      if (!out.send(p.requester, forward) && !p.requester.gone) {
+        // Its true answer, in a packet small enough to pass: the reply could not be held.
+        counters.error(Code.OVERLOADED);
+        out.send(p.requester, StatusCodec.error(p.requesterId, Code.OVERLOADED, "the reply of "
+            + forward.length + " bytes from '" + instance.group.name + "' was dropped: this"
+            + " connection has " + p.requester.outbound + " bytes sent by the broker that it has"
+            + " not read, its limit"));
+      }
     }
     instance.group.balancer.changed(instance);
     pump(instance.group, now);

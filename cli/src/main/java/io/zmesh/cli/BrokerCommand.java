@@ -58,6 +58,12 @@ final class BrokerCommand implements Callable<Integer> {
           + " OVERLOADED (default: ${DEFAULT-VALUE}).")
   int connectionRequests;
 
+  @Option(names = "--connection-outbound-bytes", paramLabel = "BYTES",
+      defaultValue = "" + BrokerOptions.DEFAULT_CONNECTION_OUTBOUND_BYTES,
+      description = "Bytes sent to one connection that it has not acknowledged reading, beyond"
+          + " which its replies become OVERLOADED (default: ${DEFAULT-VALUE}).")
+  long connectionOutboundBytes;
+
   @Option(names = "--max-connections", paramLabel = "N",
       defaultValue = "" + BrokerOptions.DEFAULT_MAX_CONNECTIONS,
       description = "Connections served at once (default: ${DEFAULT-VALUE}).")
@@ -129,6 +135,7 @@ final class BrokerCommand implements Callable<Integer> {
           .queueLimit(queueLimit)
           .queueBytes(queueBytes)
           .connectionRequests(connectionRequests)
+          .connectionOutboundBytes(connectionOutboundBytes)
           .maxConnections(maxConnections)
           .maxWorkerNames(maxWorkerNames)
           .memoryBudget(memoryBudget)

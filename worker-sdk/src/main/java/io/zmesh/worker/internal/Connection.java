@@ -14,6 +14,7 @@ import io.zmesh.core.internal.Ticker;
 import io.zmesh.core.transport.SocketWaiter;
 import io.zmesh.core.transport.Sockets;
 import io.zmesh.proto.Command;
+import io.zmesh.proto.Credit;
 import io.zmesh.proto.Envelope;
 import io.zmesh.proto.Hello;
 import io.zmesh.proto.Scan;
@@ -142,6 +143,11 @@ public final class Connection implements AutoCloseable {
   private long lastSent;
   private long handshakeDeadline;
   private long reconnectAt;
+  /** Bytes read since the last acknowledgement, and how many make one; I/O thread only. */
+  private long unacknowledged;
+  private long ackEvery;
+  /** Acknowledged at least this often, so the broker's count is never far above the truth. */
+  private static final long MAX_ACK_BYTES = 256 << 10;
   /** A DISCONNECT ended the session and a HELLO on the same socket started the next. */
   private boolean previousSession;
   private Status lastLoss = Status.UNAVAILABLE.withDescription("not yet connected");
@@ -683,6 +689,10 @@ public final class Connection implements AutoCloseable {
         frames++;
       }
       lastReceived = ticker.nanoTime();
+      unacknowledged += body.length;
+      if (ackEvery > 0 && unacknowledged >= ackEvery && state == State.CONNECTED) {
+        acknowledge();
+      }
       if (frames != Wire.FRAMES) {
         log.warn("ignoring a packet from broker {} in another protocol: {}",
             options.broker(), Wire.describeFrames(frames));
@@ -822,7 +832,10 @@ public final class Connection implements AutoCloseable {
     if (welcome.getMaxMessageBytes() > 0) {
       maxMessageBytes = welcome.getMaxMessageBytes();
     }
-
+    // The new broker counts from its WELCOME on.
+    unacknowledged = 0;
+    ackEvery = welcome.getOutboundBudgetBytes() <= 0 ? 0
+        : Math.min(welcome.getOutboundBudgetBytes() / 16, MAX_ACK_BYTES);
     state = State.CONNECTED;
     setConnected(true);
     backoff.reset();
@@ -979,6 +992,19 @@ public final class Connection implements AutoCloseable {
       callbacks.execute(() -> call.future.completeExceptionally(e));
     } catch (RuntimeException rejected) {
       call.future.completeExceptionally(e);
+    }
+  }
+
+  /**
+   * Tells the broker how many bytes this connection has read since it last said, so that it
+   * may send that much more (CREDIT with id 0; see Welcome.outbound_budget_bytes).
+   */
+  private void acknowledge() {
+    if (sendNow(Envelope.newBuilder()
+        .setCommand(Command.CREDIT)
+        .setCredit(Credit.newBuilder().setBytes(unacknowledged))
+        .build())) {
+      unacknowledged = 0;
     }
   }
 
