@@ -23,7 +23,8 @@ final class PendingRequest extends DeadlineWheel.Timer {
 
   WorkerInstance instance;
   long dispatchedAt;
-  boolean retried;
+  /** Times it went back to the queue because its instance was lost. */
+  int retries;
   /** Waits for a first worker only because the broker has just started. */
   boolean graceWait;
   /**

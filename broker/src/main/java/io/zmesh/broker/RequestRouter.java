@@ -28,6 +28,12 @@ import org.slf4j.LoggerFactory;
  * answers (the late answer is dropped) or is lost: the worker really is busy.
  */
 final class RequestRouter {
+  /**
+   * How often an idempotent request goes to another instance after losing the one that held
+   * it: with instances dying every second under load, once was not always enough, and a bound
+   * keeps a request that kills every worker it reaches from killing them all.
+   */
+  static final int MAX_RETRIES = 3;
   private static final Logger log = LoggerFactory.getLogger(RequestRouter.class);
 
   /** Sends packets for the router; false when the packet could not leave. */
@@ -308,7 +314,7 @@ final class RequestRouter {
       p.instance = null;
       instance.group.balancer.removed(instance);
       enqueueFirst(instance.group, p);
-    } else if (!p.idempotent || p.retried) {
+    } else if (!p.idempotent || p.retries >= MAX_RETRIES) {
       // Never sent again: the copy on its way to the worker is all that is needed.
       releaseBody(p);
     }
@@ -413,8 +419,8 @@ final class RequestRouter {
         finish(p);
         continue;
       }
-      if (p.idempotent && !p.retried && p.body != null) {
-        p.retried = true;
+      if (p.idempotent && p.retries < MAX_RETRIES && p.body != null) {
+        p.retries++;
         counters.redispatched++;
         enqueueFirst(group, p);
       } else {

@@ -662,6 +662,12 @@ public final class Connection implements AutoCloseable {
       }
     });
     for (Call<?> call : lost) {
+      if (call.idempotent && call.body != null && !closing) {
+        // Safe to run twice: it waits for the next connection, until its deadline.
+        call.sent = false;
+        unsent.addFirst(call);
+        continue;
+      }
       pending.remove(call.id);
       deadlines.cancel(call);
       fail(call, Status.UNAVAILABLE.withDescription(
@@ -783,16 +789,24 @@ public final class Connection implements AutoCloseable {
     if (state == State.HANDSHAKING && !previousSession) {
       connectionLost(StatusCodec.fromWire(packet.getStatus()), now);
     } else if (state == State.CONNECTED) {
-      Status why = StatusCodec.fromWire(packet.getStatus());
-      lastLoss = why;
-      setConnected(false);
-      log.info("broker {} forgot this connection ({}); saying HELLO again", options.broker(),
-          why.description());
-      listener.onDisconnected(this, why);
-      epoch++;
-      previousSession = true;
-      sayHello(now);
+      newSession(StatusCodec.fromWire(packet.getStatus()), now);
     }
+  }
+
+  /**
+   * The session ended ({@code why}): HELLO again on the same socket. Requests sent are kept
+   * until the WELCOME says which the new broker refused unread; a broker that does not answer
+   * within the handshake timeout is lost after all, and then they fail.
+   */
+  private void newSession(Status why, long now) {
+    lastLoss = why;
+    setConnected(false);
+    log.info("session with broker {} ended ({}); saying HELLO again", options.broker(),
+        why.description());
+    listener.onDisconnected(this, why);
+    epoch++;
+    previousSession = true;
+    sayHello(now);
   }
 
   /** After a WELCOME that follows a DISCONNECT: what the old broker took with it. */
@@ -876,7 +890,9 @@ public final class Connection implements AutoCloseable {
     switch (state) {
       case CONNECTED:
         if (now - lastReceived > lossNanos()) {
-          connectionLost(Status.UNAVAILABLE.withDescription(
+          // The broker may be restarting: what was queued on this socket reaches the new one,
+          // which refuses it unread, so start a new session here as after a DISCONNECT.
+          newSession(Status.UNAVAILABLE.withDescription(
               "no heartbeat from broker for " + (now - lastReceived) / MS + " ms"), now);
         } else if (now - lastSent >= heartbeatNanos) {
           sendNow(Envelope.newBuilder().setCommand(Command.HEARTBEAT).build());
