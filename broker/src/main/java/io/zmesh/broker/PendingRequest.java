@@ -27,6 +27,8 @@ final class PendingRequest extends DeadlineWheel.Timer {
   int retries;
   /** Waits for a first worker only because the broker has just started. */
   boolean graceWait;
+  /** When that wait ends with NO_WORKER. */
+  long graceUntil;
   /**
    * The requester already has its answer (a deadline passed) but the worker still holds the
    * request; its credit is returned only when the worker replies or is lost.

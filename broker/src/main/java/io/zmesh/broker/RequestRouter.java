@@ -65,6 +65,13 @@ final class RequestRouter {
    */
   private final long graceUntil;
   private boolean graceOver;
+  /** One liveness window: how long a name without instances is waited for. */
+  private final long windowNanos;
+  /**
+   * Names whose last instance was lost, and when: for one window a request for one waits for
+   * a new instance (a supervisor restarting a crashed worker) instead of getting NO_WORKER.
+   */
+  private final Map<String, Long> emptiedAt = new HashMap<>();
   private long nextId;
 
   RequestRouter(BrokerOptions options, Outbox out, Counters counters, TypeRegistry types,
@@ -76,7 +83,8 @@ final class RequestRouter {
     this.memory = memory;
     this.deadlines = new DeadlineWheel<>(4 * MS, 4096, now);
     this.defaultTimeoutNanos = options.defaultRequestTimeout().toNanos();
-    this.graceUntil = now + options.heartbeatInterval().toNanos() * options.liveness();
+    this.windowNanos = options.heartbeatInterval().toNanos() * options.liveness();
+    this.graceUntil = now + windowNanos;
   }
 
   int pendingCount() {
@@ -164,8 +172,16 @@ final class RequestRouter {
     }
     WorkerGroup group = groups.get(name);
     boolean noInstance = group == null || group.instances.isEmpty();
-    boolean grace = noInstance && !request.waitForWorker() && !graceOver
-        && now - graceUntil < 0;
+    long waitUntil = 0;
+    if (noInstance && !request.waitForWorker()) {
+      Long emptied = emptiedAt.get(name);
+      if (emptied != null && now - (emptied + windowNanos) < 0) {
+        waitUntil = emptied + windowNanos;
+      } else if (!graceOver && now - graceUntil < 0) {
+        waitUntil = graceUntil;
+      }
+    }
+    boolean grace = waitUntil != 0;
     if (noInstance && !request.waitForWorker() && !grace) {
       refuse(from, id, Code.NO_WORKER, "no worker named '" + name + "' is registered");
       return;
@@ -207,6 +223,7 @@ final class RequestRouter {
     PendingRequest p = new PendingRequest(
         ++nextId, from, id, request.idempotent(), body, group, now);
     p.graceWait = grace;
+    p.graceUntil = waitUntil;
     pending.put(p.id, p);
     linkWaiting(from, p);
     deadlines.schedule(p, now + timeout);
@@ -335,31 +352,43 @@ final class RequestRouter {
   /** Each time the broker checks its peers (every half heartbeat interval). */
   void tick(long now) {
     if (!graceOver && now - graceUntil >= 0) {
-      endGrace();
+      graceOver = true;
     }
+    if (!emptiedAt.isEmpty()) {
+      emptiedAt.values().removeIf(t -> now - (t + windowNanos) >= 0);
+    }
+    endGrace(now);
     for (WorkerGroup group : groups.values()) {
       group.reweigh();
     }
   }
 
-  /** The start's window is over: requests that waited only because of it get NO_WORKER. */
-  private void endGrace() {
-    graceOver = true;
-    java.util.List<WorkerGroup> empty = new java.util.ArrayList<>();
+  /**
+   * Requests that waited only because a window was open (the broker's start, or a name that
+   * just lost its last instance) and whose window is over get NO_WORKER.
+   */
+  private void endGrace(long now) {
+    java.util.List<WorkerGroup> empty = null;
     for (WorkerGroup g : groups.values()) {
-      if (g.instances.isEmpty()) {
+      if (g.instances.isEmpty() && !g.queue.isEmpty()) {
+        if (empty == null) {
+          empty = new java.util.ArrayList<>();
+        }
         empty.add(g);
       }
+    }
+    if (empty == null) {
+      return;
     }
     for (WorkerGroup g : empty) {
       PendingRequest p = g.queue.peekFirst();
       while (p != null) {
         PendingRequest next = p.listNext;
-        if (p.graceWait) {
+        if (p.graceWait && now - p.graceUntil >= 0) {
           unqueue(g, p);
           finish(p);
-          answer(p, Code.NO_WORKER, "no worker named '" + g.name + "' registered within the"
-              + " broker's first " + (graceUntil - p.acceptedAt) / MS + " ms");
+          answer(p, Code.NO_WORKER, "no worker named '" + g.name + "' registered within "
+              + (now - p.acceptedAt) / MS + " ms");
         }
         p = next;
       }
@@ -412,6 +441,9 @@ final class RequestRouter {
     instance.removed = true;
     group.balancer.removed(instance);
     group.instances.remove(instance);
+    if (group.instances.isEmpty() && emptiedAt.size() < options.maxWorkerNames()) {
+      emptiedAt.put(group.name, now);
+    }
     PendingRequest p;
     while ((p = instance.inFlight.pollFirst()) != null) {
       p.instance = null;

@@ -76,4 +76,21 @@ class OutageTest {
           Duration.ofSeconds(1));
     }
   }
+
+  @Test
+  void aNameThatJustLostItsLastInstanceWaitsForTheNextOne() throws Exception {
+    // Liveness window 1 s (200 ms x 5); the broker's own start window passes first.
+    try (TestMesh mesh = TestMesh.start()) {
+      MeshClient client = mesh.client();
+      Await.assertFails(Code.NO_WORKER,
+          client.request("crashy", StringValue.of("x"), StringValue.class, TEN_SECONDS),
+          TestMesh.SETTLE);
+      mesh.startWorker("crashy", b -> b.handle(StringValue.class, (s, ctx) -> s)).close();
+      // As a supervisor restarting a crashed worker: the request waits for the new instance.
+      CompletableFuture<StringValue> during =
+          client.request("crashy", StringValue.of("during"), StringValue.class, TEN_SECONDS);
+      mesh.startWorker("crashy", b -> b.handle(StringValue.class, (s, ctx) -> s));
+      assertEquals("during", Await.value(during, TestMesh.SETTLE).getValue());
+    }
+  }
 }
