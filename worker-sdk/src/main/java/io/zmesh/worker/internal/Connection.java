@@ -254,8 +254,7 @@ public final class Connection implements AutoCloseable {
    */
   public <T> CompletableFuture<T> requestBounded(
       byte[] body, long timeoutNanos, boolean idempotent, Function<Envelope, T> decode) {
-    CompletableFuture<T> f = request(body, timeoutNanos, decode, true, idempotent);
-    return f;
+    return request(body, timeoutNanos, decode, true, idempotent);
   }
 
   private <T> CompletableFuture<T> request(
