@@ -192,7 +192,8 @@ class CurveTest {
     assertFalse(stranger.awaitConnected(Duration.ofSeconds(2)));
     CompletableFuture<StringValue> call = stranger.request("db", StringValue.of("x"),
         StringValue.class, CallOptions.DEFAULT.withTimeout(Duration.ofMillis(500)));
-    Await.failure(call, WAIT);
+    MeshException e = Await.failure(call, WAIT);
+    Await.assertStatus(Code.UNAVAILABLE, e, "CURVE: a broker that refuses this key");
     MeshClient ops = connect(this.ops);
     assertTrue(stats(ops).getCountersOrDefault("curve_handshakes_refused", 0) >= 1);
   }

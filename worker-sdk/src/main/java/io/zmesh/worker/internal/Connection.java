@@ -900,7 +900,10 @@ public final class Connection implements AutoCloseable {
       case HANDSHAKING:
         if (now >= handshakeDeadline) {
           connectionLost(Status.UNAVAILABLE.withDescription("broker " + options.broker()
-              + " did not answer within " + options.handshakeTimeout().toMillis() + " ms"), now);
+              + " did not answer within " + options.handshakeTimeout().toMillis() + " ms"
+              + (options.brokerKey() == null ? ""
+                  : " (CURVE: a broker that refuses this key, or whose key is not "
+                      + options.brokerKey() + ", never answers)")), now);
         }
         break;
       case DISCONNECTED:
