@@ -26,7 +26,8 @@ class FrameLimitTest {
 
   @Test
   void aFrameJustOverTheLimitStillGetsItsTypedAnswer() throws Exception {
-    try (TestMesh mesh = TestMesh.start(TestMesh.options().maxMessageBytes(MAX));
+    // A long liveness: this raw peer answers no ZMTP heartbeat, and is not meant to be closed.
+    try (TestMesh mesh = TestMesh.start(TestMesh.rawPeerOptions().maxMessageBytes(MAX));
         RawZmtp raw = new RawZmtp(mesh.endpoint())) {
       raw.send(new byte[(int) BrokerLoop.hardFrameLimit(MAX)]);
       // Answered (INVALID_ARGUMENT, read by MalformedInputTest), not disconnected.
