@@ -1,6 +1,7 @@
 package io.zmesh.broker;
 
 import io.zmesh.core.internal.Ticker;
+import io.zmesh.core.transport.Endpoints;
 import io.zmesh.proto.Topics;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -168,9 +169,19 @@ public final class BrokerOptions {
 
     private Builder() {}
 
-    /** Adds an endpoint to bind; may be called more than once. */
+    /**
+     * Adds an endpoint to bind ({@code tcp://127.0.0.1:*} picks a free port); may be called more
+     * than once.
+     *
+     * @throws IllegalArgumentException if it is not {@code tcp://HOST:PORT}, {@code ipc://PATH}
+     *     or {@code inproc://NAME}
+     */
     public Builder bind(String endpoint) {
-      binds.add(Objects.requireNonNull(endpoint, "endpoint"));
+      String problem = Endpoints.check(Objects.requireNonNull(endpoint, "endpoint"), true);
+      if (problem != null) {
+        throw new IllegalArgumentException(problem);
+      }
+      binds.add(endpoint);
       return this;
     }
 

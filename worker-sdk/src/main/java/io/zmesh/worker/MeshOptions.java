@@ -1,6 +1,7 @@
 package io.zmesh.worker;
 
 import io.zmesh.Code;
+import io.zmesh.core.transport.Endpoints;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.concurrent.Executor;
@@ -171,7 +172,15 @@ public final class MeshOptions {
     private Builder() {}
 
     /** The broker endpoint; null means {@link MeshOptions#defaultBroker()}. */
+    /**
+     * @throws IllegalArgumentException if {@code broker} is not {@code tcp://HOST:PORT}, {@code
+     *     ipc://PATH} or {@code inproc://NAME}
+     */
     public Builder broker(String broker) {
+      String problem = Endpoints.check(broker, false);
+      if (problem != null) {
+        throw new IllegalArgumentException(problem);
+      }
       this.broker = broker;
       return this;
     }
