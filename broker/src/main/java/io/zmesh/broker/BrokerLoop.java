@@ -102,7 +102,9 @@ final class BrokerLoop implements Runnable {
         .setHeartbeatIntervalMs((int) options.heartbeatInterval().toMillis())
         .setLiveness(options.liveness())
         .setMaxMessageBytes(options.maxMessageBytes())
-        .setProtocol(Wire.PROTOCOL)
+        .setDefaultTimeoutMs((int) options.defaultRequestTimeout().toMillis())
+        .setMaxTimeoutMs((int) options.maxRequestTimeout().toMillis())
+        .setCancelGraceMs((int) options.cancelGrace().toMillis())
         .build();
   }
 
@@ -353,15 +355,19 @@ final class BrokerLoop implements Runnable {
   }
 
   private void hello(Identity identity, Envelope packet) {
-    String problem = Wire.checkProtocol(packet.getHello().getProtocol());
-    if (problem != null) {
-      malformed(identity, packet.getId(), problem);
+    String offered = packet.getHello().getProtocol();
+    String agreed = Wire.negotiate(offered);
+    if (agreed == null) {
+      malformed(identity, packet.getId(), Wire.refusal(offered));
       return;
     }
     Peer peer = new Peer(identity, packet.getHello(), now);
     peers.put(identity, peer);
-    log.debug("hello from {}", peer.describe());
-    send(peer, Envelope.newBuilder().setCommand(Command.WELCOME).setWelcome(welcome).build());
+    log.debug("hello from {} ({})", peer.describe(), agreed);
+    send(peer, Envelope.newBuilder()
+        .setCommand(Command.WELCOME)
+        .setWelcome(welcome.toBuilder().setProtocol(agreed))
+        .build());
   }
 
   private void malformed(Identity identity, long id, String why) {

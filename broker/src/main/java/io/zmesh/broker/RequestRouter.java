@@ -42,6 +42,8 @@ final class RequestRouter {
   private final Long2ObjectHashMap<PendingRequest> pending = new Long2ObjectHashMap<>();
   private final DeadlineWheel<PendingRequest> deadlines;
   private final long defaultTimeoutNanos;
+  private final long maxTimeoutMs;
+  private final long cancelGraceNanos;
   private long nextId;
 
   RequestRouter(BrokerOptions options, Outbox out, Counters counters, TypeRegistry types, long now) {
@@ -51,6 +53,8 @@ final class RequestRouter {
     this.types = types;
     this.deadlines = new DeadlineWheel<>(4 * MS, 4096, now);
     this.defaultTimeoutNanos = options.defaultRequestTimeout().toNanos();
+    this.maxTimeoutMs = options.maxRequestTimeout().toMillis();
+    this.cancelGraceNanos = options.cancelGrace().toNanos();
   }
 
   int pendingCount() {
