@@ -127,6 +127,11 @@ final class RequestRouter {
       refuse(from, id, Code.INVALID_ARGUMENT, problem);
       return;
     }
+    if (request.timeoutMs() > maxTimeoutMs) {
+      refuse(from, id, Code.INVALID_ARGUMENT, "timeout_ms " + request.timeoutMs()
+          + " exceeds the broker's maximum of " + maxTimeoutMs + " ms");
+      return;
+    }
     WorkerGroup group = groups.get(name);
     boolean noInstance = group == null || group.instances.isEmpty();
     if (noInstance && !request.waitForWorker()) {
