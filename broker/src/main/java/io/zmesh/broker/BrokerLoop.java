@@ -329,7 +329,7 @@ final class BrokerLoop implements Runnable {
         router.onDrain(peer, packet);
         break;
       case CANCEL:
-        router.onCancel(peer, packet);
+        router.onCancel(peer, packet, now);
         break;
       case SUBSCRIBE:
         topics.onSubscribe(peer, packet, now);

@@ -200,8 +200,11 @@ final class RequestRouter {
     pump(instance.group, now);
   }
 
-  /** The requester gave up on its request {@code id}. */
-  void onCancel(Peer from, Envelope cancel) {
+  /**
+   * The requester gave up on its request {@code id}: answered CANCELLED at once, and the
+   * worker holding it, if any, is sent CANCEL.
+   */
+  void onCancel(Peer from, Envelope cancel, long now) {
     // Requests are indexed by the broker's ids; the requester's ids are unique only per
     // connection, so a cancel is matched against that connection's requests in the queue or
     // in flight. Rare enough that a scan of the pending table is the simpler trade.
@@ -213,9 +216,10 @@ final class RequestRouter {
       }
     }
     if (found == null) {
-      return;
+      return; // answered already, or never accepted: the answer the requester gets stands
     }
-    counters.error(Code.CANCELLED);
+    answer(found, Code.CANCELLED, "request to '" + found.group.name
+        + "' cancelled by its requester");
     if (found.instance == null) {
       found.group.queue.remove(found);
       pending.remove(found.id);

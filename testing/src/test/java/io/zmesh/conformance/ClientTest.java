@@ -113,4 +113,27 @@ class ClientTest {
       c.expectReply(2);
     }
   }
+
+  @Test
+  @Checks({"RQ-6", "RQ-9"})
+  void cancelIsAnsweredCancelledAndTheLateAnswerIsDropped() {
+    try (RawConnection w = worker("rq6", "rq6-1", 1); RawConnection c = client()) {
+      long lateBefore = broker.counter("late_replies_dropped");
+      c.send(request(1, "rq6", "in flight", 5_000));
+      Envelope r = forwarded(w);
+      c.send(request(2, "rq6", "queued", 5_000));
+      c.send(command(Command.CANCEL, 2));
+      c.expectError(2, StatusCode.CANCELLED, "cancelled by its requester");
+      c.send(command(Command.CANCEL, 1));
+      c.expectError(1, StatusCode.CANCELLED, "cancelled by its requester");
+      w.expect(Command.CANCEL, r.getId());
+      // Nothing pending under these ids any more: ignored.
+      c.send(command(Command.CANCEL, 1));
+      c.send(command(Command.CANCEL, 99));
+      w.send(reply(r.getId(), "too late"));
+      c.expectNothing(QUIET);
+      assertEquals(lateBefore + 1, broker.counter("late_replies_dropped"));
+      w.expectNothing(QUIET); // the queued one was never sent
+    }
+  }
 }
