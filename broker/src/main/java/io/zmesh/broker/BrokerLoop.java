@@ -42,6 +42,8 @@ final class BrokerLoop implements Runnable {
   private static final Logger log = LoggerFactory.getLogger(BrokerLoop.class);
   private static final int RECV_BATCH = 4096;
   private static final int ACCEPT_BACKLOG = 4096;
+  /** How long a stopping broker waits for its DISCONNECTs to leave. */
+  private static final int GOODBYE_LINGER_MS = 1_000;
   /** Frames larger than this are refused by ZeroMQ itself, which drops the connection. */
   private static final long HARD_LIMIT_FACTOR = 4;
 
@@ -170,6 +172,7 @@ final class BrokerLoop implements Runnable {
         }
         processLost();
       }
+      sayGoodbye();
     } catch (RuntimeException | Error e) {
       if (!bound.isDone()) {
         bound.completeExceptionally(e);
@@ -184,6 +187,27 @@ final class BrokerLoop implements Runnable {
       waiter.close();
       log.info("broker stopped");
     }
+  }
+
+  /**
+   * The broker is stopping: every peer is told so, and reconnects at once instead of after
+   * its liveness. The socket lingers so the goodbyes leave before it closes.
+   */
+  private void sayGoodbye() {
+    byte[] goodbye = Wire.encode(disconnectPacket(
+        Status.UNAVAILABLE.withDescription("the broker is stopping")));
+    for (Peer peer : peers.values()) {
+      send(peer, goodbye);
+    }
+    peers.clear();
+    routerSocket.setLinger(GOODBYE_LINGER_MS);
+  }
+
+  private static Envelope disconnectPacket(Status why) {
+    return Envelope.newBuilder()
+        .setCommand(Command.DISCONNECT)
+        .setStatus(StatusCodec.toWire(why))
+        .build();
   }
 
   private long pollTimeoutMillis() {
