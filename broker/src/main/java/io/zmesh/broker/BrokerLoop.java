@@ -96,6 +96,11 @@ final class BrokerLoop implements Runnable {
       public boolean send(Peer to, byte[] body) {
         return BrokerLoop.this.send(to, body);
       }
+
+      @Override
+      public void disconnect(Peer peer, Status why) {
+        BrokerLoop.this.disconnect(peer, why);
+      }
     };
     this.router = new RequestRouter(options, outbox, counters, types, startedAt);
     this.topics = new TopicRouter(options, outbox, counters, types);
@@ -331,11 +336,29 @@ final class BrokerLoop implements Runnable {
   /** A broker restart forgets everyone: tell a peer it does not know to start over. */
   private void unknownPeer(Identity identity) {
     counters.unknownPeer++;
-    sendTo(identity, Envelope.newBuilder()
-        .setCommand(Command.DISCONNECT)
-        .setStatus(StatusCodec.toWire(Status.UNAVAILABLE
-            .withDescription("unknown connection; send HELLO first")))
-        .build());
+    sendTo(identity, disconnectPacket(
+        Status.UNAVAILABLE.withDescription("unknown connection; send HELLO first")));
+  }
+
+  /** Tells {@code peer} why the broker forgets it, then forgets it. */
+  private void disconnect(Peer peer, Status why) {
+    send(peer, disconnectPacket(why));
+    markLost(peer, why.description());
+  }
+
+  /**
+   * A packet that asks for an answer must say which: an answer with id 0 would read as the
+   * broker's answer to a packet whose id it could not read.
+   */
+  private void refuseIdZero(Peer peer, Command command) {
+    counters.error(Code.INVALID_ARGUMENT);
+    send(peer, StatusCodec.error(0, Code.INVALID_ARGUMENT,
+        command + " must carry a non-zero id"));
+  }
+
+  private static boolean answered(Command command) {
+    return command == Command.READY || command == Command.DRAIN
+        || command == Command.SUBSCRIBE || command == Command.UNSUBSCRIBE;
   }
 
   private void onPacket(Peer peer, Envelope packet, byte[] body) {

@@ -3,6 +3,7 @@ package io.zmesh.broker;
 import static io.zmesh.core.internal.Ticker.MS;
 
 import io.zmesh.Code;
+import io.zmesh.Status;
 import io.zmesh.core.internal.DeadlineWheel;
 import io.zmesh.core.internal.StatusCodec;
 import io.zmesh.proto.Command;
@@ -14,17 +15,24 @@ import io.zmesh.proto.Wire;
 import java.util.HashMap;
 import java.util.Map;
 import org.agrona.collections.Long2ObjectHashMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Routes requests to worker instances and their answers back; owns registrations, credit,
  * queues and deadlines. Broker-loop thread only, so nothing here is locked.
  *
  * <p>Every accepted request is answered exactly once: by its worker's REPLY or ERROR, or by
- * the broker with DEADLINE_EXCEEDED, WORKER_LOST, NO_WORKER or OVERLOADED. A request whose
- * deadline passed while its worker still holds it keeps the worker's credit until the worker
- * answers (the late answer is dropped) or is lost: the worker really is busy.
+ * the broker with DEADLINE_EXCEEDED, CANCELLED (its requester sent CANCEL) or WORKER_LOST.
+ * A request cancelled (by its deadline or its requester) while a worker holds it is sent CANCEL
+ * and keeps the worker's credit until the worker answers (the late answer is dropped): the
+ * worker really is busy. A worker that has not answered within the cancel grace is
+ * disconnected, so a worker that drops cancelled requests cannot lose its credit for good.
  */
 final class RequestRouter {
+  private static final Logger log = LoggerFactory.getLogger(RequestRouter.class);
+  /** The most requests one instance may ask to hold at once, as the SDK allows. */
+  static final int MAX_CONCURRENCY = 65_536;
 
   /** Sends packets for the router; false when the packet could not leave. */
   interface Outbox {
@@ -32,6 +40,9 @@ final class RequestRouter {
 
     /** Sends an already encoded envelope. */
     boolean send(Peer to, byte[] body);
+
+    /** Sends DISCONNECT with {@code why} and forgets the peer, after the packet at hand. */
+    void disconnect(Peer peer, io.zmesh.Status why);
   }
 
   private final BrokerOptions options;
@@ -178,6 +189,9 @@ final class RequestRouter {
     deadlines.cancel(p);
     instance.inFlight.remove(p);
     p.instance = null;
+    if (p.answered) {
+      instance.cancelling--;
+    }
     instance.handled++;
     boolean ok = answer.getCommand() == Command.REPLY;
     if (!ok) {
@@ -226,11 +240,21 @@ final class RequestRouter {
       deadlines.cancel(found);
       removeIfEmpty(found.group);
     } else {
-      found.answered = true;
-      deadlines.cancel(found);
-      out.send(found.instance.peer,
-          Envelope.newBuilder().setCommand(Command.CANCEL).setId(found.id).build());
+      cancelAtWorker(found, now);
     }
+  }
+
+  /**
+   * Tells the worker holding {@code p} that nobody waits for it, which answered {@code p}'s
+   * requester already. The worker keeps the credit until it answers, for at most the grace.
+   */
+  private void cancelAtWorker(PendingRequest p, long now) {
+    p.answered = true;
+    p.instance.cancelling++;
+    deadlines.cancel(p);
+    deadlines.schedule(p, now + cancelGraceNanos);
+    out.send(p.instance.peer,
+        Envelope.newBuilder().setCommand(Command.CANCEL).setId(p.id).build());
   }
 
   private void dispatch(PendingRequest p, WorkerInstance instance, long now) {
@@ -275,6 +299,16 @@ final class RequestRouter {
 
   private void onDeadline(PendingRequest p, long now) {
     WorkerGroup group = p.group;
+    if (p.answered) {
+      // The cancel grace passed and the worker still holds the request.
+      WorkerInstance w = p.instance;
+      counters.stuckDisconnected++;
+      String why = "worker '" + group.name + "' (" + w.instanceId + ") did not answer the CANCEL"
+          + " of request " + p.id + " within " + cancelGraceNanos / MS + " ms";
+      log.warn("{}; disconnecting it", why);
+      out.disconnect(w.peer, Status.DEADLINE_EXCEEDED.withDescription(why));
+      return;
+    }
     long waitedMs = (now - p.acceptedAt) / MS;
     if (p.instance == null) {
       group.queue.remove(p);
@@ -286,10 +320,9 @@ final class RequestRouter {
       answer(p, Code.DEADLINE_EXCEEDED, why);
       removeIfEmpty(group);
     } else {
-      p.answered = true;
       answer(p, Code.DEADLINE_EXCEEDED, "worker '" + group.name + "' (" + p.instance.instanceId
           + ") did not reply within " + waitedMs + " ms");
-      out.send(p.instance.peer, Envelope.newBuilder().setCommand(Command.CANCEL).setId(p.id).build());
+      cancelAtWorker(p, now);
     }
   }
 
@@ -310,6 +343,7 @@ final class RequestRouter {
       p.instance = null;
       if (p.answered) {
         pending.remove(p.id);
+        deadlines.cancel(p); // its cancel grace
         continue;
       }
       if (p.idempotent && !p.retried) {
