@@ -96,11 +96,19 @@ final class RequestRouter {
           "this connection is already registered as '" + peer.worker.group.name + "'");
       return;
     }
-    if (ready.getConcurrency() < 1) {
-      refuse(peer, packet, Code.INVALID_ARGUMENT, "concurrency must be at least 1");
+    int concurrency = ready.getConcurrency();
+    if (concurrency < 1 || concurrency > MAX_CONCURRENCY) {
+      refuse(peer, packet, Code.INVALID_ARGUMENT, "concurrency must be 1 to " + MAX_CONCURRENCY
+          + ": " + Integer.toUnsignedString(concurrency));
+      return;
+    }
+    problem = Names.checkInstanceId(ready.getInstanceId());
+    if (problem != null) {
+      refuse(peer, packet, Code.INVALID_ARGUMENT, problem);
       return;
     }
     WorkerGroup group = groups.computeIfAbsent(name, n -> new WorkerGroup(n, options.policyFor(n)));
+    replaceInstance(group, ready.getInstanceId(), peer);
     WorkerInstance instance = new WorkerInstance(peer, group, ready, now);
     peer.worker = instance;
     group.instances.add(instance);
@@ -108,6 +116,24 @@ final class RequestRouter {
     out.send(peer, Envelope.newBuilder().setCommand(Command.REPLY).setId(packet.getId()).build());
     group.balancer.changed(instance);
     pump(group, now);
+  }
+
+  /**
+   * A READY naming an instance id already registered under the name on another connection is
+   * that instance again (a restart, say, before the broker noticed the old process die): the
+   * old connection is told and forgotten, its in-flight requests fail with WORKER_LOST.
+   */
+  private void replaceInstance(WorkerGroup group, String instanceId, Peer by) {
+    for (WorkerInstance old : group.instances) {
+      if (old.instanceId.equals(instanceId) && old.peer != by && !old.peer.gone) {
+        group.balancer.removed(old);
+        log.info("worker '{}' instance '{}' registered again by pid {}@{}; forgetting the old"
+            + " connection", group.name, instanceId, by.hello.getPid(), by.hello.getHost());
+        out.disconnect(old.peer, Status.UNAVAILABLE.withDescription("instance '" + instanceId
+            + "' of worker '" + group.name + "' was registered again by another connection (pid "
+            + by.hello.getPid() + "@" + by.hello.getHost() + ")"));
+      }
+    }
   }
 
   void onDrain(Peer peer, Envelope packet) {

@@ -35,6 +35,29 @@ public final class Names {
     return null;
   }
 
+  /** The longest instance id. */
+  public static final int MAX_INSTANCE_ID_LENGTH = 128;
+
+  /**
+   * Null when {@code id} is a valid instance id (1 to 128 printable ASCII characters, no
+   * space), otherwise why it is not.
+   */
+  public static String checkInstanceId(String id) {
+    if (id == null || id.isEmpty()) {
+      return "instance id is empty";
+    }
+    if (id.length() > MAX_INSTANCE_ID_LENGTH) {
+      return "instance id is longer than " + MAX_INSTANCE_ID_LENGTH + " characters";
+    }
+    for (int i = 0; i < id.length(); i++) {
+      char c = id.charAt(i);
+      if (c <= 0x20 || c >= 0x7f) {
+        return "instance id '" + id + "' holds a character other than printable ASCII";
+      }
+    }
+    return null;
+  }
+
   public static boolean isReserved(String name) {
     return name.startsWith(RESERVED_PREFIX);
   }

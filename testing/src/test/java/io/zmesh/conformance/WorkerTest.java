@@ -52,6 +52,70 @@ class WorkerTest {
   }
 
   @Test
+  @Checks("W-1")
+  void acceptedReadyIsAnsweredAndRequestsAreRoutedThere() {
+    try (RawConnection w = RawConnection.connected(broker.endpoint()); RawConnection c = client()) {
+      w.send(ready(5, "w1", "w1-1", 3));
+      w.expectReply(5);
+      WorkerInfo info = broker.instance("w1", "w1-1").orElseThrow();
+      assertEquals(3, info.getConcurrency());
+      assertEquals("ready", info.getState());
+      c.send(request(1, "w1", "hi", 5_000));
+      Envelope r = forwarded(w);
+      w.send(reply(r.getId(), "hello"));
+      assertEquals("hello", text(c.expectReply(1)));
+    }
+  }
+
+  @Test
+  @Checks({"W-2", "N-1"})
+  void invalidRegistrationsAreRefusedAndRegisterNothing() {
+    try (RawConnection w = RawConnection.connected(broker.endpoint())) {
+      w.send(ready(1, "has space", "w2-1", 1));
+      w.expectError(1, StatusCode.INVALID_ARGUMENT, "'has space'");
+      w.send(ready(2, "zmesh.mine", "w2-1", 1));
+      w.expectError(2, StatusCode.PERMISSION_DENIED, "reserved for the broker");
+      w.send(ready(3, "w2", "", 1));
+      w.expectError(3, StatusCode.INVALID_ARGUMENT, "instance id is empty");
+      w.send(ready(4, "w2", "with space", 1));
+      w.expectError(4, StatusCode.INVALID_ARGUMENT, "printable ASCII");
+      w.send(ready(5, "w2", "i".repeat(129), 1));
+      w.expectError(5, StatusCode.INVALID_ARGUMENT, "longer than 128");
+      w.send(ready(6, "w2", "w2-1", 0));
+      w.expectError(6, StatusCode.INVALID_ARGUMENT, "concurrency must be 1 to 65536");
+      w.send(ready(7, "w2", "w2-1", 65_537));
+      w.expectError(7, StatusCode.INVALID_ARGUMENT, "concurrency must be 1 to 65536");
+      assertEquals(0, broker.workers("w2").getWorkersCount());
+      // What the grammars allow is accepted: the longest name, a dotted one, the most credit.
+      String longest = "W" + "2._-".repeat(31) + "abc";
+      w.send(ready(8, longest, "~w2!", 65_536));
+      w.expectReply(8);
+      w.send(ready(9, "w2", "w2-1", 1));
+      w.expectError(9, StatusCode.INVALID_ARGUMENT, "already registered as '" + longest + "'");
+      assertEquals(0, broker.workers("w2").getWorkersCount());
+    }
+  }
+
+  @Test
+  @Checks("W-3")
+  void readyWithARegisteredInstanceIdReplacesTheOldConnection() {
+    try (RawConnection old = worker("w3", "w3-1", 1); RawConnection c = client()) {
+      c.send(request(1, "w3", "held", 5_000));
+      forwarded(old);
+      try (RawConnection restarted = worker("w3", "w3-1", 1)) {
+        Envelope d = old.expectDisconnect(StatusCode.UNAVAILABLE);
+        assertTrue(d.getStatus().getMessage().contains("registered again"), d.toString());
+        c.expectError(1, StatusCode.WORKER_LOST, "w3-1");
+        assertEquals(1, broker.workers("w3").getWorkersCount());
+        c.send(request(2, "w3", "next", 5_000));
+        Envelope r = forwarded(restarted);
+        restarted.send(reply(r.getId(), "new"));
+        assertEquals("new", text(c.expectReply(2)));
+      }
+    }
+  }
+
+  @Test
   @Checks("W-4")
   void neverMoreOutstandingThanTheConcurrencyCountingCancelledOnes() {
     try (RawConnection w = worker("w4", "w4-1", 2); RawConnection c = client()) {
