@@ -283,7 +283,10 @@ final class BrokerLoop implements Runnable {
     peer.lastSeen = now;
     if (scanned instanceof Scan.Request) {
       Scan.Request r = (Scan.Request) scanned;
-      if (Names.isReserved(r.worker())) {
+      if (r.id() == 0) {
+        counters.requests++;
+        refuseIdZero(peer, Command.REQUEST);
+      } else if (Names.isReserved(r.worker())) {
         onAdmin(peer, identity, packet, body);
       } else {
         router.onRequest(peer, r, body, now);
@@ -362,6 +365,10 @@ final class BrokerLoop implements Runnable {
   }
 
   private void onPacket(Peer peer, Envelope packet, byte[] body) {
+    if (packet.getId() == 0 && answered(packet.getCommand())) {
+      refuseIdZero(peer, packet.getCommand());
+      return;
+    }
     switch (packet.getCommand()) {
       case REPLY:
       case ERROR:

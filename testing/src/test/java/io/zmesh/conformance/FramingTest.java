@@ -46,6 +46,30 @@ class FramingTest {
   }
 
   @Test
+  @Checks("ID-1")
+  void packetsThatAskForAnAnswerMustNotHaveIdZero() {
+    try (RawConnection c = RawConnection.connected(broker.endpoint())) {
+      c.send(ready(0, "id1", "id1-1", 1));
+      c.expectError(0, StatusCode.INVALID_ARGUMENT, "READY must carry a non-zero id");
+      c.send(request(0, "id1", "x", 1_000));
+      c.expectError(0, StatusCode.INVALID_ARGUMENT, "REQUEST must carry a non-zero id");
+      c.send(request(0, "zmesh.stats", "x", 1_000));
+      c.expectError(0, StatusCode.INVALID_ARGUMENT, "REQUEST must carry a non-zero id");
+      c.send(subscribe(0, "id1.>", "", 0, 0));
+      c.expectError(0, StatusCode.INVALID_ARGUMENT, "SUBSCRIBE must carry a non-zero id");
+      c.send(command(Command.UNSUBSCRIBE, 0));
+      c.expectError(0, StatusCode.INVALID_ARGUMENT, "UNSUBSCRIBE must carry a non-zero id");
+      c.send(command(Command.DRAIN, 0));
+      c.expectError(0, StatusCode.INVALID_ARGUMENT, "DRAIN must carry a non-zero id");
+      // Each was ignored otherwise: nothing registered, nothing subscribed.
+      assertEquals(0, broker.workers("id1").getWorkersCount());
+      c.send(publish(40, "id1.x", "nobody"));
+      c.expectReply(40);
+      assertEquals(0, broker.counter("messages_delivered"));
+    }
+  }
+
+  @Test
   @Checks("ID-3")
   void welcomeHeartbeatAndDisconnectHaveIdZero() {
     try (BrokerUnderTest fast = BrokerUnderTest.start(b -> b.heartbeatInterval(
