@@ -51,8 +51,8 @@ final class TopicRouter implements TopicTrie.Visitor {
   void onSubscribe(Peer peer, Envelope packet, long now) {
     Subscribe sub = packet.getSubscribe();
     String problem = Topics.checkPattern(sub.getPattern());
-    if (problem == null && sub.getGroup().length() > Topics.MAX_LENGTH) {
-      problem = "group name is longer than " + Topics.MAX_LENGTH + " characters";
+    if (problem == null && !sub.getGroup().isEmpty()) {
+      problem = Topics.checkGroup(sub.getGroup());
     }
     if (problem == null && peer.subscriptions != null
         && peer.subscriptions.containsKey(packet.getId())) {

@@ -37,6 +37,27 @@ public final class Topics {
     return check(pattern, true);
   }
 
+  /**
+   * Null when {@code group} is a valid name of a subscription group (1 to {@value #MAX_LENGTH}
+   * printable ASCII characters, no space), otherwise why it is not. The empty group, broadcast,
+   * is not a group name.
+   */
+  public static String checkGroup(String group) {
+    if (group == null || group.isEmpty()) {
+      return "group name is empty";
+    }
+    if (group.length() > MAX_LENGTH) {
+      return "group name is longer than " + MAX_LENGTH + " characters";
+    }
+    for (int i = 0; i < group.length(); i++) {
+      char c = group.charAt(i);
+      if (c <= 0x20 || c >= 0x7f) {
+        return "group name '" + group + "' holds a character other than printable ASCII";
+      }
+    }
+    return null;
+  }
+
   public static boolean isReserved(String topic) {
     return topic.startsWith(RESERVED_PREFIX);
   }

@@ -52,6 +52,35 @@ class TopicTest {
   }
 
   @Test
+  @Checks({"T-1", "N-1"})
+  void subscribeGrantsABudgetOrIsRefused() {
+    try (RawConnection s = peer()) {
+      Subscribe dflt = subscribed(s, 1, "t1.>", "", 0, 0);
+      assertEquals(BUDGET, dflt.getBudgetMessages());
+      assertEquals(1L << 20, dflt.getBudgetBytes());
+      Subscribe less = subscribed(s, 2, "t1.*", "", 10, 2048);
+      assertEquals(10, less.getBudgetMessages());
+      assertEquals(2048, less.getBudgetBytes());
+      Subscribe capped = subscribed(s, 3, "t1.x", "g-1", BUDGET * 10, 1L << 40);
+      assertEquals(BUDGET, capped.getBudgetMessages());
+      assertEquals(1L << 20, capped.getBudgetBytes());
+
+      String[][] refused = {{"a*", ""}, {"a.>.b", ""}, {"a..b", ""}, {"a b", ""}, {"", ""},
+          {"t".repeat(257), ""}, {"t1.y", "has space"}, {"t1.y", "g".repeat(257)},
+          {"t1.y", "é"}};
+      for (String[] r : refused) {
+        s.send(subscribe(4, r[0], r[1], 0, 0));
+        s.expectError(4, StatusCode.INVALID_ARGUMENT, "");
+      }
+      s.send(subscribe(1, "t1.other", "", 0, 0));
+      s.expectError(1, StatusCode.INVALID_ARGUMENT, "already in use");
+      // The grammar's edges are accepted.
+      subscribed(s, 5, "*.>", "~!", 0, 0);
+      subscribed(s, 6, "t".repeat(256), "g".repeat(256), 0, 0);
+    }
+  }
+
+  @Test
   @Checks("P-1")
   void publishWithIdZeroIsNeverAnswered() {
     try (RawConnection p = peer()) {
