@@ -312,10 +312,11 @@ final class BrokerLoop implements Runnable {
         + options.maxMessageBytes() + " bytes";
     if (command == Command.PUBLISH_VALUE && id == 0) {
       log.debug("oversize publish from {}: {}", identity, why); // never answered
-    } else if (peer != null && command == Command.REPLY_VALUE) {
-      // The requester is told why its reply never came.
+    } else if (peer != null
+        && (command == Command.REPLY_VALUE || command == Command.ERROR_VALUE)) {
+      // The requester is told why its answer never came.
       peer.lastSeen = now;
-      router.onAnswer(peer, StatusCodec.error(id, Code.INVALID_ARGUMENT, "reply from '"
+      router.onAnswer(peer, StatusCodec.error(id, Code.INVALID_ARGUMENT, "answer from '"
           + (peer.worker != null ? peer.worker.group.name : "?") + "': " + why), null, now);
     } else {
       sendTo(identity, StatusCodec.error(id, Code.INVALID_ARGUMENT, why));

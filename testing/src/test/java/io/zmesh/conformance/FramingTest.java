@@ -46,6 +46,33 @@ class FramingTest {
   }
 
   @Test
+  @Checks("F-3")
+  void oversizeEnvelopeIsRefusedAndNeverForwarded() {
+    String big = "x".repeat(LIMIT);
+    try (RawConnection worker = RawConnection.worker(broker.endpoint(), "f3", "f3-1", 2);
+        RawConnection client = RawConnection.connected(broker.endpoint())) {
+      client.send(request(11, "f3", big, 5_000));
+      client.expectError(11, StatusCode.INVALID_ARGUMENT, "exceeds the limit of " + LIMIT);
+      client.send(publish(0, "f3.topic", big)); // id 0: dropped unanswered
+      client.send(publish(12, "f3.topic", big));
+      client.expectError(12, StatusCode.INVALID_ARGUMENT, "exceeds the limit");
+      worker.expectNothing(QUIET);
+
+      // An oversize answer ends the request at the requester instead.
+      client.send(request(13, "f3", "small", 5_000));
+      Envelope forwarded = worker.next();
+      assertEquals(Command.REQUEST, forwarded.getCommand(), forwarded.toString());
+      worker.send(RawConnection.reply(forwarded.getId(), big));
+      client.expectError(13, StatusCode.INVALID_ARGUMENT, "exceeds the limit");
+      client.send(request(14, "f3", "small", 5_000));
+      forwarded = worker.next();
+      worker.send(RawConnection.error(forwarded.getId(), StatusCode.HANDLER_FAILED, big));
+      client.expectError(14, StatusCode.INVALID_ARGUMENT, "exceeds the limit");
+      worker.expectNothing(QUIET); // the sender of an oversize answer is told nothing
+    }
+  }
+
+  @Test
   @Checks("ID-1")
   void packetsThatAskForAnAnswerMustNotHaveIdZero() {
     try (RawConnection c = RawConnection.connected(broker.endpoint())) {
