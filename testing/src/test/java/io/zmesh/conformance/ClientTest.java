@@ -115,6 +115,83 @@ class ClientTest {
   }
 
   @Test
+  @Checks({"RQ-1", "ID-5"})
+  void everyRequestEndsWithExactlyOneAnswerUnderTheRequestersId() {
+    try (RawConnection w = worker("rq1", "rq1-1", 2); RawConnection c = client();
+        RawConnection other = client()) {
+      c.send(request(7, "rq1", "a", 5_000));
+      other.send(request(7, "rq1", "b", 5_000)); // the same id on another connection
+      Envelope r1 = forwarded(w);
+      Envelope r2 = forwarded(w);
+      assertNotEquals(r1.getId(), r2.getId(), "the broker's ids are unique at the worker");
+      w.send(reply(r1.getId(), "to " + text(r1)));
+      w.send(reply(r2.getId(), "to " + text(r2)));
+      assertEquals("to a", text(c.expectReply(7)));
+      assertEquals("to b", text(other.expectReply(7)));
+      // A second answer from the worker is not forwarded.
+      w.send(reply(r1.getId(), "again"));
+      c.expectNothing(QUIET);
+    }
+  }
+
+  @Test
+  @Checks("RQ-2")
+  void noInstanceIsNoWorker() {
+    try (RawConnection c = client()) {
+      c.send(request(1, "rq2-nobody", "x", 1_000));
+      c.expectError(1, StatusCode.NO_WORKER, "no worker named 'rq2-nobody'");
+    }
+  }
+
+  @Test
+  @Checks("RQ-3")
+  void waitForWorkerHoldsTheRequestUntilOneRegistersOrTheDeadline() {
+    try (RawConnection c = client()) {
+      c.send(request(1, "rq3", "patient", 5_000).toBuilder().setWaitForWorker(true).build());
+      c.send(request(2, "rq3-never", "x", 300).toBuilder().setWaitForWorker(true).build());
+      c.expectError(2, StatusCode.DEADLINE_EXCEEDED, "no worker named 'rq3-never' registered");
+      try (RawConnection w = worker("rq3", "rq3-1", 1)) {
+        Envelope r = forwarded(w);
+        w.send(reply(r.getId(), "here"));
+        assertEquals("here", text(c.expectReply(1)));
+      }
+    }
+  }
+
+  @Test
+  @Checks("RQ-4")
+  void deadlinePassingQueuedOrAtTheWorkerIsDeadlineExceeded() {
+    try (RawConnection w = worker("rq4", "rq4-1", 1); RawConnection c = client()) {
+      c.send(request(1, "rq4", "held", 300));
+      Envelope held = forwarded(w);
+      c.send(request(2, "rq4", "queued", 200));
+      c.expectError(2, StatusCode.DEADLINE_EXCEEDED, "in the queue without a free instance");
+      c.expectError(1, StatusCode.DEADLINE_EXCEEDED, "did not reply within");
+      w.expect(Command.CANCEL, held.getId());
+      w.send(RawConnection.error(held.getId(), StatusCode.CANCELLED, "gave up"));
+    }
+  }
+
+  @Test
+  @Checks("RQ-5")
+  void lostInstanceGivesWorkerLostExceptIdempotentRequestsWhichGoElsewhere() {
+    try (RawConnection doomed = worker("rq5", "rq5-1", 2); RawConnection c = client()) {
+      c.send(request(1, "rq5", "once", 5_000));
+      c.send(request(2, "rq5", "twice", 5_000).toBuilder().setIdempotent(true).build());
+      forwarded(doomed);
+      forwarded(doomed);
+      try (RawConnection spare = worker("rq5", "rq5-2", 2)) {
+        doomed.close();
+        c.expectError(1, StatusCode.WORKER_LOST, "rq5-1");
+        Envelope again = forwarded(spare);
+        assertEquals("twice", text(again));
+        spare.send(reply(again.getId(), "ran twice"));
+        assertEquals("ran twice", text(c.expectReply(2)));
+      }
+    }
+  }
+
+  @Test
   @Checks({"RQ-6", "RQ-9"})
   void cancelIsAnsweredCancelledAndTheLateAnswerIsDropped() {
     try (RawConnection w = worker("rq6", "rq6-1", 1); RawConnection c = client()) {
@@ -134,6 +211,40 @@ class ClientTest {
       c.expectNothing(QUIET);
       assertEquals(lateBefore + 1, broker.counter("late_replies_dropped"));
       w.expectNothing(QUIET); // the queued one was never sent
+    }
+  }
+
+  @Test
+  @Checks("RQ-7")
+  void invalidWorkerNameIsInvalidArgument() {
+    try (RawConnection c = client()) {
+      for (String name : new String[] {"", "has space", "-dash", "x".repeat(129), "é"}) {
+        c.send(request(3, name, "x", 1_000));
+        c.expectError(3, StatusCode.INVALID_ARGUMENT, "worker name");
+      }
+    }
+  }
+
+  @Test
+  @Checks("RQ-8")
+  void payloadHeadersAndStatusPassUnchanged() {
+    try (RawConnection w = worker("rq8", "rq8-1", 1); RawConnection c = client()) {
+      Envelope sent = request(1, "rq8", "ünïcödé payload", 5_000).toBuilder()
+          .putHeaders("trace", "abc").putHeaders("ü", "ß").build();
+      c.send(sent);
+      Envelope r = forwarded(w);
+      assertEquals(sent.getPayload(), r.getPayload());
+      assertEquals(sent.getHeadersMap(), r.getHeadersMap());
+      w.send(reply(r.getId(), "answer").toBuilder().putHeaders("served-by", "rq8-1").build());
+      Envelope answer = c.expectReply(1);
+      assertEquals(reply(1, "answer").getPayload(), answer.getPayload());
+      assertEquals("rq8-1", answer.getHeadersOrThrow("served-by"));
+
+      c.send(request(2, "rq8", "fail", 5_000));
+      Envelope f = forwarded(w);
+      w.send(RawConnection.error(f.getId(), StatusCode.HANDLER_FAILED, "it broke: ü"));
+      assertEquals("it broke: ü",
+          c.expectError(2, StatusCode.HANDLER_FAILED, "it broke").getStatus().getMessage());
     }
   }
 }

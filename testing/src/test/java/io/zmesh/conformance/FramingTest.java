@@ -46,6 +46,33 @@ class FramingTest {
   }
 
   @Test
+  @Checks("F-1")
+  void messageOfOtherThanOneFrameIsRefusedWithIdZero() {
+    try (RawConnection c = RawConnection.connected(broker.endpoint())) {
+      byte[] packet = Wire.encode(request(5, "echo", "x", 1_000));
+      c.send(packet, packet);
+      c.expectError(0, StatusCode.INVALID_ARGUMENT, "got 2");
+      c.send(new byte[0], packet, packet);
+      c.expectError(0, StatusCode.INVALID_ARGUMENT, "got 3");
+      stillServed(c);
+    }
+  }
+
+  @Test
+  @Checks("F-2")
+  void undecodableFrameOrUnknownCommandIsRefused() {
+    try (RawConnection c = RawConnection.connected(broker.endpoint())) {
+      c.send("GET / HTTP/1.1".getBytes(StandardCharsets.US_ASCII));
+      c.expectError(0, StatusCode.INVALID_ARGUMENT, "undecodable");
+      c.send(Envelope.newBuilder().setCommandValue(99).setId(8).build());
+      c.expectError(8, StatusCode.INVALID_ARGUMENT, "unknown command 99");
+      c.send(Envelope.newBuilder().setId(9).build()); // command 0
+      c.expectError(9, StatusCode.INVALID_ARGUMENT, "unknown command 0");
+      stillServed(c);
+    }
+  }
+
+  @Test
   @Checks("F-3")
   void oversizeEnvelopeIsRefusedAndNeverForwarded() {
     String big = "x".repeat(LIMIT);
@@ -73,6 +100,38 @@ class FramingTest {
   }
 
   @Test
+  @Checks("F-4")
+  void welcomeOrMessageFromAPeerIsRefused() {
+    try (RawConnection c = RawConnection.connected(broker.endpoint())) {
+      c.send(command(Command.WELCOME, 21));
+      c.expectError(21, StatusCode.INVALID_ARGUMENT, "unexpected command WELCOME");
+      c.send(command(Command.MESSAGE, 22));
+      c.expectError(22, StatusCode.INVALID_ARGUMENT, "unexpected command MESSAGE");
+      stillServed(c);
+    }
+  }
+
+  @Test
+  @Checks("F-5")
+  void unknownEnvelopeFieldsAreIgnored() {
+    try (RawConnection worker = RawConnection.worker(broker.endpoint(), "f5", "f5-1", 1);
+        RawConnection client = RawConnection.connected(broker.endpoint())) {
+      Envelope withUnknown = request(31, "f5", "future", 5_000).toBuilder()
+          .setUnknownFields(UnknownFieldSet.newBuilder()
+              .addField(99, UnknownFieldSet.Field.newBuilder()
+                  .addLengthDelimited(ByteString.copyFromUtf8("from 1.9")).build())
+              .build())
+          .build();
+      client.send(withUnknown);
+      Envelope forwarded = worker.next();
+      assertEquals(Command.REQUEST, forwarded.getCommand(), forwarded.toString());
+      assertEquals("future", text(forwarded));
+      worker.send(RawConnection.reply(forwarded.getId(), "ok"));
+      assertEquals("ok", text(client.expectReply(31)));
+    }
+  }
+
+  @Test
   @Checks("ID-1")
   void packetsThatAskForAnAnswerMustNotHaveIdZero() {
     try (RawConnection c = RawConnection.connected(broker.endpoint())) {
@@ -93,6 +152,20 @@ class FramingTest {
       c.send(publish(40, "id1.x", "nobody"));
       c.expectReply(40);
       assertEquals(0, broker.counter("messages_delivered"));
+    }
+  }
+
+  @Test
+  @Checks("ID-2")
+  void answersCarryTheWholeSixtyFourBitId() {
+    long id = 0xFFFF_FFFF_FFFF_FFFFL;
+    try (RawConnection c = RawConnection.connected(broker.endpoint())) {
+      c.send(request(id, "id2-nobody", "x", 1_000));
+      c.expectError(id, StatusCode.NO_WORKER, "id2-nobody");
+      c.send(ready(id - 1, "id2", "id2-1", 1));
+      c.expectReply(id - 1);
+      c.send(subscribe(1L << 63, "id2.*", "", 0, 0));
+      c.expectReply(1L << 63);
     }
   }
 

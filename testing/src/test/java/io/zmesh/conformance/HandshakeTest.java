@@ -82,4 +82,45 @@ class HandshakeTest {
       assertEquals(3_000, w.getCancelGraceMs());
     }
   }
+
+  @Test
+  @Checks("C-1")
+  void anyPacketButHelloFromAStrangerGetsDisconnect() {
+    Envelope[] strangers = {
+        request(1, "zmesh.stats", "x", 1_000),
+        ready(2, "c1", "c1-1", 1),
+        subscribe(3, "c1.>", "", 0, 0),
+        RawConnection.command(Command.HEARTBEAT, 0),
+    };
+    try (RawConnection c = RawConnection.opened(broker.endpoint())) {
+      for (Envelope packet : strangers) {
+        c.send(packet);
+        Envelope d = c.expectDisconnect(StatusCode.UNAVAILABLE);
+        assertTrue(d.getStatus().getMessage().contains("send HELLO first"), d.toString());
+      }
+    }
+    assertEquals(0, broker.workers("c1").getWorkersCount());
+  }
+
+  @Test
+  @Checks({"C-5", "T-7"})
+  void secondHelloEndsTheOldSessionAndStartsANewOne() {
+    try (RawConnection worker = RawConnection.worker(broker.endpoint(), "c5", "c5-1", 1);
+        RawConnection client = RawConnection.connected(broker.endpoint())) {
+      worker.send(subscribe(9, "c5.>", "", 0, 0));
+      worker.expectReply(9);
+      client.send(request(5, "c5", "held", 5_000));
+      assertEquals(Command.REQUEST, worker.next().getCommand());
+
+      assertEquals(Wire.PROTOCOL, worker.hello(Wire.PROTOCOL).getProtocol());
+      client.expectError(5, StatusCode.WORKER_LOST, "c5-1");
+      assertEquals(0, broker.workers("c5").getWorkersCount());
+      client.send(RawConnection.publish(6, "c5.news", "after"));
+      client.expectReply(6);
+      worker.expectNothing(RawConnection.QUIET); // its subscription ended with the session
+      // The new session may register again.
+      worker.send(ready(10, "c5", "c5-1", 1));
+      worker.expectReply(10);
+    }
+  }
 }

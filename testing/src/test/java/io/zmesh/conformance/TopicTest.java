@@ -81,6 +81,126 @@ class TopicTest {
   }
 
   @Test
+  @Checks("T-2")
+  void broadcastGetsOneCopyPerSubscriptionAndAGroupOnePerMessage() {
+    try (RawConnection a = peer(); RawConnection b = peer(); RawConnection g1 = peer();
+        RawConnection g2 = peer(); RawConnection p = peer()) {
+      subscribed(a, 1, "t2.*", "", 0, 0);
+      subscribed(a, 2, "t2.>", "", 0, 0); // a second matching subscription, a second copy
+      subscribed(b, 1, "t2.x", "", 0, 0);
+      subscribed(g1, 1, "t2.*", "workers", 0, 0);
+      subscribed(g2, 1, "t2.*", "workers", 0, 0);
+      for (int i = 0; i < 10; i++) {
+        p.send(publish(0, "t2.x", "m" + i));
+      }
+      p.send(publish(99, "t2.x", "last"));
+      p.expectReply(99);
+      java.util.Map<Long, Integer> copies = new java.util.HashMap<>();
+      for (int i = 0; i < 22; i++) {
+        Envelope m = a.next();
+        assertEquals(Command.MESSAGE, m.getCommand(), m.toString());
+        copies.merge(m.getId(), 1, Integer::sum);
+      }
+      assertEquals(java.util.Map.of(1L, 11, 2L, 11), copies);
+      for (int i = 0; i < 11; i++) {
+        message(b, 1);
+      }
+      int shared = 0;
+      for (RawConnection g : new RawConnection[] {g1, g2}) {
+        Envelope m;
+        while ((m = g.raw.poll(QUIET)) != null) {
+          if (m.getCommand() == Command.MESSAGE) {
+            shared++;
+          }
+        }
+      }
+      assertEquals(11, shared, "each message to one member of the group");
+    }
+  }
+
+  @Test
+  @Checks("T-3")
+  void messageCarriesTopicPayloadHeadersAndTheSubscriptionsId() {
+    try (RawConnection s = peer(); RawConnection p = peer()) {
+      subscribed(s, 42, "t3.>", "", 0, 0);
+      Envelope sent = publish(0, "t3.a.b", "hello").toBuilder().putHeaders("k", "v").build();
+      p.send(sent);
+      Envelope m = message(s, 42);
+      assertEquals("t3.a.b", m.getService());
+      assertEquals(sent.getPayload(), m.getPayload());
+      assertEquals(sent.getHeadersMap(), m.getHeadersMap());
+      assertEquals(0, m.getDelivery().getDropped());
+    }
+  }
+
+  @Test
+  @Checks({"T-4", "T-5"})
+  void budgetBoundsWhatIsOutstandingAndCreditRestoresIt() {
+    try (RawConnection s = peer(); RawConnection p = peer()) {
+      subscribed(s, 7, "t4", "", 2, 0);
+      for (int i = 0; i < 5; i++) {
+        p.send(publish(0, "t4", "m" + i));
+      }
+      p.send(publish(1, "t4", "m5"));
+      p.expectReply(1);
+      assertEquals("m0", text(message(s, 7)));
+      int length = s.raw.lastLength();
+      assertEquals("m1", text(message(s, 7)));
+      s.expectNothing(QUIET); // m2..m5 dropped
+      s.send(credit(7, 1, length));
+      s.send(credit(7, 1000, 1L << 40)); // beyond what is outstanding: only down to zero
+      s.send(credit(99, 1, 10)); // unknown: ignored
+      s.expectNothing(QUIET); // never answered
+      for (int i = 6; i < 9; i++) {
+        p.send(publish(0, "t4", "m" + i));
+      }
+      p.send(publish(2, "t4", "m9"));
+      p.expectReply(2);
+      Envelope next = message(s, 7);
+      assertEquals("m6", text(next));
+      assertEquals(4, next.getDelivery().getDropped());
+      assertEquals("m7", text(message(s, 7)));
+      s.expectNothing(QUIET); // the budget of 2 again, not more
+    }
+  }
+
+  @Test
+  @Checks("T-6")
+  void unsubscribeIsAlwaysAnsweredAndEndsDelivery() {
+    try (RawConnection s = peer(); RawConnection p = peer()) {
+      subscribed(s, 3, "t6", "", 0, 0);
+      s.send(command(Command.UNSUBSCRIBE, 3));
+      s.expectReply(3);
+      p.send(publish(1, "t6", "after"));
+      p.expectReply(1);
+      s.expectNothing(QUIET);
+      s.send(command(Command.UNSUBSCRIBE, 3));
+      s.expectReply(3);
+      s.send(command(Command.UNSUBSCRIBE, 12345));
+      s.expectReply(12345);
+    }
+  }
+
+  @Test
+  @Checks("T-7")
+  void subscriptionEndsWithItsConnection() {
+    try (RawConnection p = peer()) {
+      try (RawConnection s = peer()) {
+        subscribed(s, 1, "t7", "", 0, 0);
+        assertEquals(1, subscriptionsTo("t7"));
+      }
+      io.zmesh.testing.Await.until("the subscription ends with its connection",
+          RawConnection.WAIT, () -> subscriptionsTo("t7") == 0);
+      p.send(publish(1, "t7", "nobody"));
+      p.expectReply(1);
+    }
+  }
+
+  private static int subscriptionsTo(String topic) {
+    return broker.topics(topic).getSubscriptionsCount();
+  }
+
+  @Test
   @Checks("P-1")
   void publishWithIdZeroIsNeverAnswered() {
     try (RawConnection p = peer()) {
@@ -104,6 +224,38 @@ class TopicTest {
         assertEquals("m" + i, text(message(self, 5)));
       }
       self.expectReply(6);
+    }
+  }
+
+  @Test
+  @Checks({"P-3", "N-1"})
+  void publishToABadReservedOrOversizeTopicIsRefused() {
+    try (RawConnection p = peer()) {
+      for (String topic : new String[] {"", "a..b", "a.*", "a.>", "has space", "é",
+          "t".repeat(257)}) {
+        p.send(publish(1, topic, "x"));
+        p.expectError(1, StatusCode.INVALID_ARGUMENT, "");
+      }
+      p.send(publish(2, "zmesh.events", "x"));
+      p.expectError(2, StatusCode.PERMISSION_DENIED, "the broker's own");
+      p.send(publish(3, "p3", "x".repeat(LIMIT)));
+      p.expectError(3, StatusCode.INVALID_ARGUMENT, "exceeds the limit");
+      p.send(publish(4, "t".repeat(256), "the longest topic"));
+      p.expectReply(4);
+    }
+  }
+
+  @Test
+  @Checks({"P-4", "N-1"})
+  void payloadThatDoesNotParseIsDeliveredAndReservedTopicsMayBeSubscribed() {
+    try (RawConnection s = peer(); RawConnection p = peer()) {
+      subscribed(s, 1, "p4", "", 0, 0);
+      subscribed(s, 2, "zmesh.>", "", 0, 0);
+      Any junk = Any.newBuilder().setTypeUrl("type.googleapis.com/google.protobuf.StringValue")
+          .setValue(ByteString.copyFrom(new byte[] {(byte) 0xff, (byte) 0xff})).build();
+      p.send(publish(5, "p4", "x").toBuilder().setPayload(junk).build());
+      p.expectReply(5);
+      assertEquals(junk, message(s, 1).getPayload());
     }
   }
 }

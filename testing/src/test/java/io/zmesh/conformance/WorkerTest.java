@@ -196,4 +196,51 @@ class WorkerTest {
       assertEquals("served", text(c.expectReply(2)));
     }
   }
+
+  @Test
+  @Checks("W-8")
+  void drainStopsRoutingAfterEverythingAlreadyRouted() {
+    try (RawConnection w = worker("w8", "w8-1", 4); RawConnection c = client();
+        RawConnection stranger = client()) {
+      c.send(request(1, "w8", "a", 5_000));
+      c.send(request(2, "w8", "b", 5_000));
+      Await.until("both requests are routed", RawConnection.WAIT,
+          () -> broker.instance("w8", "w8-1").orElseThrow().getInFlight() == 2);
+      w.send(command(Command.DRAIN, 50));
+      // Both requests come before the answer to DRAIN.
+      Envelope a = forwarded(w);
+      Envelope b = forwarded(w);
+      w.expectReply(50);
+      assertEquals("draining", broker.instance("w8", "w8-1").orElseThrow().getState());
+      c.send(request(3, "w8", "after", 300));
+      w.expectNothing(QUIET);
+      c.expectError(3, StatusCode.DEADLINE_EXCEEDED, "without a free instance");
+      w.send(reply(a.getId(), "a"));
+      w.send(reply(b.getId(), "b"));
+      c.expectReply(1);
+      c.expectReply(2);
+
+      stranger.send(command(Command.DRAIN, 51));
+      stranger.expectError(51, StatusCode.INVALID_ARGUMENT, "not a worker");
+    }
+  }
+
+  @Test
+  @Checks("W-9")
+  void answerForAnIdTheConnectionDoesNotHoldIsDroppedUnanswered() {
+    try (RawConnection w = worker("w9", "w9-1", 1); RawConnection other = worker("w9x", "w9x-1", 1);
+        RawConnection c = client()) {
+      long before = broker.counter("late_replies_dropped");
+      c.send(request(1, "w9", "x", 5_000));
+      Envelope r = forwarded(w);
+      other.send(reply(r.getId(), "not mine")); // another connection's request
+      other.send(reply(123_456, "unknown"));
+      c.send(RawConnection.reply(1, "from a client")); // not a worker at all
+      other.expectNothing(QUIET);
+      c.expectNothing(QUIET);
+      assertEquals(before + 3, broker.counter("late_replies_dropped"));
+      w.send(reply(r.getId(), "mine"));
+      assertEquals("mine", text(c.expectReply(1)));
+    }
+  }
 }
