@@ -43,16 +43,24 @@ public final class Names {
    * space), otherwise why it is not.
    */
   public static String checkInstanceId(String id) {
-    if (id == null || id.isEmpty()) {
-      return "instance id is empty";
+    return checkPrintable("instance id", id, MAX_INSTANCE_ID_LENGTH);
+  }
+
+  /**
+   * Null when {@code s} is 1 to {@code max} printable ASCII characters other than space,
+   * otherwise why not, naming it {@code what}.
+   */
+  static String checkPrintable(String what, String s, int max) {
+    if (s == null || s.isEmpty()) {
+      return what + " is empty";
     }
-    if (id.length() > MAX_INSTANCE_ID_LENGTH) {
-      return "instance id is longer than " + MAX_INSTANCE_ID_LENGTH + " characters";
+    if (s.length() > max) {
+      return what + " is longer than " + max + " characters";
     }
-    for (int i = 0; i < id.length(); i++) {
-      char c = id.charAt(i);
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
       if (c <= 0x20 || c >= 0x7f) {
-        return "instance id '" + id + "' holds a character other than printable ASCII";
+        return what + " '" + s + "' holds a character other than printable ASCII";
       }
     }
     return null;

@@ -43,19 +43,7 @@ public final class Topics {
    * is not a group name.
    */
   public static String checkGroup(String group) {
-    if (group == null || group.isEmpty()) {
-      return "group name is empty";
-    }
-    if (group.length() > MAX_LENGTH) {
-      return "group name is longer than " + MAX_LENGTH + " characters";
-    }
-    for (int i = 0; i < group.length(); i++) {
-      char c = group.charAt(i);
-      if (c <= 0x20 || c >= 0x7f) {
-        return "group name '" + group + "' holds a character other than printable ASCII";
-      }
-    }
-    return null;
+    return Names.checkPrintable("group name", group, MAX_LENGTH);
   }
 
   public static boolean isReserved(String topic) {

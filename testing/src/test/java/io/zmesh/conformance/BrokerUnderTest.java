@@ -42,6 +42,16 @@ final class BrokerUnderTest implements AutoCloseable {
     return broker.endpoint();
   }
 
+  /** A connection registered as an instance of {@code name}. */
+  RawConnection worker(String name, String instanceId, int concurrency) {
+    return RawConnection.worker(endpoint(), name, instanceId, concurrency);
+  }
+
+  /** A connection that said HELLO. */
+  RawConnection client() {
+    return RawConnection.connected(endpoint());
+  }
+
   Broker broker() {
     return broker;
   }

@@ -39,40 +39,26 @@ class ClientTest {
     broker.close();
   }
 
-  private static RawConnection worker(String name, String id, int concurrency) {
-    return RawConnection.worker(broker.endpoint(), name, id, concurrency);
-  }
-
-  private static RawConnection client() {
-    return RawConnection.connected(broker.endpoint());
-  }
-
-  private static Envelope forwarded(RawConnection worker) {
-    Envelope r = worker.next();
-    assertEquals(Command.REQUEST, r.getCommand(), r.toString());
-    return r;
-  }
-
   @Test
   @Checks("L-1")
   void timeoutAboveTheMaximumIsRefused() {
-    try (RawConnection w = worker("l1", "l1-1", 1); RawConnection c = client()) {
+    try (RawConnection w = broker.worker("l1", "l1-1", 1); RawConnection c = broker.client()) {
       c.send(request(1, "l1", "x", MAX_TIMEOUT_MS + 1));
       c.expectError(1, StatusCode.INVALID_ARGUMENT, "exceeds the broker's maximum of "
           + MAX_TIMEOUT_MS + " ms");
       w.expectNothing(QUIET);
       c.send(request(2, "l1", "x", MAX_TIMEOUT_MS));
-      assertTrue(forwarded(w).getTimeoutMs() <= MAX_TIMEOUT_MS);
+      assertTrue(w.nextRequest().getTimeoutMs() <= MAX_TIMEOUT_MS);
     }
   }
 
   @Test
   @Checks("L-2")
   void timeoutZeroGetsTheDefaultDeadline() {
-    try (RawConnection w = worker("l2", "l2-1", 1); RawConnection c = client()) {
+    try (RawConnection w = broker.worker("l2", "l2-1", 1); RawConnection c = broker.client()) {
       long start = System.nanoTime();
       c.send(request(1, "l2", "x", 0));
-      Envelope r = forwarded(w);
+      Envelope r = w.nextRequest();
       assertTrue(r.getTimeoutMs() > 0 && r.getTimeoutMs() <= DEFAULT_TIMEOUT_MS, r.toString());
       c.expectError(1, StatusCode.DEADLINE_EXCEEDED, "did not reply within");
       long ms = (System.nanoTime() - start) / 1_000_000;
@@ -83,14 +69,14 @@ class ClientTest {
   @Test
   @Checks("L-3")
   void forwardedTimeoutIsTheTimeLeft() {
-    try (RawConnection w = worker("l3", "l3-1", 1); RawConnection c = client()) {
+    try (RawConnection w = broker.worker("l3", "l3-1", 1); RawConnection c = broker.client()) {
       c.send(request(1, "l3", "first", 5_000));
-      Envelope first = forwarded(w);
+      Envelope first = w.nextRequest();
       c.send(request(2, "l3", "queued", 5_000));
       w.expectNothing(Duration.ofMillis(500)); // concurrency 1: the second waits
       w.send(reply(first.getId(), "done"));
       c.expectReply(1);
-      Envelope second = forwarded(w);
+      Envelope second = w.nextRequest();
       assertTrue(second.getTimeoutMs() >= 1 && second.getTimeoutMs() <= 4_500,
           "the time left after waiting 500 ms in the queue: " + second.getTimeoutMs());
       w.send(reply(second.getId(), "done"));
@@ -101,15 +87,15 @@ class ClientTest {
   @Test
   @Checks("L-4")
   void fullQueueIsOverloaded() {
-    try (RawConnection w = worker("l4", "l4-1", 1); RawConnection c = client()) {
+    try (RawConnection w = broker.worker("l4", "l4-1", 1); RawConnection c = broker.client()) {
       c.send(request(1, "l4", "held", 5_000));
-      Envelope held = forwarded(w);
+      Envelope held = w.nextRequest();
       c.send(request(2, "l4", "queued", 5_000)); // the queue's one place
       c.send(request(3, "l4", "refused", 5_000));
       c.expectError(3, StatusCode.OVERLOADED, "limit");
       w.send(reply(held.getId(), "1"));
       c.expectReply(1);
-      w.send(reply(forwarded(w).getId(), "2"));
+      w.send(reply(w.nextRequest().getId(), "2"));
       c.expectReply(2);
     }
   }
@@ -117,12 +103,12 @@ class ClientTest {
   @Test
   @Checks({"RQ-1", "ID-5"})
   void everyRequestEndsWithExactlyOneAnswerUnderTheRequestersId() {
-    try (RawConnection w = worker("rq1", "rq1-1", 2); RawConnection c = client();
-        RawConnection other = client()) {
+    try (RawConnection w = broker.worker("rq1", "rq1-1", 2); RawConnection c = broker.client();
+        RawConnection other = broker.client()) {
       c.send(request(7, "rq1", "a", 5_000));
       other.send(request(7, "rq1", "b", 5_000)); // the same id on another connection
-      Envelope r1 = forwarded(w);
-      Envelope r2 = forwarded(w);
+      Envelope r1 = w.nextRequest();
+      Envelope r2 = w.nextRequest();
       assertNotEquals(r1.getId(), r2.getId(), "the broker's ids are unique at the worker");
       w.send(reply(r1.getId(), "to " + text(r1)));
       w.send(reply(r2.getId(), "to " + text(r2)));
@@ -137,7 +123,7 @@ class ClientTest {
   @Test
   @Checks("RQ-2")
   void noInstanceIsNoWorker() {
-    try (RawConnection c = client()) {
+    try (RawConnection c = broker.client()) {
       c.send(request(1, "rq2-nobody", "x", 1_000));
       c.expectError(1, StatusCode.NO_WORKER, "no worker named 'rq2-nobody'");
     }
@@ -146,12 +132,12 @@ class ClientTest {
   @Test
   @Checks("RQ-3")
   void waitForWorkerHoldsTheRequestUntilOneRegistersOrTheDeadline() {
-    try (RawConnection c = client()) {
+    try (RawConnection c = broker.client()) {
       c.send(request(1, "rq3", "patient", 5_000).toBuilder().setWaitForWorker(true).build());
       c.send(request(2, "rq3-never", "x", 300).toBuilder().setWaitForWorker(true).build());
       c.expectError(2, StatusCode.DEADLINE_EXCEEDED, "no worker named 'rq3-never' registered");
-      try (RawConnection w = worker("rq3", "rq3-1", 1)) {
-        Envelope r = forwarded(w);
+      try (RawConnection w = broker.worker("rq3", "rq3-1", 1)) {
+        Envelope r = w.nextRequest();
         w.send(reply(r.getId(), "here"));
         assertEquals("here", text(c.expectReply(1)));
       }
@@ -161,9 +147,9 @@ class ClientTest {
   @Test
   @Checks("RQ-4")
   void deadlinePassingQueuedOrAtTheWorkerIsDeadlineExceeded() {
-    try (RawConnection w = worker("rq4", "rq4-1", 1); RawConnection c = client()) {
+    try (RawConnection w = broker.worker("rq4", "rq4-1", 1); RawConnection c = broker.client()) {
       c.send(request(1, "rq4", "held", 300));
-      Envelope held = forwarded(w);
+      Envelope held = w.nextRequest();
       c.send(request(2, "rq4", "queued", 200));
       c.expectError(2, StatusCode.DEADLINE_EXCEEDED, "in the queue without a free instance");
       c.expectError(1, StatusCode.DEADLINE_EXCEEDED, "did not reply within");
@@ -175,15 +161,16 @@ class ClientTest {
   @Test
   @Checks("RQ-5")
   void lostInstanceGivesWorkerLostExceptIdempotentRequestsWhichGoElsewhere() {
-    try (RawConnection doomed = worker("rq5", "rq5-1", 2); RawConnection c = client()) {
+    try (RawConnection doomed = broker.worker("rq5", "rq5-1", 2);
+        RawConnection c = broker.client()) {
       c.send(request(1, "rq5", "once", 5_000));
       c.send(request(2, "rq5", "twice", 5_000).toBuilder().setIdempotent(true).build());
-      forwarded(doomed);
-      forwarded(doomed);
-      try (RawConnection spare = worker("rq5", "rq5-2", 2)) {
+      doomed.nextRequest();
+      doomed.nextRequest();
+      try (RawConnection spare = broker.worker("rq5", "rq5-2", 2)) {
         doomed.close();
         c.expectError(1, StatusCode.WORKER_LOST, "rq5-1");
-        Envelope again = forwarded(spare);
+        Envelope again = spare.nextRequest();
         assertEquals("twice", text(again));
         spare.send(reply(again.getId(), "ran twice"));
         assertEquals("ran twice", text(c.expectReply(2)));
@@ -194,10 +181,10 @@ class ClientTest {
   @Test
   @Checks({"RQ-6", "RQ-9"})
   void cancelIsAnsweredCancelledAndTheLateAnswerIsDropped() {
-    try (RawConnection w = worker("rq6", "rq6-1", 1); RawConnection c = client()) {
+    try (RawConnection w = broker.worker("rq6", "rq6-1", 1); RawConnection c = broker.client()) {
       long lateBefore = broker.counter("late_replies_dropped");
       c.send(request(1, "rq6", "in flight", 5_000));
-      Envelope r = forwarded(w);
+      Envelope r = w.nextRequest();
       c.send(request(2, "rq6", "queued", 5_000));
       c.send(command(Command.CANCEL, 2));
       c.expectError(2, StatusCode.CANCELLED, "cancelled by its requester");
@@ -217,7 +204,7 @@ class ClientTest {
   @Test
   @Checks("RQ-7")
   void invalidWorkerNameIsInvalidArgument() {
-    try (RawConnection c = client()) {
+    try (RawConnection c = broker.client()) {
       for (String name : new String[] {"", "has space", "-dash", "x".repeat(129), "é"}) {
         c.send(request(3, name, "x", 1_000));
         c.expectError(3, StatusCode.INVALID_ARGUMENT, "worker name");
@@ -228,11 +215,11 @@ class ClientTest {
   @Test
   @Checks("RQ-8")
   void payloadHeadersAndStatusPassUnchanged() {
-    try (RawConnection w = worker("rq8", "rq8-1", 1); RawConnection c = client()) {
+    try (RawConnection w = broker.worker("rq8", "rq8-1", 1); RawConnection c = broker.client()) {
       Envelope sent = request(1, "rq8", "ünïcödé payload", 5_000).toBuilder()
           .putHeaders("trace", "abc").putHeaders("ü", "ß").build();
       c.send(sent);
-      Envelope r = forwarded(w);
+      Envelope r = w.nextRequest();
       assertEquals(sent.getPayload(), r.getPayload());
       assertEquals(sent.getHeadersMap(), r.getHeadersMap());
       w.send(reply(r.getId(), "answer").toBuilder().putHeaders("served-by", "rq8-1").build());
@@ -241,7 +228,7 @@ class ClientTest {
       assertEquals("rq8-1", answer.getHeadersOrThrow("served-by"));
 
       c.send(request(2, "rq8", "fail", 5_000));
-      Envelope f = forwarded(w);
+      Envelope f = w.nextRequest();
       w.send(RawConnection.error(f.getId(), StatusCode.HANDLER_FAILED, "it broke: ü"));
       assertEquals("it broke: ü",
           c.expectError(2, StatusCode.HANDLER_FAILED, "it broke").getStatus().getMessage());

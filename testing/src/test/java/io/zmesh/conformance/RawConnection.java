@@ -85,6 +85,13 @@ final class RawConnection implements AutoCloseable {
     return p;
   }
 
+  /** The next packet, which must be a REQUEST the broker forwarded. */
+  Envelope nextRequest() {
+    Envelope r = next();
+    assertEquals(Command.REQUEST, r.getCommand(), r.toString());
+    return r;
+  }
+
   Envelope expectReply(long id) {
     return expect(Command.REPLY, id);
   }

@@ -37,31 +37,17 @@ class WorkerTest {
     broker.close();
   }
 
-  private static RawConnection worker(String name, String id, int concurrency) {
-    return RawConnection.worker(broker.endpoint(), name, id, concurrency);
-  }
-
-  private static RawConnection client() {
-    return RawConnection.connected(broker.endpoint());
-  }
-
-  private static Envelope forwarded(RawConnection worker) {
-    Envelope r = worker.next();
-    assertEquals(Command.REQUEST, r.getCommand(), r.toString());
-    return r;
-  }
-
   @Test
   @Checks("W-1")
   void acceptedReadyIsAnsweredAndRequestsAreRoutedThere() {
-    try (RawConnection w = RawConnection.connected(broker.endpoint()); RawConnection c = client()) {
+    try (RawConnection w = broker.client(); RawConnection c = broker.client()) {
       w.send(ready(5, "w1", "w1-1", 3));
       w.expectReply(5);
       WorkerInfo info = broker.instance("w1", "w1-1").orElseThrow();
       assertEquals(3, info.getConcurrency());
       assertEquals("ready", info.getState());
       c.send(request(1, "w1", "hi", 5_000));
-      Envelope r = forwarded(w);
+      Envelope r = w.nextRequest();
       w.send(reply(r.getId(), "hello"));
       assertEquals("hello", text(c.expectReply(1)));
     }
@@ -70,7 +56,7 @@ class WorkerTest {
   @Test
   @Checks({"W-2", "N-1"})
   void invalidRegistrationsAreRefusedAndRegisterNothing() {
-    try (RawConnection w = RawConnection.connected(broker.endpoint())) {
+    try (RawConnection w = broker.client()) {
       w.send(ready(1, "has space", "w2-1", 1));
       w.expectError(1, StatusCode.INVALID_ARGUMENT, "'has space'");
       w.send(ready(2, "zmesh.mine", "w2-1", 1));
@@ -99,16 +85,16 @@ class WorkerTest {
   @Test
   @Checks("W-3")
   void readyWithARegisteredInstanceIdReplacesTheOldConnection() {
-    try (RawConnection old = worker("w3", "w3-1", 1); RawConnection c = client()) {
+    try (RawConnection old = broker.worker("w3", "w3-1", 1); RawConnection c = broker.client()) {
       c.send(request(1, "w3", "held", 5_000));
-      forwarded(old);
-      try (RawConnection restarted = worker("w3", "w3-1", 1)) {
+      old.nextRequest();
+      try (RawConnection restarted = broker.worker("w3", "w3-1", 1)) {
         Envelope d = old.expectDisconnect(StatusCode.UNAVAILABLE);
         assertTrue(d.getStatus().getMessage().contains("registered again"), d.toString());
         c.expectError(1, StatusCode.WORKER_LOST, "w3-1");
         assertEquals(1, broker.workers("w3").getWorkersCount());
         c.send(request(2, "w3", "next", 5_000));
-        Envelope r = forwarded(restarted);
+        Envelope r = restarted.nextRequest();
         restarted.send(reply(r.getId(), "new"));
         assertEquals("new", text(c.expectReply(2)));
       }
@@ -118,32 +104,32 @@ class WorkerTest {
   @Test
   @Checks("W-4")
   void neverMoreOutstandingThanTheConcurrencyCountingCancelledOnes() {
-    try (RawConnection w = worker("w4", "w4-1", 2); RawConnection c = client()) {
+    try (RawConnection w = broker.worker("w4", "w4-1", 2); RawConnection c = broker.client()) {
       c.send(request(1, "w4", "a", 5_000));
       c.send(request(2, "w4", "b", 5_000));
       c.send(request(3, "w4", "c", 5_000));
-      Envelope a = forwarded(w);
-      forwarded(w);
+      Envelope a = w.nextRequest();
+      w.nextRequest();
       w.expectNothing(QUIET);
       c.send(command(Command.CANCEL, 1));
       c.expectError(1, StatusCode.CANCELLED, "cancelled");
       w.expect(Command.CANCEL, a.getId());
       w.expectNothing(QUIET); // still outstanding until the worker answers
       w.send(error(a.getId(), StatusCode.CANCELLED, "dropped"));
-      assertEquals("c", text(forwarded(w)));
+      assertEquals("c", text(w.nextRequest()));
     }
   }
 
   @Test
   @Checks("W-5")
   void cancelGoesToTheWorkerOnTheDeadlineAndOnTheRequestersCancel() {
-    try (RawConnection w = worker("w5", "w5-1", 2); RawConnection c = client()) {
+    try (RawConnection w = broker.worker("w5", "w5-1", 2); RawConnection c = broker.client()) {
       c.send(request(1, "w5", "slow", 200));
-      Envelope slow = forwarded(w);
+      Envelope slow = w.nextRequest();
       c.expectError(1, StatusCode.DEADLINE_EXCEEDED, "did not reply within");
       w.expect(Command.CANCEL, slow.getId());
       c.send(request(2, "w5", "unwanted", 5_000));
-      Envelope unwanted = forwarded(w);
+      Envelope unwanted = w.nextRequest();
       c.send(command(Command.CANCEL, 2));
       c.expectError(2, StatusCode.CANCELLED, "cancelled");
       w.expect(Command.CANCEL, unwanted.getId());
@@ -156,12 +142,12 @@ class WorkerTest {
   @Test
   @Checks({"W-6", "W-7"})
   void workerThatDoesNotAnswerACancelIsStuckThenDisconnected() {
-    try (RawConnection w = worker("w6", "w6-1", 2); RawConnection c = client()) {
+    try (RawConnection w = broker.worker("w6", "w6-1", 2); RawConnection c = broker.client()) {
       long before = broker.counter("workers_disconnected_stuck");
       c.send(request(1, "w6", "ignored", 5_000));
       c.send(request(2, "w6", "collateral", 5_000));
-      Envelope ignored = forwarded(w);
-      forwarded(w);
+      Envelope ignored = w.nextRequest();
+      w.nextRequest();
       assertEquals("ready", broker.instance("w6", "w6-1").orElseThrow().getState());
       long cancelledAt = System.nanoTime();
       c.send(command(Command.CANCEL, 1));
@@ -182,9 +168,9 @@ class WorkerTest {
   @Test
   @Checks("W-6")
   void workerThatAnswersTheCancelInTimeIsReadyAgain() {
-    try (RawConnection w = worker("w6b", "w6b-1", 1); RawConnection c = client()) {
+    try (RawConnection w = broker.worker("w6b", "w6b-1", 1); RawConnection c = broker.client()) {
       c.send(request(1, "w6b", "slow", 150));
-      Envelope slow = forwarded(w);
+      Envelope slow = w.nextRequest();
       c.expectError(1, StatusCode.DEADLINE_EXCEEDED, "did not reply");
       w.expect(Command.CANCEL, slow.getId());
       w.send(reply(slow.getId(), "late but within the grace"));
@@ -192,7 +178,7 @@ class WorkerTest {
           () -> broker.instance("w6b", "w6b-1").orElseThrow().getState().equals("ready"));
       w.expectNothing(GRACE.plusMillis(200)); // no DISCONNECT
       c.send(request(2, "w6b", "next", 5_000));
-      w.send(reply(forwarded(w).getId(), "served"));
+      w.send(reply(w.nextRequest().getId(), "served"));
       assertEquals("served", text(c.expectReply(2)));
     }
   }
@@ -200,16 +186,16 @@ class WorkerTest {
   @Test
   @Checks("W-8")
   void drainStopsRoutingAfterEverythingAlreadyRouted() {
-    try (RawConnection w = worker("w8", "w8-1", 4); RawConnection c = client();
-        RawConnection stranger = client()) {
+    try (RawConnection w = broker.worker("w8", "w8-1", 4); RawConnection c = broker.client();
+        RawConnection stranger = broker.client()) {
       c.send(request(1, "w8", "a", 5_000));
       c.send(request(2, "w8", "b", 5_000));
       Await.until("both requests are routed", RawConnection.WAIT,
           () -> broker.instance("w8", "w8-1").orElseThrow().getInFlight() == 2);
       w.send(command(Command.DRAIN, 50));
       // Both requests come before the answer to DRAIN.
-      Envelope a = forwarded(w);
-      Envelope b = forwarded(w);
+      Envelope a = w.nextRequest();
+      Envelope b = w.nextRequest();
       w.expectReply(50);
       assertEquals("draining", broker.instance("w8", "w8-1").orElseThrow().getState());
       c.send(request(3, "w8", "after", 300));
@@ -228,11 +214,12 @@ class WorkerTest {
   @Test
   @Checks("W-9")
   void answerForAnIdTheConnectionDoesNotHoldIsDroppedUnanswered() {
-    try (RawConnection w = worker("w9", "w9-1", 1); RawConnection other = worker("w9x", "w9x-1", 1);
-        RawConnection c = client()) {
+    try (RawConnection w = broker.worker("w9", "w9-1", 1);
+        RawConnection other = broker.worker("w9x", "w9x-1", 1);
+        RawConnection c = broker.client()) {
       long before = broker.counter("late_replies_dropped");
       c.send(request(1, "w9", "x", 5_000));
-      Envelope r = forwarded(w);
+      Envelope r = w.nextRequest();
       other.send(reply(r.getId(), "not mine")); // another connection's request
       other.send(reply(123_456, "unknown"));
       c.send(RawConnection.reply(1, "from a client")); // not a worker at all
