@@ -2,7 +2,7 @@ package io.zmesh.proto;
 
 /**
  * The topic and pattern grammar, shared by the broker and the SDK so both refuse the same
- * strings. docs/protocol.md ("Topics") is its prose.
+ * strings. docs/protocol.md ("Names and grammars") states it.
  *
  * <p>A topic is 1 to {@value #MAX_LENGTH} characters: tokens separated by {@code .}, each token
  * one or more printable ASCII characters other than {@code .}, {@code *} and {@code >}. A
