@@ -6,6 +6,7 @@ publisher, one role per run.
     zmesh_peer.py ENDPOINT subscriber PATTERN COUNT
     zmesh_peer.py ENDPOINT publisher TOPIC COUNT
     zmesh_peer.py ENDPOINT waiter NAME
+    zmesh_peer.py ENDPOINT status NAME
 
 Needs pyzmq, protobuf and the classes protoc generates from mesh.proto (on PYTHONPATH). Prints
 one line per event for the test that runs it; exits 0 when its role's script succeeded.
@@ -31,6 +32,14 @@ def say(*words):
 def pack(message):
     return any_pb2.Any(type_url=TYPE_PREFIX + message.DESCRIPTOR.full_name,
                        value=message.SerializeToString())
+
+
+def code_name(number):
+    # Section 15, rule E-1: a status number this peer does not know reads as INTERNAL.
+    try:
+        return pb.StatusCode.Name(number)
+    except ValueError:
+        return "INTERNAL"
 
 
 def unpack_text(payload):
@@ -183,10 +192,18 @@ def client(conn, name):
     time.sleep(0.2)  # let it reach the worker before cancelling
     conn.send(pb.Envelope(command=pb.CANCEL, id=ident))
     answer = conn.expect(pb.ERROR, ident)
-    say("cancel answered", pb.StatusCode.Name(answer.status.code))
+    say("cancel answered", code_name(answer.status.code))
     ident = conn.request("zmesh.nobody-" + name, "x", 1000)
     answer = conn.expect(pb.ERROR, ident)
-    say("unknown service", pb.StatusCode.Name(answer.status.code))
+    say("unknown service", code_name(answer.status.code))
+    conn.leave()
+
+
+def status(conn, name):
+    """Calls NAME once and prints the status it fails with, as this peer reads it."""
+    ident = conn.request(name, "status?", 5000)
+    answer = conn.expect(pb.ERROR, ident)
+    say("status", code_name(answer.status.code), answer.status.message)
     conn.leave()
 
 
@@ -246,6 +263,8 @@ def main(argv):
         worker(conn, args[0], args[1])
     elif role == "client":
         client(conn, args[0])
+    elif role == "status":
+        status(conn, args[0])
     elif role == "waiter":
         waiter(conn, args[0])
     elif role == "subscriber":

@@ -8,6 +8,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.google.protobuf.StringValue;
 import io.zmesh.Code;
 import io.zmesh.Status;
+import io.zmesh.proto.Envelope;
+import io.zmesh.proto.ErrorStatus;
+import io.zmesh.proto.StatusCode;
 import io.zmesh.testing.Await;
 import io.zmesh.testing.TestMesh;
 import io.zmesh.worker.CallOptions;
@@ -22,6 +25,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Queue;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
@@ -155,7 +159,7 @@ class PythonPeerTest {
   }
 
   @Test
-  @Checks("V-4")
+  @Checks({"V-4", "V-5", "PL-2"})
   void pythonWorkerAnswersJavaRequestsAndEveryCancelThenDrains() throws Exception {
     Path log = peer("worker", "pyecho", "py-1");
     awaitLine(log, "connected zmesh/1.0");
@@ -226,6 +230,28 @@ class PythonPeerTest {
     awaitExit(last(), pub);
     Await.until("the Java subscriber has the ten", WAIT, () -> got.size() == 10);
     assertEquals("py-0", got.peek());
+  }
+
+  @Test
+  @Checks("E-1")
+  void aStatusNumberNoPeerKnowsReadsAsInternal() throws Exception {
+    try (RawConnection odd = RawConnection.worker(mesh.endpoint(), "odd", "odd-1", 2)) {
+      Path log = peer("status", "odd");
+      Envelope first = odd.nextRequest();
+      odd.send(RawConnection.error(first.getId(), StatusCode.INTERNAL, "from a later version")
+          .toBuilder().setStatus(ErrorStatus.newBuilder().setCodeValue(99)
+              .setMessage("from a later version")).build());
+      awaitExit(last(), log);
+      assertTrue(read(log).contains("status INTERNAL from a later version\n"), read(log));
+
+      CompletableFuture<StringValue> java = mesh.client().request("odd", StringValue.of("?"),
+          StringValue.class, CallOptions.DEFAULT);
+      Envelope second = odd.nextRequest();
+      odd.send(RawConnection.error(second.getId(), StatusCode.INTERNAL, "")
+          .toBuilder().setStatus(ErrorStatus.newBuilder().setCodeValue(99)
+              .setMessage("from a later version")).build());
+      assertFails(Code.INTERNAL, java, WAIT, "from a later version");
+    }
   }
 
   @Test
