@@ -360,13 +360,13 @@ final class BrokerLoop implements Runnable {
         command + " must carry a non-zero id"));
   }
 
-  private static boolean answered(Command command) {
+  private static boolean asksForAnswer(Command command) {
     return command == Command.READY || command == Command.DRAIN
         || command == Command.SUBSCRIBE || command == Command.UNSUBSCRIBE;
   }
 
   private void onPacket(Peer peer, Envelope packet, byte[] body) {
-    if (packet.getId() == 0 && answered(packet.getCommand())) {
+    if (packet.getId() == 0 && asksForAnswer(packet.getCommand())) {
       refuseIdZero(peer, packet.getCommand());
       return;
     }

@@ -42,7 +42,7 @@ final class RequestRouter {
     boolean send(Peer to, byte[] body);
 
     /** Sends DISCONNECT with {@code why} and forgets the peer, after the packet at hand. */
-    void disconnect(Peer peer, io.zmesh.Status why);
+    void disconnect(Peer peer, Status why);
   }
 
   private final BrokerOptions options;
