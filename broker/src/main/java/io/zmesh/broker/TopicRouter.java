@@ -51,8 +51,8 @@ final class TopicRouter implements TopicTrie.Visitor {
   void onSubscribe(Peer peer, Envelope packet, long now) {
     Subscribe sub = packet.getSubscribe();
     String problem = Topics.checkPattern(sub.getPattern());
-    if (problem == null && sub.getGroup().length() > Topics.MAX_LENGTH) {
-      problem = "group name is longer than " + Topics.MAX_LENGTH + " characters";
+    if (problem == null && !sub.getGroup().isEmpty()) {
+      problem = Topics.checkGroup(sub.getGroup());
     }
     if (problem == null && peer.subscriptions != null
         && peer.subscriptions.containsKey(packet.getId())) {
@@ -164,8 +164,9 @@ final class TopicRouter implements TopicTrie.Visitor {
   // ------------------------------------------------------------ publishing
 
   /**
-   * A PUBLISH with this {@code id} (0: answer nothing) to {@code topic}; {@code body} is the
-   * envelope as it arrived, and each copy sent is it plus a few fields.
+   * A PUBLISH with this {@code id} to {@code topic}; {@code body} is the envelope as it arrived,
+   * and each copy sent is it plus a few fields. An id other than 0 asks for an answer: REPLY once
+   * every copy has been sent (or dropped and counted), or the ERROR of a refusal.
    */
   void onPublish(Peer from, long id, String topic, byte[] body) {
     String problem = Topics.checkTopic(topic);
@@ -184,6 +185,9 @@ final class TopicRouter implements TopicTrie.Visitor {
       counters.unmatched++;
     }
     publishing = null;
+    if (id != 0) {
+      out.send(from, Envelope.newBuilder().setCommand(Command.REPLY).setId(id).build());
+    }
   }
 
   @Override

@@ -24,6 +24,8 @@ final class WorkerInstance {
   long lastDispatch;
   /** Requests sent here since the group last re-weighed its instances. */
   long dispatchedSinceReweigh;
+  /** Requests held here that were sent CANCEL and not yet answered. */
+  int cancelling;
   boolean draining;
   boolean removed;
 
@@ -56,7 +58,11 @@ final class WorkerInstance {
     latencyNanos = latencyNanos == 0 ? nanos : latencyNanos + LATENCY_ALPHA * (nanos - latencyNanos);
   }
 
+  /**
+   * {@code stuck} while it holds a request it was sent CANCEL for and has not answered (it is
+   * disconnected when the cancel grace passes), else {@code draining} or {@code ready}.
+   */
   String state() {
-    return draining ? "draining" : "ready";
+    return cancelling > 0 ? "stuck" : draining ? "draining" : "ready";
   }
 }

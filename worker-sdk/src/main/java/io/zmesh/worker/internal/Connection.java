@@ -317,7 +317,7 @@ public final class Connection implements AutoCloseable {
     Objects.requireNonNull(executor, "executor");
     String problem = Topics.checkPattern(pattern);
     if (problem == null && !group.isEmpty()) {
-      problem = checkGroup(group);
+      problem = Topics.checkGroup(group);
     }
     if (problem != null) {
       throw Status.INVALID_ARGUMENT.withDescription(problem).asException();
@@ -329,20 +329,6 @@ public final class Connection implements AutoCloseable {
         this, nextId.incrementAndGet(), pattern, group, type, handler, executor);
     execute(() -> subscriptions.add(s));
     return s;
-  }
-
-  /** As the broker checks it: a group name is at most a topic's length, of printable ASCII. */
-  private static String checkGroup(String group) {
-    if (group.length() > Topics.MAX_LENGTH) {
-      return "group name is longer than " + Topics.MAX_LENGTH + " characters";
-    }
-    for (int i = 0; i < group.length(); i++) {
-      char c = group.charAt(i);
-      if (c <= 0x20 || c >= 0x7f) {
-        return "group name '" + group + "' holds a character other than printable ASCII";
-      }
-    }
-    return null;
   }
 
   /** Runs {@code task} on {@code executor}, or here if the executor is shut down. */
