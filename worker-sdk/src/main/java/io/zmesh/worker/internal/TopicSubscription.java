@@ -118,6 +118,28 @@ final class TopicSubscription<T extends Message> implements Subscription {
     this.tail = sentinel;
   }
 
+  /**
+   * Checks a pattern and group name as the broker does: a group name is at most a topic's
+   * length, of printable ASCII.
+   *
+   * @throws MeshException INVALID_ARGUMENT naming the problem
+   */
+  static void check(String pattern, String group) {
+    String problem = Topics.checkPattern(pattern);
+    if (problem == null && group.length() > Topics.MAX_LENGTH) {
+      problem = "group name is longer than " + Topics.MAX_LENGTH + " characters";
+    }
+    for (int i = 0; problem == null && i < group.length(); i++) {
+      char c = group.charAt(i);
+      if (c <= 0x20 || c >= 0x7f) {
+        problem = "group name '" + group + "' holds a character other than printable ASCII";
+      }
+    }
+    if (problem != null) {
+      throw Status.INVALID_ARGUMENT.withDescription(problem).asException();
+    }
+  }
+
   @Override
   public String pattern() {
     return pattern;
@@ -173,7 +195,7 @@ final class TopicSubscription<T extends Message> implements Subscription {
   private void failReady(Status why) {
     if (!ready.isDone()) {
       MeshException e = why.asException();
-      Connection.complete(connection.callbackExecutor(), () -> ready.completeExceptionally(e));
+      Threads.runOn(connection.callbackExecutor(), () -> ready.completeExceptionally(e));
     }
   }
 
@@ -188,7 +210,7 @@ final class TopicSubscription<T extends Message> implements Subscription {
     creditMessages = Math.max(1, messages / CREDIT_FRACTION);
     creditBytes = Math.max(1, bytes / CREDIT_FRACTION);
     if (!ready.isDone()) {
-      Connection.complete(connection.callbackExecutor(), () -> ready.complete(null));
+      Threads.runOn(connection.callbackExecutor(), () -> ready.complete(null));
     }
   }
 
