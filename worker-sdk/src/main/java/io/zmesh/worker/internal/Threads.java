@@ -5,7 +5,7 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.atomic.AtomicInteger;
 
-/** The threads the SDK starts, and handing work to executors that may be shut down. */
+/** The threads the SDK starts, its shutdown hooks, and work for executors that may be shut down. */
 public final class Threads {
   private Threads() {}
 
@@ -17,6 +17,25 @@ public final class Threads {
       t.setDaemon(true);
       return t;
     };
+  }
+
+  /** Runs {@code task} in a thread named {@code name} when the JVM shuts down; returns it. */
+  public static Thread addShutdownHook(String name, Runnable task) {
+    Thread hook = new Thread(task, name);
+    Runtime.getRuntime().addShutdownHook(hook);
+    return hook;
+  }
+
+  /** Undoes {@link #addShutdownHook}; nothing if {@code hook} is null or is running this. */
+  public static void removeShutdownHook(Thread hook) {
+    if (hook == null || Thread.currentThread() == hook) {
+      return;
+    }
+    try {
+      Runtime.getRuntime().removeShutdownHook(hook);
+    } catch (IllegalStateException shuttingDown) {
+      // the JVM is already running hooks
+    }
   }
 
   /** Runs {@code task} on {@code executor}, or here if the executor is shut down. */
