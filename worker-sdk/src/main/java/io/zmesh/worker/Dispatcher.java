@@ -3,6 +3,7 @@ package io.zmesh.worker;
 import io.zmesh.Code;
 import io.zmesh.Status;
 import io.zmesh.core.internal.StatusCodec;
+import io.zmesh.core.internal.Ticker;
 import io.zmesh.proto.Envelope;
 import io.zmesh.worker.internal.Connection;
 import io.zmesh.worker.internal.Payloads;
@@ -33,11 +34,15 @@ import org.slf4j.LoggerFactory;
  */
 final class Dispatcher implements Connection.Listener {
   private static final Logger log = LoggerFactory.getLogger(Worker.class);
+  /** Longest sleep of the drain between two looks at the clock. */
+  static final long CLOCK_CHECK_NANOS = 20 * Ticker.MS;
 
   final Worker worker;
   private final Map<String, TypedHandler<?, ?>> handlers;
   final Executor executor;
   private final ExecutorService ownedExecutor;
+  /** The worker's clock: request deadlines and the drain timeout. */
+  final Ticker ticker;
   /** Requests of the current connection being handled, by id. I/O thread only. */
   private final Long2ObjectHashMap<HandledRequest> inFlight = new Long2ObjectHashMap<>();
   private final Object unansweredMonitor = new Object();
@@ -45,9 +50,11 @@ final class Dispatcher implements Connection.Listener {
   private int unanswered;
 
   /** @param executor where handlers run; null for {@code concurrency} threads owned here */
-  Dispatcher(Worker worker, Map<String, TypedHandler<?, ?>> handlers, Executor executor) {
+  Dispatcher(Worker worker, Map<String, TypedHandler<?, ?>> handlers, Executor executor,
+      Ticker ticker) {
     this.worker = worker;
     this.handlers = handlers;
+    this.ticker = ticker;
     if (executor != null) {
       this.executor = executor;
       this.ownedExecutor = null;
@@ -127,19 +134,20 @@ final class Dispatcher implements Connection.Listener {
   }
 
   /**
-   * Waits until every request received is answered or {@code end} (System.nanoTime) passes,
-   * which is {@code timeout} after the drain began.
+   * Waits until every request received is answered or the worker's clock passes {@code end},
+   * which is {@code timeout} after the drain began. Looks at the clock at least every {@link
+   * #CLOCK_CHECK_NANOS}, so that the wait also ends when an injected clock is moved past it.
    */
   void awaitAnswered(long end, Duration timeout) throws InterruptedException {
     synchronized (unansweredMonitor) {
       while (unanswered > 0) {
-        long left = end - System.nanoTime();
+        long left = end - ticker.nanoTime();
         if (left <= 0) {
           log.warn("worker '{}' closing with {} requests still in flight after {} ms",
               worker.name(), unanswered, timeout.toMillis());
           return;
         }
-        TimeUnit.NANOSECONDS.timedWait(unansweredMonitor, left);
+        TimeUnit.NANOSECONDS.timedWait(unansweredMonitor, Math.min(left, CLOCK_CHECK_NANOS));
       }
     }
   }

@@ -24,7 +24,8 @@ import org.slf4j.LoggerFactory;
  * {@link MeshException}'s status, or HANDLER_FAILED for anything else.
  *
  * <p>The deadline is the request's {@code timeout_ms} from when it arrived (the default call
- * timeout if it carries none); requests made through the context are capped by it.
+ * timeout if it carries none), on the worker's clock; requests made through the context are
+ * capped by it.
  */
 final class HandledRequest implements RequestContext {
   private static final Logger log = LoggerFactory.getLogger(Worker.class);
@@ -47,7 +48,7 @@ final class HandledRequest implements RequestContext {
     long timeout = request.getTimeoutMs() > 0
         ? TimeUnit.MILLISECONDS.toNanos(request.getTimeoutMs())
         : CallOptions.DEFAULT_TIMEOUT.toNanos();
-    this.deadlineNanos = System.nanoTime() + timeout;
+    this.deadlineNanos = dispatcher.ticker.nanoTime() + timeout;
   }
 
   /** On the handler executor. */
@@ -134,12 +135,12 @@ final class HandledRequest implements RequestContext {
 
   @Override
   public Duration timeRemaining() {
-    return Duration.ofNanos(deadlineNanos - System.nanoTime());
+    return Duration.ofNanos(deadlineNanos - dispatcher.ticker.nanoTime());
   }
 
   @Override
   public boolean isCancelled() {
-    return cancelled || deadlineNanos - System.nanoTime() <= 0;
+    return cancelled || deadlineNanos - dispatcher.ticker.nanoTime() <= 0;
   }
 
   @Override

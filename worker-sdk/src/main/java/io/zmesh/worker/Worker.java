@@ -106,9 +106,9 @@ public final class Worker implements Requester, Publisher, Subscriber, AutoClose
     }
     this.options = ob.build();
     this.registration = new Registration(this, b.version, b.handlers.values());
-    this.dispatcher = new Dispatcher(
-        this, Collections.unmodifiableMap(new LinkedHashMap<>(b.handlers)), b.executor);
-    this.connection = new Connection(options, dispatcher);
+    this.dispatcher = new Dispatcher(this, Collections.unmodifiableMap(
+        new LinkedHashMap<>(b.handlers)), b.executor, options.ticker());
+    this.connection = new Connection(options, dispatcher, options.ticker());
   }
 
   /** A builder with every default; {@link Builder#name} and a handler are required. */
@@ -243,7 +243,7 @@ public final class Worker implements Requester, Publisher, Subscriber, AutoClose
   }
 
   private void drainAndClose(boolean wasRunning) {
-    long end = System.nanoTime() + drainTimeout.toNanos();
+    long end = options.ticker().nanoTime() + drainTimeout.toNanos();
     try {
       if (wasRunning) {
         registration.drain(drainTimeout);

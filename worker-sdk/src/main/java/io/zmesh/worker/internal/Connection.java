@@ -77,10 +77,7 @@ public final class Connection implements AutoCloseable {
   final PublishPump publishing;
   final Subscriptions subscriptions;
 
-  public Connection(MeshOptions options, Listener listener) {
-    this(options, listener, Ticker.system());
-  }
-
+  /** @param ticker the clock of every timer; the system's outside tests */
   public Connection(MeshOptions options, Listener listener, Ticker ticker) {
     this.options = options;
     this.listener = listener;

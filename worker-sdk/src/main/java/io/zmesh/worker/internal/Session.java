@@ -79,7 +79,7 @@ final class Session {
     return connected;
   }
 
-  /** See {@link Connection#awaitConnected}. */
+  /** See {@link Connection#awaitConnected}: a caller's wait, in real time like Future.get. */
   boolean awaitConnected(Duration timeout) throws InterruptedException {
     long end = System.nanoTime() + timeout.toNanos();
     synchronized (connectedMonitor) {

@@ -9,6 +9,7 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -35,6 +36,11 @@ final class SocketLoop {
   private final Thread thread;
   private final CountDownLatch stopped = new CountDownLatch(1);
   private volatile boolean closing;
+  /**
+   * Passes completed. A test that moves an injected clock knows the timers have run at the new
+   * time once two more passes have completed after the move (the first may have begun before).
+   */
+  private final AtomicLong passes = new AtomicLong();
   /** I/O thread only. */
   private boolean running = true;
 
@@ -77,6 +83,11 @@ final class SocketLoop {
     return closing;
   }
 
+  /** See {@link #passes}. Any thread. */
+  long passes() {
+    return passes.get();
+  }
+
   /** As {@link #isClosing}, or the loop has ended. I/O thread only. */
   boolean isClosingHere() {
     return closing || !running;
@@ -105,6 +116,7 @@ final class SocketLoop {
         long now = ticker.nanoTime();
         connection.calls.expire(now);
         session.onTimers(now, closing);
+        passes.lazySet(passes.get() + 1); // one writer: a release store suffices
       }
     } catch (RuntimeException | Error e) {
       log.error("I/O thread of {} failed", connection.options().clientName(), e);
