@@ -118,6 +118,22 @@ final class TopicSubscription<T extends Message> implements Subscription {
     this.tail = sentinel;
   }
 
+  /**
+   * Checks a pattern and group name as the broker does: a group name is at most a topic's
+   * length, of printable ASCII.
+   *
+   * @throws MeshException INVALID_ARGUMENT naming the problem
+   */
+  static void check(String pattern, String group) {
+    String problem = Topics.checkPattern(pattern);
+    if (problem == null && !group.isEmpty()) {
+      problem = Topics.checkGroup(group); // as the broker checks it
+    }
+    if (problem != null) {
+      throw Status.INVALID_ARGUMENT.withDescription(problem).asException();
+    }
+  }
+
   @Override
   public String pattern() {
     return pattern;
@@ -173,7 +189,7 @@ final class TopicSubscription<T extends Message> implements Subscription {
   private void failReady(Status why) {
     if (!ready.isDone()) {
       MeshException e = why.asException();
-      Connection.complete(connection.callbackExecutor(), () -> ready.completeExceptionally(e));
+      Threads.runOn(connection.callbackExecutor(), () -> ready.completeExceptionally(e));
     }
   }
 
@@ -188,7 +204,7 @@ final class TopicSubscription<T extends Message> implements Subscription {
     creditMessages = Math.max(1, messages / CREDIT_FRACTION);
     creditBytes = Math.max(1, bytes / CREDIT_FRACTION);
     if (!ready.isDone()) {
-      Connection.complete(connection.callbackExecutor(), () -> ready.complete(null));
+      Threads.runOn(connection.callbackExecutor(), () -> ready.complete(null));
     }
   }
 
