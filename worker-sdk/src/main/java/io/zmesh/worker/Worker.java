@@ -67,9 +67,7 @@ public final class Worker implements Requester, Publisher, Subscriber, AutoClose
   /** Longest wait for in-flight requests on close: 30 s. */
   public static final Duration DEFAULT_DRAIN_TIMEOUT = Duration.ofSeconds(30);
 
-  /** Longest wait in {@link #start()} for the broker to accept the registration: 30 s. */
-  public static final Duration DEFAULT_START_TIMEOUT = Duration.ofSeconds(30);
-
+  
   private enum State { NEW, STARTING, RUNNING, DRAINING, CLOSED }
 
   private final String name;
@@ -144,9 +142,12 @@ public final class Worker implements Requester, Publisher, Subscriber, AutoClose
   /**
    * Connects, runs the start hook, registers, and returns once the broker accepted.
    *
+   * <p>Waits for the broker as long as it takes unless {@link Builder#startTimeout} says
+   * otherwise: a worker may start before its broker.
+   *
    * @throws MeshException PERMISSION_DENIED or INVALID_ARGUMENT if the broker refused the
-   *     registration, UNAVAILABLE if it did not answer within the start timeout, INTERNAL if
-   *     the start hook threw. The worker is closed in each case.
+   *     registration, UNAVAILABLE if it did not accept within the start timeout (when one is
+   *     set), INTERNAL if the start hook threw. The worker is closed in each case.
    * @throws IllegalStateException if called twice
    */
   public Worker start() {
@@ -289,7 +290,8 @@ public final class Worker implements Requester, Publisher, Subscriber, AutoClose
     private StartHook startHook;
     private Executor executor;
     private Duration drainTimeout = DEFAULT_DRAIN_TIMEOUT;
-    private Duration startTimeout = DEFAULT_START_TIMEOUT;
+    /** Null: {@link Worker#start()} waits for the broker as long as it takes. */
+    private Duration startTimeout;
     private boolean closeOnShutdown = true;
 
     private Builder() {}
@@ -373,9 +375,17 @@ public final class Worker implements Requester, Publisher, Subscriber, AutoClose
       return this;
     }
 
-    /** Longest wait in {@link Worker#start()}; default {@link Worker#DEFAULT_START_TIMEOUT}. */
+    /**
+     * Makes {@link Worker#start()} give up, with UNAVAILABLE, when the broker has not accepted
+     * the registration within {@code timeout}. By default it waits as long as it takes: a worker
+     * started before its broker logs that it is waiting and registers once the broker is up.
+     */
     public Builder startTimeout(Duration timeout) {
-      this.startTimeout = Objects.requireNonNull(timeout, "timeout");
+      Objects.requireNonNull(timeout, "timeout");
+      if (timeout.isNegative() || timeout.isZero()) {
+        throw new IllegalArgumentException("start timeout must be positive: " + timeout);
+      }
+      this.startTimeout = timeout;
       return this;
     }
 
