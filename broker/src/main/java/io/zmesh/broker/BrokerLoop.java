@@ -296,7 +296,7 @@ final class BrokerLoop implements Runnable {
       topics.onPublish(peer, p.id(), p.topic(), body);
     } else if (scanned instanceof Scan.Credit) {
       Scan.Credit c = (Scan.Credit) scanned;
-      topics.onCredit(peer, c.id(), c.messages(), c.bytes());
+      topics.onCredit(peer, c);
     } else if (packet != null) {
       onPacket(peer, packet, body);
     } else {

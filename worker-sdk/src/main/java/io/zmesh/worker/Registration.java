@@ -119,8 +119,9 @@ final class Registration {
       return;
     }
     sentEpoch = epoch;
-    byte[] packet = Wire.encode(
-        Envelope.newBuilder().setCommand(Command.READY).setReady(ready).build());
+    // Uptime as of now: the broker shows the instance's own, even after it restarted.
+    byte[] packet = Wire.encode(Envelope.newBuilder().setCommand(Command.READY)
+        .setReady(ready.toBuilder().setUptimeMs(worker.uptime().toMillis())).build());
     String name = worker.name();
     connection.request(packet, connection.options().handshakeTimeout().toNanos() * 5, r -> r)
         .whenComplete((reply, failure) -> {

@@ -81,6 +81,8 @@ public final class Worker implements Requester, Publisher, Subscriber, AutoClose
   final Registration registration;
   private final Dispatcher dispatcher;
   final Connection connection;
+  /** When {@link #start()} was called, on the options' ticker: READY reports uptime from it. */
+  private volatile long startedAt;
   private final AtomicReference<State> state = new AtomicReference<>(State.NEW);
   private final CountDownLatch terminated = new CountDownLatch(1);
   private Thread shutdownHook;
@@ -129,6 +131,11 @@ public final class Worker implements Requester, Publisher, Subscriber, AutoClose
     return concurrency;
   }
 
+  /** How long this worker has been running, for READY. */
+  Duration uptime() {
+    return Duration.ofNanos(options.ticker().nanoTime() - startedAt);
+  }
+
   /** Whether the broker currently has this worker registered. */
   public boolean isRegistered() {
     return registration.isRegistered();
@@ -169,6 +176,7 @@ public final class Worker implements Requester, Publisher, Subscriber, AutoClose
     if (!state.compareAndSet(State.NEW, State.STARTING)) {
       throw new IllegalStateException("worker '" + name + "' was already started");
     }
+    startedAt = options.ticker().nanoTime();
     connection.start();
     if (closeOnShutdown) {
       shutdownHook = Threads.addShutdownHook("zmesh-" + name + "-shutdown", this::close);
