@@ -2,6 +2,7 @@ package io.zmesh.samples.db;
 
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
+import com.zaxxer.hikari.SQLExceptionOverride;
 import io.zmesh.Code;
 import io.zmesh.MeshException;
 import io.zmesh.Status;
@@ -60,6 +61,15 @@ public final class Database implements AutoCloseable {
     config.setInitializationFailTimeout(-1);
     // Posts lock their room's row; each statement then sees what the holder before committed.
     config.setTransactionIsolation("TRANSACTION_READ_COMMITTED");
+    // Hikari drops a connection on SQLState class 08; drivers such as H2's use codes of their
+    // own for a broken link, so whatever means "the database is unavailable" drops it too.
+    config.setExceptionOverride(new SQLExceptionOverride() {
+      @java.lang.Override
+      public SQLExceptionOverride.Override adjudicate(SQLException e) {
+        return SqlStatus.of(e).code() == Code.UNAVAILABLE ? SQLExceptionOverride.Override.MUST_EVICT
+            : SQLExceptionOverride.Override.CONTINUE_EVICT;
+      }
+    });
     return new Database(url, new HikariDataSource(config));
   }
 
