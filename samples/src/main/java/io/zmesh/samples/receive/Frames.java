@@ -14,6 +14,8 @@ import java.io.IOException;
 import java.io.StringReader;
 import java.io.StringWriter;
 import java.io.UncheckedIOException;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * The JSON frames of the gateway's WebSocket (docs: the receive section of README.md). The frame
@@ -32,6 +34,7 @@ import java.io.UncheckedIOException;
 final class Frames {
   /** Deeper JSON is refused before it costs stack. */
   private static final int NESTING_LIMIT = 64;
+  private static final Pattern WHERE = Pattern.compile("line (\\d+) column (\\d+)");
 
   private Frames() {}
 
@@ -44,19 +47,28 @@ final class Frames {
     JsonReader reader = new JsonReader(new StringReader(text));
     reader.setStrictness(Strictness.STRICT);
     reader.setNestingLimit(NESTING_LIMIT);
+    JsonElement e;
     try {
-      JsonElement e = JsonParser.parseReader(reader);
-      if (reader.peek() != JsonToken.END_DOCUMENT) {
-        throw invalid("text after the JSON object");
-      }
-      if (!e.isJsonObject()) {
-        throw invalid("a frame is a JSON object, not " + kind(e));
-      }
-      return e.getAsJsonObject();
-    } catch (JsonParseException | IOException | IllegalStateException e) {
-      String why = e.getCause() != null ? e.getCause().getMessage() : e.getMessage();
-      throw invalid("not JSON: " + MeshTypes.shorten(String.valueOf(why)));
+      e = JsonParser.parseReader(reader);
+    } catch (JsonParseException | IllegalStateException ex) {
+      // Gson's messages end in "... at line 1 column 7 path $.id" and advice for programmers.
+      String why = String.valueOf(ex.getCause() != null ? ex.getCause().getMessage()
+          : ex.getMessage());
+      Matcher at = WHERE.matcher(why);
+      throw invalid(at.find() ? "not JSON (at line " + at.group(1) + " column " + at.group(2) + ")"
+          : "not JSON");
     }
+    if (!e.isJsonObject()) {
+      throw invalid("a frame is a JSON object, not " + kind(e));
+    }
+    try {
+      if (reader.peek() == JsonToken.END_DOCUMENT) {
+        return e.getAsJsonObject();
+      }
+    } catch (IOException | RuntimeException more) {
+      // reported below
+    }
+    throw invalid("text after the JSON object");
   }
 
   /** The frame's {@code id}: a number or a string of at most 64 characters; null if absent. */

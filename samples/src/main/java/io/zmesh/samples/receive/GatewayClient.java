@@ -69,6 +69,15 @@ public final class GatewayClient implements AutoCloseable {
     }
   }
 
+  /** Sends one binary frame, after those sent before. */
+  public CompletableFuture<?> sendBinary(java.nio.ByteBuffer bytes) {
+    synchronized (this) {
+      lastSend = lastSend.handle((r, e) -> null)
+          .thenCompose(x -> socket.sendBinary(bytes, true));
+      return lastSend;
+    }
+  }
+
   /** The next queued frame, or null after {@code within}; only for clients made by {@link
    * #connect(URI, Duration)}. */
   public String next(Duration within) throws InterruptedException {
