@@ -73,7 +73,9 @@ final class MariaDbServer implements AutoCloseable {
     long end = System.nanoTime() + Duration.ofSeconds(60).toNanos();
     while (true) {
       try (Connection c = DriverManager.getConnection(url("mysql"), "root", "")) {
-        return;
+        if (c.isValid(5)) {
+          return;
+        }
       } catch (SQLException e) {
         if (!process.isAlive() || System.nanoTime() - end > 0) {
           throw new IllegalStateException("mariadbd did not start: " + e + "\n"
@@ -104,12 +106,17 @@ final class MariaDbServer implements AutoCloseable {
   }
 
   @Override
-  public void close() throws InterruptedException {
+  public void close() {
     if (process != null && process.isAlive()) {
       process.destroy();
-      if (!process.waitFor(30, TimeUnit.SECONDS)) {
+      try {
+        if (!process.waitFor(30, TimeUnit.SECONDS)) {
+          process.destroyForcibly();
+          process.waitFor(10, TimeUnit.SECONDS);
+        }
+      } catch (InterruptedException e) {
         process.destroyForcibly();
-        process.waitFor(10, TimeUnit.SECONDS);
+        Thread.currentThread().interrupt();
       }
     }
   }

@@ -48,7 +48,7 @@ class MariaDbTest {
   }
 
   @AfterAll
-  static void stopServer() throws InterruptedException {
+  static void stopServer() {
     if (server != null) {
       server.close();
     }
@@ -87,18 +87,23 @@ class MariaDbTest {
     try (ChatFixture chat = new ChatFixture(dir)) {
       MeshClient client = chat.client();
       List<ChatLine> before;
-      try (WorkerProcess db = dbProcess(chat, url, "db-1.log")) {
-        awaitDb(client, db);
+      WorkerProcess first = dbProcess(chat, url, "db-1.log");
+      try {
+        awaitDb(client, first);
         DbScenarios.join(client, "kept", "ann");
         for (int i = 1; i <= 3; i++) {
           DbScenarios.store(client, "kept", "ann", "line " + i, "");
         }
         before = DbScenarios.wholeHistory(client, "kept", 2);
-        db.kill();
+      } finally {
+        first.kill();
       }
-      try (WorkerProcess db = dbProcess(chat, url, "db-2.log")) {
-        awaitDb(client, db);
+      WorkerProcess second = dbProcess(chat, url, "db-2.log");
+      try {
+        awaitDb(client, second);
         assertEquals(before, DbScenarios.wholeHistory(client, "kept", 2));
+      } finally {
+        second.kill();
       }
     }
   }

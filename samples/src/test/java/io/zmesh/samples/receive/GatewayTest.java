@@ -289,6 +289,7 @@ class GatewayTest {
       URI health = URI.create(gateway.url() + "healthz");
       assertEquals(503, get(http, health).statusCode(), "not registered: no broker yet");
       try (Broker broker = Broker.start(TestMesh.options(endpoint).build())) {
+        assertEquals(endpoint, broker.endpoint());
         Await.value(gateway.registered(), Duration.ofSeconds(20));
         HttpResponse<String> up = get(http, health);
         assertEquals(200, up.statusCode());

@@ -185,6 +185,10 @@ function addLine(line) {
     }
   }
   list.insertBefore(li, after);
+  const count = document.querySelector("#rooms li.current .count");
+  if (count && Number(count.textContent) < seq) {
+    count.textContent = String(seq);
+  }
 }
 
 function span(cls, text) {
