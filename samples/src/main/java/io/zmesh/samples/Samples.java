@@ -12,8 +12,8 @@ import picocli.CommandLine.Command;
  */
 @Command(name = "zmesh-samples", mixinStandardHelpOptions = true,
     description = "The zmesh sample application: run one of its processes, or the demo of all.",
-    subcommands = {DbWorker.class, ChatWorker.class, ReceiveWorker.class, Demo.class
-        })
+    subcommands = {DbWorker.class, ChatWorker.class, ReceiveWorker.class, Demo.class,
+        GatewayBench.class})
 public final class Samples implements Runnable {
   public static void main(String[] args) {
     System.exit(new CommandLine(new Samples()).execute(args));
