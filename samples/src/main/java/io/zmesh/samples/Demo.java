@@ -44,7 +44,7 @@ public final class Demo implements Callable<Integer> {
       description = "Where the broker listens (default: ${DEFAULT-VALUE}).")
   String bind;
 
-  @Option(names = "--port", defaultValue = "8080",
+  @Option(names = "--port", paramLabel = "PORT", defaultValue = "8080",
       description = "Port of the chat page; 0 picks a free one (default: ${DEFAULT-VALUE}).")
   int port;
 

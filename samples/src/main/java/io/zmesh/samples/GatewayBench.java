@@ -53,27 +53,27 @@ public final class GatewayBench implements Callable<Integer> {
   @Spec
   CommandSpec spec;
 
-  @Option(names = "--clients", defaultValue = "1000",
+  @Option(names = "--clients", paramLabel = "N", defaultValue = "1000",
       description = "Concurrent clients on each side, one post in flight each (default: ${DEFAULT-VALUE}).")
   int clients;
 
-  @Option(names = "--rooms", defaultValue = "50",
+  @Option(names = "--rooms", paramLabel = "N", defaultValue = "50",
       description = "Rooms the clients post to, client i in room i mod N (default: ${DEFAULT-VALUE}).")
   int rooms;
 
-  @Option(names = "--chat-instances", defaultValue = "2",
+  @Option(names = "--chat-instances", paramLabel = "N", defaultValue = "2",
       description = "chat processes (default: ${DEFAULT-VALUE}).")
   int chatInstances;
 
-  @Option(names = "--duration", defaultValue = "20s", converter = MeshArgs.DurationConverter.class,
+  @Option(names = "--duration", paramLabel = "DURATION", defaultValue = "20s", converter = MeshArgs.DurationConverter.class,
       description = "Measured time of each side in each round (default: ${DEFAULT-VALUE}).")
   Duration duration;
 
-  @Option(names = "--warmup", defaultValue = "10s", converter = MeshArgs.DurationConverter.class,
+  @Option(names = "--warmup", paramLabel = "DURATION", defaultValue = "10s", converter = MeshArgs.DurationConverter.class,
       description = "Unmeasured time of each side before the first round (default: ${DEFAULT-VALUE}).")
   Duration warmup;
 
-  @Option(names = "--rounds", defaultValue = "3",
+  @Option(names = "--rounds", paramLabel = "N", defaultValue = "3",
       description = "Rounds of both sides (default: ${DEFAULT-VALUE}).")
   int rounds;
 

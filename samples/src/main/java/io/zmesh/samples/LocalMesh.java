@@ -50,6 +50,12 @@ final class LocalMesh implements AutoCloseable {
 
   /** Starts {@code zmesh broker --bind bind ARGS} and returns its endpoint once it listens. */
   String startBroker(String bind, Duration within, String... args) throws Exception {
+    try {
+      Class.forName(CLI_MAIN, false, LocalMesh.class.getClassLoader());
+    } catch (ClassNotFoundException e) {
+      throw new IllegalStateException("the broker is started as `zmesh broker`, and " + CLI_MAIN
+          + " is not on this class path: run bin/zmesh demo, or put dist/target/lib/* on it", e);
+    }
     List<String> command = new ArrayList<>(List.of("broker", "--bind", bind));
     command.addAll(List.of(args));
     broker = start("broker", CLI_MAIN, BROKER_LISTENING, command);

@@ -60,7 +60,7 @@ public final class ChatWorker implements Callable<Integer> {
   @Mixin
   MeshArgs mesh;
 
-  @Option(names = "--concurrency", defaultValue = "64",
+  @Option(names = "--concurrency", paramLabel = "N", defaultValue = "64",
       description = "Requests handled at once; they wait on db, not on a thread"
           + " (default: ${DEFAULT-VALUE}).")
   int concurrency;

@@ -47,24 +47,24 @@ public final class DbWorker implements Callable<Integer> {
           + " jdbc:postgresql://127.0.0.1:5432/chat. The schema is created in it.")
   String jdbcUrl;
 
-  @Option(names = "--user", defaultValue = "sa", description = "Database user (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--user", paramLabel = "NAME", defaultValue = "sa", description = "Database user (default: ${DEFAULT-VALUE}).")
   String user;
 
-  @Option(names = "--password", defaultValue = "${env:ZMESH_DB_PASSWORD}",
+  @Option(names = "--password", paramLabel = "PASSWORD", defaultValue = "${env:ZMESH_DB_PASSWORD}",
       description = "Database password (default: $ZMESH_DB_PASSWORD, else none).")
   String password;
 
-  @Option(names = "--pool-size", defaultValue = "8",
+  @Option(names = "--pool-size", paramLabel = "N", defaultValue = "8",
       description = "Connections, and requests handled at once (default: ${DEFAULT-VALUE}).")
   int poolSize;
 
-  @Option(names = "--connect-timeout", defaultValue = "2s",
+  @Option(names = "--connect-timeout", paramLabel = "DURATION", defaultValue = "2s",
       converter = MeshArgs.DurationConverter.class,
       description = "Longest wait for a database connection before a request fails with"
           + " UNAVAILABLE (default: ${DEFAULT-VALUE}).")
   Duration connectTimeout;
 
-  @Option(names = "--start-timeout", defaultValue = "60s",
+  @Option(names = "--start-timeout", paramLabel = "DURATION", defaultValue = "60s",
       converter = MeshArgs.DurationConverter.class,
       description = "Longest wait at start for the database to answer (default: ${DEFAULT-VALUE}).")
   Duration startTimeout;

@@ -17,11 +17,11 @@ public final class ReceiveWorker implements Callable<Integer> {
   @Mixin
   MeshArgs mesh;
 
-  @Option(names = "--host", defaultValue = "127.0.0.1",
+  @Option(names = "--host", paramLabel = "ADDRESS", defaultValue = "127.0.0.1",
       description = "Address to listen on (default: ${DEFAULT-VALUE}).")
   String host;
 
-  @Option(names = "--port", defaultValue = "8080",
+  @Option(names = "--port", paramLabel = "PORT", defaultValue = "8080",
       description = "Port to listen on; 0 picks a free one, logged at start (default: ${DEFAULT-VALUE}).")
   int port;
 
