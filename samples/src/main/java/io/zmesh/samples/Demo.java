@@ -75,7 +75,7 @@ public final class Demo implements Callable<Integer> {
       throw new CommandLine.ParameterException(spec.commandLine(),
           "--chat-instances must be in [1, 16]");
     }
-    LocalMesh mesh = new LocalMesh(this::say, true);
+    LocalMesh mesh = new LocalMesh(this::say, true, true);
     CountDownLatch stopped = new CountDownLatch(1);
     Thread hook = new Thread(() -> {
       say("");

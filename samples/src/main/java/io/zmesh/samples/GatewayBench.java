@@ -103,7 +103,7 @@ public final class GatewayBench implements Callable<Integer> {
           "--clients, --rooms, --rounds and --chat-instances must be at least 1");
     }
     Path data = Files.createTempDirectory("zmesh-gateway-bench");
-    try (LocalMesh mesh = new LocalMesh(this::say, false)) {
+    try (LocalMesh mesh = new LocalMesh(this::say, false, false)) {
       String endpoint = mesh.startBroker("tcp://127.0.0.1:*", Duration.ofSeconds(60));
       mesh.startSample("db", null, "db", "--broker", endpoint, "--data", data.toString());
       for (int i = 1; i <= chatInstances; i++) {
@@ -196,7 +196,7 @@ public final class GatewayBench implements Callable<Integer> {
     running.set(false);
     long elapsed = System.nanoTime() - begin;
     long completed = done.sum();
-    CompletableFuture.allOf(finished.toArray(new CompletableFuture[0])).get(60, TimeUnit.SECONDS);
+    CompletableFuture.allOf(finished.toArray(new CompletableFuture<?>[0])).get(60, TimeUnit.SECONDS);
     if (!record) {
       return null;
     }

@@ -105,8 +105,9 @@ public final class GatewaySocket implements Session.Listener.AutoDemanding {
   }
 
   @Override
-  public void onWebSocketClose(int statusCode, String reason) {
+  public void onWebSocketClose(int statusCode, String reason, Callback callback) {
     closeQuietly();
+    callback.succeed();
   }
 
   @Override
