@@ -13,6 +13,7 @@ import java.util.Queue;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import org.eclipse.jetty.util.IteratingCallback;
@@ -41,7 +42,7 @@ public final class GatewaySocket implements Session.Listener.AutoDemanding {
   private final Gateway gateway;
   private final GatewayOptions limits;
   private volatile Session session;
-  private volatile boolean closed;
+  private final AtomicBoolean closed = new AtomicBoolean();
 
   /** The frame being received, in parts; only Jetty's calls for this socket touch these. */
   private final StringBuilder partial = new StringBuilder();
@@ -241,7 +242,7 @@ public final class GatewaySocket implements Session.Listener.AutoDemanding {
    * broker before it. Sent only while the queue holds less than half the outbound limit.
    */
   void topicMessage(String messageStart, long brokerGap) {
-    if (closed) {
+    if (closed.get()) {
       return;
     }
     long missed = undelivered.getAndSet(0) + brokerGap;
@@ -264,7 +265,7 @@ public final class GatewaySocket implements Session.Listener.AutoDemanding {
    * which case the client is not reading and the socket is dropped.
    */
   private boolean send(String text, boolean topicMessage) {
-    if (closed) {
+    if (closed.get()) {
       return false;
     }
     // Strings hold up to two bytes a character; count the most.
@@ -283,7 +284,7 @@ public final class GatewaySocket implements Session.Listener.AutoDemanding {
   }
 
   private void drop() {
-    if (closed) {
+    if (closed.get()) {
       return;
     }
     gateway.stats.socketsDropped.increment();
@@ -297,10 +298,9 @@ public final class GatewaySocket implements Session.Listener.AutoDemanding {
   }
 
   private void closeQuietly() {
-    if (closed) {
+    if (!closed.compareAndSet(false, true)) {
       return;
     }
-    closed = true;
     for (String pattern : patterns) {
       gateway.fanout().remove(pattern, this);
     }
@@ -334,7 +334,7 @@ public final class GatewaySocket implements Session.Listener.AutoDemanding {
 
     @Override
     protected Action process() {
-      current = closed ? null : queue.poll();
+      current = closed.get() ? null : queue.poll();
       if (current == null) {
         return Action.IDLE;
       }

@@ -2,6 +2,7 @@ package io.zmesh.samples.receive;
 
 import io.zmesh.samples.MeshArgs;
 import io.zmesh.worker.Worker;
+import java.io.IOException;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine;
@@ -62,8 +63,16 @@ public final class ReceiveWorker implements Callable<Integer> {
     } catch (IllegalArgumentException e) {
       throw new CommandLine.ParameterException(new CommandLine(this), e.getMessage());
     }
-    Gateway gateway = Gateway.start(options,
-        Worker.builder().broker(mesh.broker()).concurrency(4).closeOnShutdown(false));
+    Gateway gateway;
+    try {
+      gateway = Gateway.start(options,
+          Worker.builder().broker(mesh.broker()).concurrency(4).closeOnShutdown(false));
+    } catch (IOException e) {
+      System.err.println("receive: cannot listen on " + host + ":" + port + ": "
+          + (e.getCause() != null ? e.getCause().getMessage() : e.getMessage())
+          + " (--port 0 picks a free port)");
+      return 1;
+    }
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       gateway.close();

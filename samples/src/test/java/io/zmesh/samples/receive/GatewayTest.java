@@ -158,6 +158,9 @@ class GatewayTest {
         assertError(ask(ws, "{\"id\":13,\"to\":\"chat\",\"type\":\"zmesh.samples.JoinRoom\","
             + "\"data\":{\"room\":\"" + "x".repeat(2000) + "\"}}"), null, "INVALID_ARGUMENT",
             "over this socket's limit of 1024");
+        // Far over the limit, and over Jetty's own frame size: still an error frame, not a close.
+        assertError(ask(ws, "{\"id\":14,\"data\":\"" + "y".repeat(300_000) + "\"}"), null,
+            "INVALID_ARGUMENT", "a frame of 300019 characters");
         ws.sendBinary(ByteBuffer.wrap(new byte[] {1, 2, 3}));
         assertError(json(ws.next(WAIT)), null, "INVALID_ARGUMENT", "binary frames");
 
