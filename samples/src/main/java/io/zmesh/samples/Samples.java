@@ -15,10 +15,12 @@ import picocli.CommandLine.Command;
     subcommands = {DbWorker.class, ChatWorker.class, ReceiveWorker.class, Demo.class,
         GatewayBench.class})
 public final class Samples implements Runnable {
+  /** Runs the process named by the first argument. */
   public static void main(String[] args) {
     System.exit(new CommandLine(new Samples()).execute(args));
   }
 
+  /** Without a process named: the usage. */
   @Override
   public void run() {
     CommandLine.usage(this, System.out);

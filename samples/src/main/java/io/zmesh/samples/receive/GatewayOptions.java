@@ -38,10 +38,12 @@ public final class GatewayOptions {
     this.idleTimeout = b.idleTimeout;
   }
 
+  /** A builder with every default above. */
   public static Builder builder() {
     return new Builder();
   }
 
+  /** The address listened on; 127.0.0.1 unless set. */
   public String host() {
     return host;
   }
@@ -51,18 +53,22 @@ public final class GatewayOptions {
     return port;
   }
 
+  /** The longest text frame a socket may send, in characters. */
   public int maxFrameChars() {
     return maxFrameChars;
   }
 
+  /** Requests of one socket waiting for their answers. */
   public int maxInFlight() {
     return maxInFlight;
   }
 
+  /** Bytes waiting to be sent to one socket; topic messages may use half. */
   public long maxOutboundBytes() {
     return maxOutboundBytes;
   }
 
+  /** Topic patterns one socket may subscribe to. */
   public int maxSubscriptions() {
     return maxSubscriptions;
   }
@@ -84,26 +90,31 @@ public final class GatewayOptions {
 
     private Builder() {}
 
+    /** The address to listen on: 127.0.0.1 for this machine only, 0.0.0.0 for every interface. */
     public Builder host(String host) {
       this.host = Objects.requireNonNull(host, "host");
       return this;
     }
 
+    /** The port to listen on, 0 for a free one. */
     public Builder port(int port) {
       this.port = check("port", port, 0, 65_535);
       return this;
     }
 
+    /** See {@link GatewayOptions#maxFrameChars()}; 64 to 16 Mi. */
     public Builder maxFrameChars(int chars) {
       this.maxFrameChars = check("max frame characters", chars, 64, 16 * 1024 * 1024);
       return this;
     }
 
+    /** See {@link GatewayOptions#maxInFlight()}; 1 to 65,536. */
     public Builder maxInFlight(int requests) {
       this.maxInFlight = check("max requests in flight", requests, 1, 65_536);
       return this;
     }
 
+    /** See {@link GatewayOptions#maxOutboundBytes()}; 4 KiB to 1 GiB. */
     public Builder maxOutboundBytes(long bytes) {
       if (bytes < 4096 || bytes > 1L << 30) {
         throw new IllegalArgumentException("max outbound bytes must be in [4096, 2^30]: " + bytes);
@@ -112,16 +123,19 @@ public final class GatewayOptions {
       return this;
     }
 
+    /** See {@link GatewayOptions#maxSubscriptions()}; 1 to 4,096. */
     public Builder maxSubscriptions(int patterns) {
       this.maxSubscriptions = check("max subscriptions", patterns, 1, 4096);
       return this;
     }
 
+    /** See {@link GatewayOptions#idleTimeout()}. */
     public Builder idleTimeout(Duration timeout) {
       this.idleTimeout = Objects.requireNonNull(timeout, "timeout");
       return this;
     }
 
+    /** The options. */
     public GatewayOptions build() {
       return new GatewayOptions(this);
     }
