@@ -2,6 +2,7 @@ package io.zmesh.samples.receive;
 
 import java.time.Duration;
 import java.util.Objects;
+import java.util.Set;
 
 /**
  * How the gateway listens and what each WebSocket may hold. Immutable; built by {@link
@@ -27,6 +28,7 @@ public final class GatewayOptions {
   private final long maxOutboundBytes;
   private final int maxSubscriptions;
   private final Duration idleTimeout;
+  private final Set<String> allowedWorkers;
 
   private GatewayOptions(Builder b) {
     this.host = b.host;
@@ -36,6 +38,7 @@ public final class GatewayOptions {
     this.maxOutboundBytes = b.maxOutboundBytes;
     this.maxSubscriptions = b.maxSubscriptions;
     this.idleTimeout = b.idleTimeout;
+    this.allowedWorkers = b.allowedWorkers;
   }
 
   /** A builder with every default above. */
@@ -78,6 +81,19 @@ public final class GatewayOptions {
     return idleTimeout;
   }
 
+  /**
+   * The workers a socket may ask; empty (the default) for any worker except the broker's own
+   * services, which are never reachable.
+   */
+  public Set<String> allowedWorkers() {
+    return allowedWorkers;
+  }
+
+  /** Whether a socket may send a request to {@code worker}. */
+  boolean allows(String worker) {
+    return !worker.startsWith("zmesh.") && (allowedWorkers.isEmpty() || allowedWorkers.contains(worker));
+  }
+
   /** Builds {@link GatewayOptions}; every value has the default above. */
   public static final class Builder {
     private String host = "127.0.0.1";
@@ -87,6 +103,7 @@ public final class GatewayOptions {
     private long maxOutboundBytes = DEFAULT_MAX_OUTBOUND_BYTES;
     private int maxSubscriptions = DEFAULT_MAX_SUBSCRIPTIONS;
     private Duration idleTimeout = Duration.ofMinutes(10);
+    private Set<String> allowedWorkers = Set.of();
 
     private Builder() {}
 
@@ -132,6 +149,12 @@ public final class GatewayOptions {
     /** See {@link GatewayOptions#idleTimeout()}. */
     public Builder idleTimeout(Duration timeout) {
       this.idleTimeout = Objects.requireNonNull(timeout, "timeout");
+      return this;
+    }
+
+    /** See {@link GatewayOptions#allowedWorkers()}. */
+    public Builder allowedWorkers(Set<String> workers) {
+      this.allowedWorkers = Set.copyOf(workers);
       return this;
     }
 

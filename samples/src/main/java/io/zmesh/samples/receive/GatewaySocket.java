@@ -147,9 +147,11 @@ public final class GatewaySocket implements Session.Listener.AutoDemanding {
     if (type == null || type.isEmpty()) {
       throw Frames.invalid("a request needs \"type\": the full name of its message type");
     }
-    if (to.startsWith("zmesh.")) {
-      throw Status.PERMISSION_DENIED.withDescription(
-          "the broker's own services are not reachable through the gateway").asException();
+    if (!limits.allows(to)) {
+      throw Status.PERMISSION_DENIED.withDescription(to.startsWith("zmesh.")
+          ? "the broker's own services are not reachable through the gateway"
+          : "worker '" + MeshTypes.shorten(to) + "' is not reachable through the gateway")
+          .asException();
     }
     // Usually an object; protobuf's JSON for wrappers and Value types is a string, a number...
     JsonElement data = frame.has("data") ? frame.get("data") : new JsonObject();

@@ -48,6 +48,11 @@ public final class ReceiveWorker implements Callable<Integer> {
       description = "Topic patterns one socket may subscribe to (default: ${DEFAULT-VALUE}).")
   int maxSubscriptions;
 
+  @Option(names = "--allow-worker", paramLabel = "NAME",
+      description = "Only this worker may be asked through the gateway (repeat for more);"
+          + " without it, any worker but the broker's own services.")
+  java.util.Set<String> allowedWorkers = new java.util.LinkedHashSet<>();
+
   /** {@code java ... io.zmesh.samples.receive.ReceiveWorker --help}. */
   public static void main(String[] args) {
     System.exit(new CommandLine(new ReceiveWorker()).execute(args));
@@ -59,7 +64,7 @@ public final class ReceiveWorker implements Callable<Integer> {
     try {
       options = GatewayOptions.builder().host(host).port(port).maxFrameChars(maxFrameChars)
           .maxInFlight(maxInFlight).maxOutboundBytes(maxOutboundBytes)
-          .maxSubscriptions(maxSubscriptions).build();
+          .maxSubscriptions(maxSubscriptions).allowedWorkers(allowedWorkers).build();
     } catch (IllegalArgumentException e) {
       throw new CommandLine.ParameterException(new CommandLine(this), e.getMessage());
     }

@@ -125,7 +125,7 @@ class GatewayTest {
             return req;
           })).build()).start();
       Gateway gateway = chat.startGateway(GatewayOptions.builder().maxFrameChars(1024)
-          .maxInFlight(2));
+          .maxInFlight(2).allowedWorkers(java.util.Set.of("chat", "slow", "nobody")));
       try (GatewayClient ws = connect(gateway)) {
         assertError(ask(ws, "not json"), null, "INVALID_ARGUMENT", "not JSON");
         assertError(ask(ws, "{\"id\":1,"), null, "INVALID_ARGUMENT", "not JSON");
@@ -151,6 +151,8 @@ class GatewayTest {
             + "\"timeout_ms\":0}"), 9, "INVALID_ARGUMENT", "timeout_ms");
         assertError(ask(ws, "{\"id\":10,\"to\":\"zmesh.workers\",\"type\":\"zmesh.v1.ListWorkersRequest\"}"),
             10, "PERMISSION_DENIED", "broker's own");
+        assertError(ask(ws, "{\"id\":15,\"to\":\"db\",\"type\":\"zmesh.samples.ListRooms\"}"),
+            15, "PERMISSION_DENIED", "worker 'db' is not reachable");
         assertError(ask(ws, "{\"id\":11,\"subscribe\":\"chat.>.x\"}"), 11, "INVALID_ARGUMENT", "");
         assertError(ask(ws, "{\"id\":12,\"to\":\"chat\",\"type\":\"zmesh.samples.JoinRoom\","
             + "\"data\":{\"room\":\"Bad Room\",\"user\":\"ann\"}}"), 12, "INVALID_ARGUMENT",
