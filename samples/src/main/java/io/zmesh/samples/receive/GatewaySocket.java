@@ -83,6 +83,10 @@ public final class GatewaySocket implements Session.Listener.AutoDemanding {
     long chars = partialChars;
     String text = chars <= limits.maxFrameChars() ? partial.toString() : null;
     partial.setLength(0);
+    if (partial.capacity() > 4096) {
+      // An idle socket keeps a small buffer, not the largest frame it ever sent.
+      partial.trimToSize();
+    }
     partialChars = 0;
     gateway.stats.framesIn.increment();
     if (text == null) {
