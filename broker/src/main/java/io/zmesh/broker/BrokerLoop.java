@@ -7,6 +7,7 @@ import io.zmesh.CurveKeys;
 import io.zmesh.Status;
 import io.zmesh.core.internal.StatusCodec;
 import io.zmesh.core.internal.Ticker;
+import io.zmesh.core.transport.Endpoints;
 import io.zmesh.core.transport.SocketWaiter;
 import io.zmesh.core.transport.Sockets;
 import io.zmesh.proto.Command;
@@ -52,6 +53,8 @@ final class BrokerLoop implements Runnable {
   private static final long OUTBOUND_SLACK = 1 << 20;
   /** The most a frame may exceed the limit and still be read and answered: 64 KiB. */
   private static final int HARD_LIMIT_SLACK = 64 << 10;
+  /** How long a stopping broker waits for its DISCONNECTs to leave. */
+  private static final int GOODBYE_LINGER_MS = 1_000;
 
   private final BrokerOptions options;
   private final ZMQ.Context context;
@@ -122,6 +125,11 @@ final class BrokerLoop implements Runnable {
       public boolean unreadFull(Peer to) {
         return outboundFull(to);
       }
+
+      @Override
+      public void disconnect(Peer peer, Status why) {
+        BrokerLoop.this.disconnect(peer, why);
+      }
     };
     this.memory = new MemoryBudget(options.memoryBudget());
     this.router = new RequestRouter(options, outbox, counters, types, memory, startedAt);
@@ -131,7 +139,9 @@ final class BrokerLoop implements Runnable {
         .setHeartbeatIntervalMs((int) options.heartbeatInterval().toMillis())
         .setLiveness(options.liveness())
         .setMaxMessageBytes(options.maxMessageBytes())
-        .setProtocol(Wire.PROTOCOL)
+        .setDefaultTimeoutMs((int) options.defaultRequestTimeout().toMillis())
+        .setMaxTimeoutMs((int) options.maxRequestTimeout().toMillis())
+        .setCancelGraceMs((int) options.cancelGrace().toMillis())
         .setOutboundBudgetBytes(options.connectionOutboundBytes())
         .build();
   }
@@ -205,7 +215,7 @@ final class BrokerLoop implements Runnable {
           throw new BindException(endpoint, e.getMessage(), e);
         }
         endpoints.add(routerSocket.getLastEndpoint());
-        if (access == null && !Endpoints.isLocal(endpoint)) {
+        if (access == null && !Endpoints.isLoopback(endpoint)) {
           log.warn("listening on {} without CURVE: any process that reaches it can register as"
               + " any worker, read every request and topic and use the admin services; give"
               + " the broker a key and an allow-list (--curve-key, --allow) or bind loopback",
@@ -236,6 +246,7 @@ final class BrokerLoop implements Runnable {
         }
         processLost();
       }
+      sayGoodbye();
     } catch (RuntimeException | Error e) {
       if (!bound.isDone()) {
         bound.completeExceptionally(e);
@@ -269,6 +280,27 @@ final class BrokerLoop implements Runnable {
     }
     String text = error.getMessage();
     return Character.toLowerCase(text.charAt(0)) + text.substring(1) + " (" + error.name() + ")";
+  }
+
+  /**
+   * The broker is stopping: every peer is told so, and reconnects at once instead of after
+   * its liveness. The socket lingers so the goodbyes leave before it closes.
+   */
+  private void sayGoodbye() {
+    byte[] goodbye = Wire.encode(disconnectPacket(
+        Status.UNAVAILABLE.withDescription("the broker is stopping")));
+    for (Peer peer : peers.values()) {
+      send(peer, goodbye);
+    }
+    peers.clear();
+    routerSocket.setLinger(GOODBYE_LINGER_MS);
+  }
+
+  private static Envelope disconnectPacket(Status why) {
+    return Envelope.newBuilder()
+        .setCommand(Command.DISCONNECT)
+        .setStatus(StatusCodec.toWire(why))
+        .build();
   }
 
   private long pollTimeoutMillis() {
@@ -353,7 +385,10 @@ final class BrokerLoop implements Runnable {
     peer.lastSeen = now;
     if (scanned instanceof Scan.Request) {
       Scan.Request r = (Scan.Request) scanned;
-      if (Names.isReserved(r.worker())) {
+      if (r.id() == 0) {
+        counters.requests++;
+        refuseIdZero(peer, Command.REQUEST);
+      } else if (Names.isReserved(r.worker())) {
         onAdmin(peer, identity, packet, body);
       } else if (permitted(peer, r.id(), access(peer).mayCall(r.worker()),
           "call '" + r.worker() + "'")) {
@@ -375,7 +410,7 @@ final class BrokerLoop implements Runnable {
       if (c.id() == 0) {
         acknowledged(peer, c.bytes());
       } else {
-        topics.onCredit(peer, c.id(), c.messages(), c.bytes());
+        topics.onCredit(peer, c);
       }
     } else if (packet != null) {
       onPacket(peer, packet, body);
@@ -392,10 +427,11 @@ final class BrokerLoop implements Runnable {
         + options.maxMessageBytes() + " bytes";
     if (command == Command.PUBLISH_VALUE && id == 0) {
       log.debug("oversize publish from {}: {}", identity, why); // never answered
-    } else if (peer != null && command == Command.REPLY_VALUE) {
-      // The requester is told why its reply never came.
+    } else if (peer != null
+        && (command == Command.REPLY_VALUE || command == Command.ERROR_VALUE)) {
+      // The requester is told why its answer never came.
       peer.lastSeen = now;
-      router.onAnswer(peer, StatusCodec.error(id, Code.INVALID_ARGUMENT, "reply from '"
+      router.onAnswer(peer, StatusCodec.error(id, Code.INVALID_ARGUMENT, "answer from '"
           + (peer.worker != null ? peer.worker.group.name : "?") + "': " + why), null, now);
     } else {
       sendTo(identity, StatusCodec.error(id, Code.INVALID_ARGUMENT, why));
@@ -431,15 +467,37 @@ final class BrokerLoop implements Runnable {
    */
   private void unknownPeer(Identity identity, long id) {
     counters.unknownPeer++;
-    sendTo(identity, Envelope.newBuilder()
-        .setCommand(Command.DISCONNECT)
-        .setId(id)
-        .setStatus(StatusCodec.toWire(Status.UNAVAILABLE
-            .withDescription("unknown connection; send HELLO first")))
-        .build());
+    sendTo(identity, disconnectPacket(
+        Status.UNAVAILABLE.withDescription("unknown connection; send HELLO first"))
+        .toBuilder().setId(id).build());
+  }
+
+  /** Tells {@code peer} why the broker forgets it, then forgets it. */
+  private void disconnect(Peer peer, Status why) {
+    send(peer, disconnectPacket(why));
+    markLost(peer, why.description());
+  }
+
+  /**
+   * A packet that asks for an answer must say which: an answer with id 0 would read as the
+   * broker's answer to a packet whose id it could not read.
+   */
+  private void refuseIdZero(Peer peer, Command command) {
+    counters.error(Code.INVALID_ARGUMENT);
+    send(peer, StatusCodec.error(0, Code.INVALID_ARGUMENT,
+        command + " must carry a non-zero id"));
+  }
+
+  private static boolean asksForAnswer(Command command) {
+    return command == Command.READY || command == Command.DRAIN
+        || command == Command.SUBSCRIBE || command == Command.UNSUBSCRIBE;
   }
 
   private void onPacket(Peer peer, Envelope packet, byte[] body) {
+    if (packet.getId() == 0 && asksForAnswer(packet.getCommand())) {
+      refuseIdZero(peer, packet.getCommand());
+      return;
+    }
     switch (packet.getCommand()) {
       case REPLY:
       case ERROR:
@@ -459,7 +517,7 @@ final class BrokerLoop implements Runnable {
         router.onDrain(peer, packet);
         break;
       case CANCEL:
-        router.onCancel(peer, packet);
+        router.onCancel(peer, packet, now);
         break;
       case SUBSCRIBE:
         if (!permitted(peer, packet.getId(),
@@ -490,9 +548,10 @@ final class BrokerLoop implements Runnable {
   }
 
   private void hello(Identity identity, Envelope packet) {
-    String problem = Wire.checkProtocol(packet.getHello().getProtocol());
-    if (problem != null) {
-      malformed(identity, packet.getId(), problem);
+    String offered = packet.getHello().getProtocol();
+    String agreed = Wire.negotiate(offered);
+    if (agreed == null) {
+      malformed(identity, packet.getId(), Wire.refusal(offered));
       return;
     }
     if (peers.size() >= options.maxConnections()) {
@@ -519,8 +578,11 @@ final class BrokerLoop implements Runnable {
     peer.access = granted;
     peer.accessVersion = access == null ? 0 : access.version();
     peers.put(identity, peer);
-    log.debug("hello from {}", peer.describe());
-    send(peer, Envelope.newBuilder().setCommand(Command.WELCOME).setWelcome(welcome).build());
+    log.debug("hello from {} ({})", peer.describe(), agreed);
+    send(peer, Envelope.newBuilder()
+        .setCommand(Command.WELCOME)
+        .setWelcome(welcome.toBuilder().setProtocol(agreed))
+        .build());
   }
 
   private void malformed(Identity identity, long id, String why) {
@@ -604,11 +666,7 @@ final class BrokerLoop implements Runnable {
       if (why != null) {
         counters.refusals++;
         access.logRefusal(why + "; disconnecting " + peer.describe());
-        send(peer, Envelope.newBuilder()
-            .setCommand(Command.DISCONNECT)
-            .setStatus(StatusCodec.toWire(Status.of(code).withDescription(why)))
-            .build());
-        markLost(peer, why);
+        disconnect(peer, Status.of(code).withDescription(why));
         closed++;
       }
     }

@@ -2,8 +2,9 @@ package io.zmesh.broker;
 
 import io.zmesh.CurveKeys;
 import io.zmesh.core.internal.Ticker;
-import java.nio.file.Path;
+import io.zmesh.core.transport.Endpoints;
 import io.zmesh.proto.Topics;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -59,8 +60,20 @@ public final class BrokerOptions {
   /** The default memory budget's upper bound: 128 MiB. */
   public static final long MAX_DEFAULT_MEMORY_BUDGET = 128L << 20;
 
-  /** Deadline of a request that carries none: 10 s. */
+  /** Deadline of a request that carries none ({@code timeout_ms} 0): 10 s. */
   public static final Duration DEFAULT_REQUEST_TIMEOUT = Duration.ofSeconds(10);
+
+  /** The longest deadline a request may ask for; longer ones get INVALID_ARGUMENT: 1 h. */
+  public static final Duration DEFAULT_MAX_REQUEST_TIMEOUT = Duration.ofHours(1);
+
+  /**
+   * Time a worker has to answer a CANCEL; an instance still holding the cancelled request after
+   * it is disconnected, so its credit cannot be lost for good: 10 s.
+   */
+  public static final Duration DEFAULT_CANCEL_GRACE = Duration.ofSeconds(10);
+
+  /** The largest {@code timeout_ms} the wire can carry, a uint32 of milliseconds. */
+  private static final long WIRE_MAX_MS = 0xFFFF_FFFFL;
 
   /**
    * Messages the broker may have sent to one subscription and not seen credited back: 10,000.
@@ -102,6 +115,9 @@ public final class BrokerOptions {
   private final int maxWorkerNames;
   private final long memoryBudget;
   private final Duration defaultRequestTimeout;
+  private final Duration maxRequestTimeout;
+  private final Duration cancelGrace;
+  private final Duration registrationWindow;
   private final Policy policy;
   private final Map<String, Policy> policies;
   private final int subscriptionBudgetMessages;
@@ -128,6 +144,10 @@ public final class BrokerOptions {
     this.maxWorkerNames = b.maxWorkerNames;
     this.memoryBudget = b.memoryBudget > 0 ? b.memoryBudget : defaultMemoryBudget();
     this.defaultRequestTimeout = b.defaultRequestTimeout;
+    this.maxRequestTimeout = b.maxRequestTimeout;
+    this.cancelGrace = b.cancelGrace;
+    this.registrationWindow = b.registrationWindow != null ? b.registrationWindow
+        : heartbeatInterval.multipliedBy(liveness);
     this.policy = b.policy;
     this.policies = Collections.unmodifiableMap(new HashMap<>(b.policies));
     this.subscriptionBudgetMessages = b.subscriptionBudgetMessages;
@@ -216,6 +236,27 @@ public final class BrokerOptions {
     return defaultRequestTimeout;
   }
 
+  /** The longest {@code timeout_ms} a request may carry. */
+  public Duration maxRequestTimeout() {
+    return maxRequestTimeout;
+  }
+
+  /** Time a worker has to answer a CANCEL before the broker disconnects it. */
+  public Duration cancelGrace() {
+    return cancelGrace;
+  }
+
+  /**
+   * How long after the broker starts, and after a worker name loses its last instance, a
+   * request for a name without instances waits for one (as if it had set {@code
+   * wait_for_worker}) before it gets NO_WORKER: by default one liveness window (heartbeat
+   * interval x liveness), the time a worker takes at most to notice it lost the broker. Zero:
+   * NO_WORKER at once.
+   */
+  public Duration registrationWindow() {
+    return registrationWindow;
+  }
+
   /** The policy of worker names without one of their own. */
   public Policy policy() {
     return policy;
@@ -284,6 +325,9 @@ public final class BrokerOptions {
     private int maxWorkerNames = DEFAULT_MAX_WORKER_NAMES;
     private long memoryBudget;
     private Duration defaultRequestTimeout = DEFAULT_REQUEST_TIMEOUT;
+    private Duration maxRequestTimeout = DEFAULT_MAX_REQUEST_TIMEOUT;
+    private Duration cancelGrace = DEFAULT_CANCEL_GRACE;
+    private Duration registrationWindow;
     private Policy policy = Policy.LEAST_OUTSTANDING;
     private final Map<String, Policy> policies = new HashMap<>();
     private int subscriptionBudgetMessages = DEFAULT_SUBSCRIPTION_BUDGET_MESSAGES;
@@ -298,9 +342,19 @@ public final class BrokerOptions {
 
     private Builder() {}
 
-    /** Adds an endpoint to bind; may be called more than once. */
+    /**
+     * Adds an endpoint to bind ({@code tcp://127.0.0.1:*} picks a free port); may be called more
+     * than once.
+     *
+     * @throws IllegalArgumentException if it is not {@code tcp://HOST:PORT}, {@code ipc://PATH}
+     *     or {@code inproc://NAME}
+     */
     public Builder bind(String endpoint) {
-      binds.add(Objects.requireNonNull(endpoint, "endpoint"));
+      String problem = Endpoints.check(Objects.requireNonNull(endpoint, "endpoint"), true);
+      if (problem != null) {
+        throw new IllegalArgumentException(problem);
+      }
+      binds.add(endpoint);
       return this;
     }
 
@@ -379,12 +433,41 @@ public final class BrokerOptions {
       return value;
     }
 
+    /** The deadline of a request whose {@code timeout_ms} is 0; at most the maximum. */
     public Builder defaultRequestTimeout(Duration timeout) {
-      if (timeout.toMillis() < 1) {
-        throw new IllegalArgumentException("request timeout must be positive: " + timeout);
-      }
-      this.defaultRequestTimeout = timeout;
+      this.defaultRequestTimeout = checkMillis("request timeout", timeout, WIRE_MAX_MS);
       return this;
+    }
+
+    /** The longest deadline a request may ask for, at most 2^32 - 1 ms (the wire's limit). */
+    public Builder maxRequestTimeout(Duration timeout) {
+      this.maxRequestTimeout = checkMillis("maximum request timeout", timeout, WIRE_MAX_MS);
+      return this;
+    }
+
+    /** Time a worker has to answer a CANCEL, from 1 ms to 1 h. */
+    public Builder cancelGrace(Duration grace) {
+      this.cancelGrace = checkMillis("cancel grace", grace, 3_600_000);
+      return this;
+    }
+
+    /**
+     * See {@link BrokerOptions#registrationWindow()}; zero turns it off, at most 1 h. Null (the
+     * default) is one liveness window.
+     */
+    public Builder registrationWindow(Duration window) {
+      if (window != null && (window.isNegative() || window.compareTo(Duration.ofHours(1)) > 0)) {
+        throw new IllegalArgumentException("registration window must be 0 to 1 h: " + window);
+      }
+      this.registrationWindow = window;
+      return this;
+    }
+
+    private static Duration checkMillis(String what, Duration d, long maxMs) {
+      if (d.toMillis() < 1 || d.compareTo(Duration.ofMillis(maxMs)) > 0) {
+        throw new IllegalArgumentException(what + " must be 1 to " + maxMs + " ms: " + d);
+      }
+      return d;
     }
 
     public Builder policy(Policy policy) {
@@ -472,8 +555,9 @@ public final class BrokerOptions {
     }
 
     /**
-     * @throws IllegalArgumentException if the budgets do not fit together: a subscription's
-     *     above its connection's, or a subscription's bytes below the largest message
+     * @throws IllegalArgumentException if the budgets do not fit together (a subscription's
+     *     above its connection's, or a subscription's bytes below the largest message), the
+     *     default request timeout exceeds the maximum, or CURVE is required without a key
      */
     public BrokerOptions build() {
       if (subscriptionBudgetMessages > connectionBudgetMessages
@@ -486,6 +570,10 @@ public final class BrokerOptions {
       if (requireCurve && curveKeys == null) {
         throw new IllegalArgumentException("CURVE is required but no broker key and allow-list"
             + " were given");
+      }
+      if (defaultRequestTimeout.compareTo(maxRequestTimeout) > 0) {
+        throw new IllegalArgumentException("the default request timeout (" + defaultRequestTimeout
+            + ") must not exceed the maximum (" + maxRequestTimeout + ")");
       }
       if (subscriptionBudgetBytes < maxMessageBytes) {
         throw new IllegalArgumentException("the subscription budget of " + subscriptionBudgetBytes

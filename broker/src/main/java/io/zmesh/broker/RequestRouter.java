@@ -3,6 +3,7 @@ package io.zmesh.broker;
 import static io.zmesh.core.internal.Ticker.MS;
 
 import io.zmesh.Code;
+import io.zmesh.Status;
 import io.zmesh.core.internal.DeadlineWheel;
 import io.zmesh.core.internal.StatusCodec;
 import io.zmesh.proto.Command;
@@ -23,18 +24,22 @@ import org.slf4j.LoggerFactory;
  * queues and deadlines. Broker-loop thread only, so nothing here is locked.
  *
  * <p>Every accepted request is answered exactly once: by its worker's REPLY or ERROR, or by
- * the broker with DEADLINE_EXCEEDED, WORKER_LOST, NO_WORKER or OVERLOADED. A request whose
- * deadline passed while its worker still holds it keeps the worker's credit until the worker
- * answers (the late answer is dropped) or is lost: the worker really is busy.
+ * the broker with DEADLINE_EXCEEDED, CANCELLED (its requester sent CANCEL) or WORKER_LOST.
+ * A request cancelled (by its deadline or its requester) while a worker holds it is sent CANCEL
+ * and keeps the worker's credit until the worker answers (the late answer is dropped): the
+ * worker really is busy. A worker that has not answered within the cancel grace is
+ * disconnected, so a worker that drops cancelled requests cannot lose its credit for good.
  */
 final class RequestRouter {
+  private static final Logger log = LoggerFactory.getLogger(RequestRouter.class);
   /**
    * How often an idempotent request goes to another instance after losing the one that held
    * it: with instances dying every second under load, once was not always enough, and a bound
    * keeps a request that kills every worker it reaches from killing them all.
    */
   static final int MAX_RETRIES = 3;
-  private static final Logger log = LoggerFactory.getLogger(RequestRouter.class);
+  /** The most requests one instance may ask to hold at once, as the SDK allows. */
+  static final int MAX_CONCURRENCY = 65_536;
 
   /** Sends packets for the router; false when the packet could not leave. */
   interface Outbox {
@@ -42,6 +47,9 @@ final class RequestRouter {
 
     /** Sends an already encoded envelope. */
     boolean send(Peer to, byte[] body);
+
+    /** Sends DISCONNECT with {@code why} and forgets the peer, after the packet at hand. */
+    void disconnect(Peer peer, Status why);
 
     /** Whether {@code to} has as many unread bytes as it may: no new work is taken from it. */
     default boolean unreadFull(Peer to) {
@@ -58,14 +66,19 @@ final class RequestRouter {
   private final Long2ObjectHashMap<PendingRequest> pending = new Long2ObjectHashMap<>();
   private final DeadlineWheel<PendingRequest> deadlines;
   private final long defaultTimeoutNanos;
+  private final long maxTimeoutMs;
+  private final long cancelGraceNanos;
   /**
-   * Until then (one liveness window after the start) a request for a name nobody has
+   * Until then (one registration window after the start) a request for a name nobody has
    * registered waits for a worker: after a broker restart clients may reconnect before the
    * workers do, and NO_WORKER would be an answer for an empty broker, not a true one.
    */
   private final long graceUntil;
   private boolean graceOver;
-  /** One liveness window: how long a name without instances is waited for. */
+  /**
+   * The registration window (by default one liveness window): how long a name without
+   * instances is waited for.
+   */
   private final long windowNanos;
   /**
    * Names whose last instance was lost, and when: for one window a request for one waits for
@@ -83,7 +96,9 @@ final class RequestRouter {
     this.memory = memory;
     this.deadlines = new DeadlineWheel<>(4 * MS, 4096, now);
     this.defaultTimeoutNanos = options.defaultRequestTimeout().toNanos();
-    this.windowNanos = options.heartbeatInterval().toNanos() * options.liveness();
+    this.maxTimeoutMs = options.maxRequestTimeout().toMillis();
+    this.cancelGraceNanos = options.cancelGrace().toNanos();
+    this.windowNanos = options.registrationWindow().toNanos();
     this.graceUntil = now + windowNanos;
   }
 
@@ -115,8 +130,15 @@ final class RequestRouter {
           "this connection is already registered as '" + peer.worker.group.name + "'");
       return;
     }
-    if (ready.getConcurrency() < 1) {
-      refuse(peer, packet, Code.INVALID_ARGUMENT, "concurrency must be at least 1");
+    int concurrency = ready.getConcurrency();
+    if (concurrency < 1 || concurrency > MAX_CONCURRENCY) {
+      refuse(peer, packet, Code.INVALID_ARGUMENT, "concurrency must be 1 to " + MAX_CONCURRENCY
+          + ": " + Integer.toUnsignedString(concurrency));
+      return;
+    }
+    problem = Names.checkInstanceId(ready.getInstanceId());
+    if (problem != null) {
+      refuse(peer, packet, Code.INVALID_ARGUMENT, problem);
       return;
     }
     WorkerGroup group = groups.get(name);
@@ -129,6 +151,7 @@ final class RequestRouter {
       group = new WorkerGroup(name, options.policyFor(name));
       groups.put(name, group);
     }
+    replaceInstance(group, ready.getInstanceId(), peer);
     WorkerInstance instance = new WorkerInstance(peer, group, ready, now);
     peer.worker = instance;
     group.instances.add(instance);
@@ -140,6 +163,24 @@ final class RequestRouter {
     out.send(peer, Envelope.newBuilder().setCommand(Command.REPLY).setId(packet.getId()).build());
     group.balancer.changed(instance);
     pump(group, now);
+  }
+
+  /**
+   * A READY naming an instance id already registered under the name on another connection is
+   * that instance again (a restart, say, before the broker noticed the old process die): the
+   * old connection is told and forgotten, its in-flight requests fail with WORKER_LOST.
+   */
+  private void replaceInstance(WorkerGroup group, String instanceId, Peer by) {
+    for (WorkerInstance old : group.instances) {
+      if (old.instanceId.equals(instanceId) && old.peer != by && !old.peer.gone) {
+        group.balancer.removed(old);
+        log.info("worker '{}' instance '{}' registered again by pid {}@{}; forgetting the old"
+            + " connection", group.name, instanceId, by.hello.getPid(), by.hello.getHost());
+        out.disconnect(old.peer, Status.UNAVAILABLE.withDescription("instance '" + instanceId
+            + "' of worker '" + group.name + "' was registered again by another connection (pid "
+            + by.hello.getPid() + "@" + by.hello.getHost() + ")"));
+      }
+    }
   }
 
   void onDrain(Peer peer, Envelope packet) {
@@ -168,6 +209,11 @@ final class RequestRouter {
     String problem = Names.checkWorkerName(name);
     if (problem != null) {
       refuse(from, id, Code.INVALID_ARGUMENT, problem);
+      return;
+    }
+    if (request.timeoutMs() > maxTimeoutMs) {
+      refuse(from, id, Code.INVALID_ARGUMENT, "timeout_ms " + request.timeoutMs()
+          + " exceeds the broker's maximum of " + maxTimeoutMs + " ms");
       return;
     }
     WorkerGroup group = groups.get(name);
@@ -251,6 +297,9 @@ final class RequestRouter {
     finish(p);
     instance.inFlight.remove(p);
     p.instance = null;
+    if (p.answered) {
+      instance.cancelling--;
+    }
     instance.handled++;
     boolean ok = answer.getCommand() == Command.REPLY;
     if (!ok) {
@@ -281,8 +330,11 @@ final class RequestRouter {
     pump(instance.group, now);
   }
 
-  /** The requester gave up on its request {@code id}. */
-  void onCancel(Peer from, Envelope cancel) {
+  /**
+   * The requester gave up on its request {@code id}: answered CANCELLED at once, and the
+   * worker holding it, if any, is sent CANCEL.
+   */
+  void onCancel(Peer from, Envelope cancel, long now) {
     // Requests are indexed by the broker's ids; the requester's ids are unique only per
     // connection, so a cancel is matched against that connection's waiting requests.
     PendingRequest found = null;
@@ -293,27 +345,37 @@ final class RequestRouter {
       }
     }
     if (found == null) {
-      return;
+      return; // answered already, or never accepted: the answer the requester gets stands
     }
-    counters.error(Code.CANCELLED);
-    drop(found);
+    answer(found, Code.CANCELLED, "request to '" + found.group.name
+        + "' cancelled by its requester");
+    drop(found, now);
   }
 
   /**
-   * Forgets request {@code p} without answering it (its requester gave up or left): a queued
-   * one at once, one at a worker once the worker answers, which keeps its credit until then; the
-   * worker is told to stop.
+   * Forgets request {@code p}, whose requester has its answer or has left: a queued one at
+   * once; one at a worker is sent CANCEL there ({@link #cancelAtWorker}).
    */
-  private void drop(PendingRequest p) {
+  private void drop(PendingRequest p, long now) {
     if (p.instance == null) {
       unqueue(p.group, p);
       finish(p);
       removeIfEmpty(p.group);
     } else {
-      markAnswered(p);
-      out.send(p.instance.peer,
-          Envelope.newBuilder().setCommand(Command.CANCEL).setId(p.id).build());
+      cancelAtWorker(p, now);
     }
+  }
+
+  /**
+   * Tells the worker holding {@code p} that nobody waits for it, which answered {@code p}'s
+   * requester already. The worker keeps the credit until it answers, for at most the grace.
+   */
+  private void cancelAtWorker(PendingRequest p, long now) {
+    markAnswered(p);
+    p.instance.cancelling++;
+    deadlines.schedule(p, now + cancelGraceNanos);
+    out.send(p.instance.peer,
+        Envelope.newBuilder().setCommand(Command.CANCEL).setId(p.id).build());
   }
 
   private void dispatch(PendingRequest p, WorkerInstance instance, long now) {
@@ -402,6 +464,16 @@ final class RequestRouter {
 
   private void onDeadline(PendingRequest p, long now) {
     WorkerGroup group = p.group;
+    if (p.answered) {
+      // The cancel grace passed and the worker still holds the request.
+      WorkerInstance w = p.instance;
+      counters.stuckDisconnected++;
+      String why = "worker '" + group.name + "' (" + w.instanceId + ") did not answer the CANCEL"
+          + " of request " + p.id + " within " + cancelGraceNanos / MS + " ms";
+      log.warn("{}; disconnecting it", why);
+      out.disconnect(w.peer, Status.DEADLINE_EXCEEDED.withDescription(why));
+      return;
+    }
     long waitedMs = (now - p.acceptedAt) / MS;
     if (p.instance == null) {
       unqueue(group, p);
@@ -415,10 +487,9 @@ final class RequestRouter {
           : Code.DEADLINE_EXCEEDED, why);
       removeIfEmpty(group);
     } else {
-      markAnswered(p);
       answer(p, Code.DEADLINE_EXCEEDED, "worker '" + group.name + "' (" + p.instance.instanceId
           + ") did not reply within " + waitedMs + " ms");
-      out.send(p.instance.peer, Envelope.newBuilder().setCommand(Command.CANCEL).setId(p.id).build());
+      cancelAtWorker(p, now);
     }
   }
 
@@ -431,7 +502,7 @@ final class RequestRouter {
   void peerLost(Peer peer, String why, long now) {
     PendingRequest mine;
     while ((mine = peer.waitingHead) != null) {
-      drop(mine);
+      drop(mine, now);
     }
     WorkerInstance instance = peer.worker;
     if (instance == null) {
@@ -441,7 +512,8 @@ final class RequestRouter {
     instance.removed = true;
     group.balancer.removed(instance);
     group.instances.remove(instance);
-    if (group.instances.isEmpty() && emptiedAt.size() < options.maxWorkerNames()) {
+    if (group.instances.isEmpty() && windowNanos > 0
+        && emptiedAt.size() < options.maxWorkerNames()) {
       emptiedAt.put(group.name, now);
     }
     PendingRequest p;

@@ -79,6 +79,13 @@ final class BrokerCommand implements Callable<Integer> {
           + " requests get OVERLOADED (default: a quarter of the heap, at most 128 MiB).")
   long memoryBudget;
 
+  @Option(names = "--registration-window", paramLabel = "DURATION",
+      converter = DurationConverter.OrZero.class,
+      description = "After a start, and after a name lost its last instance, how long a request"
+          + " for a name without instances waits for one before NO_WORKER; 0 for none"
+          + " (default: heartbeat x liveness).")
+  Duration registrationWindow;
+
   @Option(names = "--curve-key", paramLabel = "FILE",
       description = "The broker's CURVE secret key file (zmesh keygen broker): serve CURVE only,"
           + " to the keys in --allow.")
@@ -92,6 +99,23 @@ final class BrokerCommand implements Callable<Integer> {
   @Option(names = "--require-curve",
       description = "Refuse to start without --curve-key and --allow.")
   boolean requireCurve;
+  @Option(names = "--request-timeout", paramLabel = "DURATION",
+      converter = DurationConverter.class, defaultValue = "10s",
+      description = "Deadline of a request that names none, timeout_ms 0"
+          + " (default: ${DEFAULT-VALUE}).")
+  Duration requestTimeout;
+
+  @Option(names = "--max-request-timeout", paramLabel = "DURATION",
+      converter = DurationConverter.class, defaultValue = "1h",
+      description = "Longest deadline a request may ask for; longer ones get INVALID_ARGUMENT"
+          + " (default: ${DEFAULT-VALUE}).")
+  Duration maxRequestTimeout;
+
+  @Option(names = "--cancel-grace", paramLabel = "DURATION", converter = DurationConverter.class,
+      defaultValue = "10s",
+      description = "Time a worker has to answer a CANCEL before it is disconnected"
+          + " (default: ${DEFAULT-VALUE}).")
+  Duration cancelGrace;
 
   @Option(names = "--policy", paramLabel = "POLICY", defaultValue = "least-outstanding",
       converter = PolicyConverter.class,
@@ -139,6 +163,10 @@ final class BrokerCommand implements Callable<Integer> {
           .maxConnections(maxConnections)
           .maxWorkerNames(maxWorkerNames)
           .memoryBudget(memoryBudget)
+          .registrationWindow(registrationWindow)
+          .defaultRequestTimeout(requestTimeout)
+          .maxRequestTimeout(maxRequestTimeout)
+          .cancelGrace(cancelGrace)
           .policy(policy)
           .subscriptionBudget(subscriptionBudget, subscriptionBudgetBytes)
           .connectionBudget(connectionBudget, connectionBudgetBytes);

@@ -150,14 +150,14 @@ class CliTest {
             .setPattern("jobs.>").setGroup("builders").setClientName("builder")
             .setPid(7).setHost("h2").setDelivered(1000).setDropped(200)
             .setOutstandingMessages(100).setOutstandingBytes(5_000).setBudgetMessages(100)
-            .setBudgetBytes(1 << 20).setAgeMs(500))
+            .setBudgetBytes(1 << 20).setAgeMs(500).setSkipped(7))
         .build();
     String[] lines = TopicTable.render(reply).split("\n");
     assertTrue(lines[0].startsWith("PATTERN") && lines[0].contains("OUTSTANDING"), lines[0]);
     assertTrue(lines[1].matches("chat\\.\\*\\s+-\\s+chat\\.v1\\.Line\\s+chat-ui \\(pid 42@h1\\)"
-        + "\\s+1000\\s+0\\s+2 / 300 B\\s+10000 / 4\\.0 MiB\\s+65s"), lines[1]);
+        + "\\s+1000\\s+0\\s+0\\s+2 / 300 B\\s+10000 / 4\\.0 MiB\\s+65s"), lines[1]);
     assertTrue(lines[2].matches("jobs\\.>\\s+builders\\s+any\\s+builder \\(pid 7@h2\\)"
-        + "\\s+1000\\s+200\\s+100 / 4\\.9 KiB\\s+100 / 1\\.0 MiB\\s+500ms"), lines[2]);
+        + "\\s+1000\\s+200\\s+7\\s+100 / 4\\.9 KiB\\s+100 / 1\\.0 MiB\\s+500ms"), lines[2]);
     assertEquals("messages published 1200, delivered 2000, with no subscriber 3; dropped by the"
         + " subscriptions listed 200", lines[4]);
   }
@@ -173,6 +173,16 @@ class CliTest {
     Result small = run("broker", "--subscription-budget-bytes", "100000");
     assertEquals(2, small.code(), small.err());
     assertTrue(small.err().contains("cannot hold a message of the largest size"), small.err());
+  }
+
+  @Test
+  void brokerTimeoutsAreValidated() {
+    Result grace = run("broker", "--cancel-grace", "2h");
+    assertEquals(2, grace.code(), grace.err());
+    assertTrue(grace.err().contains("cancel grace must be 1 to 3600000 ms"), grace.err());
+    Result order = run("broker", "--request-timeout", "2m", "--max-request-timeout", "1m");
+    assertEquals(2, order.code(), order.err());
+    assertTrue(order.err().contains("must not exceed the maximum"), order.err());
   }
 
   @Test

@@ -2,6 +2,8 @@ package io.zmesh.worker;
 
 import io.zmesh.Code;
 import io.zmesh.CurveKeys;
+import io.zmesh.core.internal.Ticker;
+import io.zmesh.core.transport.Endpoints;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Objects;
@@ -79,6 +81,7 @@ public final class MeshOptions {
   private final String brokerKey;
   private final CurveKeys.Pair keyPair;
   private final int maxOutstandingRequests;
+  private final Ticker ticker;
 
   private MeshOptions(Builder b) {
     this.maxOutstandingRequests = b.maxOutstandingRequests;
@@ -92,6 +95,7 @@ public final class MeshOptions {
     this.publishBacklog = b.publishBacklog;
     this.subscriptionBudgetMessages = b.subscriptionBudgetMessages;
     this.subscriptionBudgetBytes = b.subscriptionBudgetBytes;
+    this.ticker = b.ticker;
     String brokerKeyText = b.brokerKey != null ? b.brokerKey : env(BROKER_KEY_ENV);
     this.brokerKey = brokerKeyText == null ? null : CurveKeys.publicKey(brokerKeyText);
     String keyFile = b.keyPair == null ? env(KEY_ENV) : null;
@@ -140,6 +144,7 @@ public final class MeshOptions {
     b.brokerKey = brokerKey;
     b.keyPair = keyPair;
     b.maxOutstandingRequests = maxOutstandingRequests;
+    b.ticker = ticker;
     return b;
   }
 
@@ -219,6 +224,15 @@ public final class MeshOptions {
     return maxOutstandingRequests;
   }
 
+  /**
+   * The clock every timer of the SDK reads: heartbeats, liveness, handshake timeout, reconnect
+   * backoff, call deadlines, a worker's drain timeout and the deadlines of requests it handles.
+   * The system's unless a test set another.
+   */
+  Ticker ticker() {
+    return ticker;
+  }
+
   /** Builds {@link MeshOptions}; every setter is optional. */
   public static final class Builder {
     private String broker;
@@ -234,11 +248,20 @@ public final class MeshOptions {
     private String brokerKey;
     private CurveKeys.Pair keyPair;
     private int maxOutstandingRequests = DEFAULT_MAX_OUTSTANDING_REQUESTS;
+    private Ticker ticker = Ticker.system();
 
     private Builder() {}
 
     /** The broker endpoint; null means {@link MeshOptions#defaultBroker()}. */
+    /**
+     * @throws IllegalArgumentException if {@code broker} is not {@code tcp://HOST:PORT}, {@code
+     *     ipc://PATH} or {@code inproc://NAME}
+     */
     public Builder broker(String broker) {
+      String problem = Endpoints.check(broker, false);
+      if (problem != null) {
+        throw new IllegalArgumentException(problem);
+      }
       this.broker = broker;
       return this;
     }
@@ -309,6 +332,12 @@ public final class MeshOptions {
       }
       this.subscriptionBudgetMessages = messages;
       this.subscriptionBudgetBytes = bytes;
+      return this;
+    }
+
+    /** Replaces the system clock, for tests that move time instead of waiting for it. */
+    Builder ticker(Ticker ticker) {
+      this.ticker = Objects.requireNonNull(ticker, "ticker");
       return this;
     }
 
