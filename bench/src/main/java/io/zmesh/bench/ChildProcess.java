@@ -90,12 +90,17 @@ final class ChildProcess implements AutoCloseable {
 
   /** The next line the child prints that starts with {@code word}; earlier lines are skipped. */
   String expect(String word) throws InterruptedException {
-    long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(WAIT_SECONDS);
+    return expect(word, WAIT_SECONDS);
+  }
+
+  /** {@link #expect(String)}, waiting up to {@code seconds}. */
+  String expect(String word, long seconds) throws InterruptedException {
+    long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
     while (true) {
       String line = lines.poll(Math.max(1, end - System.nanoTime()), TimeUnit.NANOSECONDS);
       if (line == null) {
         throw new IllegalStateException("the " + role + " process printed no '" + word
-            + "' within " + WAIT_SECONDS + " s");
+            + "' within " + seconds + " s");
       }
       if (line.isEmpty() && !process.isAlive()) {
         throw new IllegalStateException("the " + role + " process exited ("

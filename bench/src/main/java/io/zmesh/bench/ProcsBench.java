@@ -21,6 +21,8 @@ import java.util.concurrent.TimeUnit;
  * Each run starts its processes afresh and stops them after.
  */
 public final class ProcsBench {
+  private static final long SYNC_WAIT_SECONDS = 3_600;
+
   private ProcsBench() {}
 
   /** One pub/sub run: zmesh, or the raw baseline when {@code raw}. */
@@ -114,7 +116,8 @@ public final class ProcsBench {
           Integer.toString(c.clients()), Integer.toString(c.window()),
           Boolean.toString(c.inline()), Integer.toString(c.size()), Boolean.toString(sync),
           Long.toString(warmupRequests), Long.toString(c.requests()));
-      clients.expect("ready");
+      // Sequential calls of a warm-up take as long as they take on a busy machine.
+      clients.expect("ready", sync ? SYNC_WAIT_SECONDS : 60);
       if (!sync) {
         TimeUnit.MILLISECONDS.sleep((long) (c.warmupSeconds() * 1000));
       }
@@ -122,7 +125,7 @@ public final class ProcsBench {
         p.startMeasuring();
       }
       if (sync) {
-        clients.expect("measured");
+        clients.expect("measured", SYNC_WAIT_SECONDS);
       } else {
         TimeUnit.NANOSECONDS.sleep((long) (c.seconds() * 1e9));
       }

@@ -169,6 +169,8 @@ final class BrokerLoop implements Runnable {
         }
         busy = receive() > 0;
         now = ticker.nanoTime();
+        topics.checkSlow(now);
+        topics.flushPublishCredit();
         router.expire(now);
         if (now - nextHeartbeat >= 0) {
           heartbeat();
@@ -216,7 +218,8 @@ final class BrokerLoop implements Runnable {
   }
 
   private long pollTimeoutMillis() {
-    long wakeAt = Math.min(nextHeartbeat, router.nextDeadlineAt());
+    long wakeAt = Math.min(Math.min(nextHeartbeat, router.nextDeadlineAt()),
+        topics.nextSlowCheckAt());
     long delta = wakeAt - ticker.nanoTime();
     return delta <= 0 ? 0 : Math.min((delta + MS - 1) / MS, heartbeatNanos / MS + 1);
   }
@@ -293,10 +296,10 @@ final class BrokerLoop implements Runnable {
       }
     } else if (scanned instanceof Scan.Publish) {
       Scan.Publish p = (Scan.Publish) scanned;
-      topics.onPublish(peer, p.id(), p.topic(), body);
+      topics.onPublish(peer, p.id(), p.topic(), body, now);
     } else if (scanned instanceof Scan.Credit) {
       Scan.Credit c = (Scan.Credit) scanned;
-      topics.onCredit(peer, c.id(), c.messages(), c.bytes());
+      topics.onCredit(peer, c.id(), c.messages(), c.bytes(), now);
     } else if (packet != null) {
       onPacket(peer, packet, body);
     } else {
@@ -419,10 +422,14 @@ final class BrokerLoop implements Runnable {
     Peer peer = new Peer(identity, packet.getHello(), now);
     peers.put(identity, peer);
     log.debug("hello from {} ({})", peer.describe(), agreed);
-    send(peer, Envelope.newBuilder()
-        .setCommand(Command.WELCOME)
-        .setWelcome(welcome.toBuilder().setProtocol(agreed))
-        .build());
+    Welcome.Builder w = welcome.toBuilder().setProtocol(agreed);
+    if (Wire.minorOf(agreed) >= Wire.MINOR_FLOW) {
+      peer.publishCredit = true;
+      w.setPublishWindowMessages(options.publishWindowMessages())
+          .setPublishWindowBytes(options.publishWindowBytes())
+          .setSlowSubscriberMs((int) options.slowSubscriberTimeout().toMillis());
+    }
+    send(peer, Envelope.newBuilder().setCommand(Command.WELCOME).setWelcome(w).build());
   }
 
   private void malformed(Identity identity, long id, String why) {

@@ -3,6 +3,7 @@ package io.zmesh.broker;
 import io.zmesh.Code;
 import io.zmesh.core.internal.StatusCodec;
 import io.zmesh.proto.Command;
+import io.zmesh.proto.Credit;
 import io.zmesh.proto.Envelope;
 import io.zmesh.proto.Subscribe;
 import io.zmesh.proto.Topics;
@@ -15,14 +16,28 @@ import org.agrona.collections.Long2ObjectHashMap;
  * Subscriptions and the delivery of published messages. Broker-loop thread only, so nothing
  * here is locked.
  *
- * <p>Flow control: each subscription has a budget of messages and envelope bytes it may have
+ * <p>Budgets: each subscription has a budget of messages and envelope bytes it may have
  * outstanding (sent, not yet credited back by the subscriber), and each connection a cap over
  * all of its subscriptions. A message that does not fit is dropped and counted, and the next
  * message the subscription gets carries the count. A subscriber that stops reading therefore
- * holds at most its connection's cap in the broker, and publishers and other subscribers never
- * wait for it.
+ * holds at most its connection's cap in the broker.
+ *
+ * <p>Publish credit (protocol 1.1): a publisher that asked for it may have a window of
+ * messages outstanding, and each PUBLISH is credited back once handled, unless a subscription
+ * it reached is behind (more than {@code 1/HOLD_FRACTION} of its budget, or of its connection's
+ * cap, outstanding): then the credit waits until that subscription has caught up to {@code
+ * 1/RELEASE_FRACTION}, so a publisher slows to the pace of its subscribers instead of outrunning
+ * them into their budgets. A subscription that is behind and credits nothing for the slow
+ * timeout (a stalled handler, a subscriber that stopped reading) is slow: nobody waits for it
+ * any more, and it loses what does not fit its budget, until it catches up. Publishers of 1.0
+ * are never held back and never credited.
  */
 final class TopicRouter implements TopicTrie.Visitor {
+  /** A subscription holds publishers back above this fraction of its budget outstanding. */
+  static final int HOLD_FRACTION = 8;
+  /** ... and lets them go once below this fraction. */
+  static final int RELEASE_FRACTION = 16;
+
   private final RequestRouter.Outbox out;
   private final Counters counters;
   private final TypeRegistry types;
@@ -30,10 +45,18 @@ final class TopicRouter implements TopicTrie.Visitor {
   private final long subscriptionBytes;
   private final int connectionMessages;
   private final long connectionBytes;
+  private final long slowNanos;
   final TopicTrie trie = new TopicTrie();
+  /** Subscriptions publishers wait for. */
+  private final List<TopicSubscription> pressing = new ArrayList<>();
+  /** Publishers with credit owed, to be sent at the end of the batch of packets. */
+  private final List<Peer> creditDue = new ArrayList<>();
 
   /** The PUBLISH being delivered, as it arrived: a field, so matching needs no lambda. */
   private byte[] publishing;
+  /** Its publisher, and when it is handled. */
+  private Peer publisher;
+  private long now;
 
   TopicRouter(BrokerOptions options, RequestRouter.Outbox out, Counters counters,
       TypeRegistry types) {
@@ -44,6 +67,7 @@ final class TopicRouter implements TopicTrie.Visitor {
     this.subscriptionBytes = options.subscriptionBudgetBytes();
     this.connectionMessages = options.connectionBudgetMessages();
     this.connectionBytes = options.connectionBudgetBytes();
+    this.slowNanos = options.slowSubscriberTimeout().toNanos();
   }
 
   // ------------------------------------------------------------ subscriptions
@@ -99,11 +123,13 @@ final class TopicRouter implements TopicTrie.Visitor {
    * creditBytes} bytes (a uint64) off its queue. Credit for an unknown subscription (one just
    * unsubscribed) is ignored.
    */
-  void onCredit(Peer peer, long id, long creditMessages, long creditBytes) {
+  void onCredit(Peer peer, long id, long creditMessages, long creditBytes, long now) {
     TopicSubscription s = peer.subscriptions == null ? null : peer.subscriptions.get(id);
     if (s == null) {
       return;
     }
+    s.lastCredit = now;
+    peer.lastCredit = now;
     // Never more than is outstanding: a confused subscriber cannot raise its budget.
     int messages = (int) Math.min(creditMessages, s.outstandingMessages);
     long bytes = Long.compareUnsigned(creditBytes, s.outstandingBytes) > 0
@@ -115,6 +141,127 @@ final class TopicRouter implements TopicTrie.Visitor {
     if (s.memberOf != null) {
       s.memberOf.credited(s);
     }
+    if (!connectionCaughtUp(peer)) {
+      return;
+    }
+    if (s.slow && s.caughtUp()) {
+      s.slow = false;
+    }
+    if (s.pressing && s.caughtUp()) {
+      release(s);
+    }
+    if (!pressing.isEmpty()) {
+      // Others of the connection may wait only for the connection's cap.
+      for (int i = pressing.size() - 1; i >= 0 && i < pressing.size(); i--) {
+        TopicSubscription other = pressing.get(i);
+        if (other.peer == peer && other.caughtUp()) {
+          release(other);
+        }
+      }
+    }
+  }
+
+  private boolean connectionBehind(Peer peer) {
+    return peer.topicMessages >= connectionMessages / HOLD_FRACTION
+        || peer.topicBytes >= connectionBytes / HOLD_FRACTION;
+  }
+
+  private boolean connectionCaughtUp(Peer peer) {
+    return peer.topicMessages < connectionMessages / RELEASE_FRACTION
+        && peer.topicBytes < connectionBytes / RELEASE_FRACTION;
+  }
+
+  // ------------------------------------------------------------ publish credit
+
+  /** Publisher {@code p}'s credit waits for {@code s}, which is behind. */
+  private void press(TopicSubscription s, Peer p) {
+    if (!s.pressing) {
+      s.pressing = true;
+      s.pressingSince = now;
+      pressing.add(s);
+    }
+    if (s.waiting == null) {
+      s.waiting = new ArrayList<>(2);
+    }
+    if (!s.waiting.contains(p)) {
+      s.waiting.add(p);
+      p.waits++;
+      counters.publishersHeld++;
+    }
+  }
+
+  /** {@code s} caught up, turned slow or left: the publishers waiting for it go on. */
+  private void release(TopicSubscription s) {
+    s.pressing = false;
+    pressing.remove(s);
+    if (s.waiting != null) {
+      for (int i = 0; i < s.waiting.size(); i++) {
+        Peer p = s.waiting.get(i);
+        if (--p.waits == 0) {
+          queueCredit(p);
+        }
+      }
+      s.waiting = null;
+    }
+  }
+
+  private void queueCredit(Peer p) {
+    if (!p.creditQueued && p.owedMessages > 0) {
+      p.creditQueued = true;
+      creditDue.add(p);
+    }
+  }
+
+  /**
+   * Subscriptions behind that have credited nothing for the slow timeout become slow: nobody
+   * waits for them any more. One with nothing outstanding of its own waits for its connection,
+   * which counts as silent when none of its subscriptions credits.
+   */
+  void checkSlow(long now) {
+    for (int i = pressing.size() - 1; i >= 0 && i < pressing.size(); i--) {
+      TopicSubscription s = pressing.get(i);
+      if (now - quietSince(s) >= slowNanos) {
+        s.slow = true;
+        counters.subscriptionsSlow++;
+        release(s);
+      }
+    }
+  }
+
+  private static long quietSince(TopicSubscription s) {
+    return Math.max(s.pressingSince, s.outstandingMessages > 0 ? s.lastCredit : s.peer.lastCredit);
+  }
+
+  /** Subscriptions publishers wait for now. */
+  int behind() {
+    return pressing.size();
+  }
+
+  /** When {@link #checkSlow} may next find a slow subscription; MAX_VALUE for never. */
+  long nextSlowCheckAt() {
+    long at = Long.MAX_VALUE;
+    for (int i = 0; i < pressing.size(); i++) {
+      at = Math.min(at, quietSince(pressing.get(i)) + slowNanos);
+    }
+    return at;
+  }
+
+  /** Sends the credit publishers are owed and not held back from, one CREDIT each. */
+  void flushPublishCredit() {
+    for (int i = 0; i < creditDue.size(); i++) {
+      Peer p = creditDue.get(i);
+      p.creditQueued = false;
+      if (p.waits > 0 || p.gone || p.owedMessages == 0) {
+        continue; // queued again when the last subscription it waits for is released
+      }
+      long messages = Math.min(p.owedMessages, 0xFFFF_FFFFL);
+      long bytes = p.owedBytes;
+      p.owedMessages -= messages;
+      p.owedBytes = 0;
+      out.send(p, Envelope.newBuilder().setCommand(Command.CREDIT)
+          .setCredit(Credit.newBuilder().setMessages((int) messages).setBytes(bytes)).build());
+    }
+    creditDue.clear();
   }
 
   /** {@code peer} is gone: its subscriptions and what they had outstanding go with it. */
@@ -129,6 +276,9 @@ final class TopicRouter implements TopicTrie.Visitor {
   }
 
   private void forget(TopicSubscription s) {
+    if (s.pressing) {
+      release(s);
+    }
     trie.remove(s);
     s.peer.topicMessages -= s.outstandingMessages;
     s.peer.topicBytes -= s.outstandingBytes;
@@ -168,7 +318,13 @@ final class TopicRouter implements TopicTrie.Visitor {
    * and each copy sent is it plus a few fields. An id other than 0 asks for an answer: REPLY once
    * every copy has been sent (or dropped and counted), or the ERROR of a refusal.
    */
-  void onPublish(Peer from, long id, String topic, byte[] body) {
+  void onPublish(Peer from, long id, String topic, byte[] body, long now) {
+    if (from.publishCredit) {
+      // Every PUBLISH is credited once, refused or not; held back while a subscription is behind.
+      from.owedMessages++;
+      from.owedBytes += body.length;
+      queueCredit(from);
+    }
     String problem = Topics.checkTopic(topic);
     if (problem != null) {
       refusePublish(from, id, Code.INVALID_ARGUMENT, problem);
@@ -181,10 +337,13 @@ final class TopicRouter implements TopicTrie.Visitor {
     }
     counters.published++;
     publishing = body;
+    publisher = from;
+    this.now = now;
     if (trie.match(topic, this) == 0) {
       counters.unmatched++;
     }
     publishing = null;
+    publisher = null;
     if (id != 0) {
       out.send(from, Envelope.newBuilder().setCommand(Command.REPLY).setId(id).build());
     }
@@ -195,12 +354,22 @@ final class TopicRouter implements TopicTrie.Visitor {
     if (!offer(s)) {
       drop(s);
     }
+    holdIfBehind(s);
+  }
+
+  /** A publisher with credit waits for a subscription it reached that is behind and not slow. */
+  private void holdIfBehind(TopicSubscription s) {
+    if (publisher.publishCredit && !s.slow && !s.peer.gone
+        && (s.behind() || connectionBehind(s.peer))) {
+      press(s, publisher);
+    }
   }
 
   @Override
   public void group(TopicGroup g) {
     TopicSubscription least = g.least();
     if (offer(least)) {
+      holdIfBehind(least);
       return;
     }
     // Only when the least loaded member is full (or its send failed): a group whose members
@@ -208,10 +377,12 @@ final class TopicRouter implements TopicTrie.Visitor {
     for (int i = 0, n = g.size(); i < n; i++) {
       TopicSubscription m = g.member(i);
       if (m != least && offer(m)) {
+        holdIfBehind(m);
         return;
       }
     }
     drop(least);
+    holdIfBehind(least);
   }
 
   /** Sends the message being published to {@code s} if the budgets allow; whether it left. */

@@ -70,6 +70,12 @@ final class Inbound {
       case CANCEL:
         connection.listener.onCancel(connection, packet.getId());
         break;
+      case CREDIT:
+        if (packet.getId() == 0 && session.isConnectedHere()) {
+          connection.publishing.onCredit(packet.getCredit().getMessages() & 0xFFFF_FFFFL,
+              packet.getCredit().getBytes());
+        }
+        break;
       case MESSAGE:
         if (session.isConnectedHere()) {
           // One the scan could not vouch for (a body given twice, say): its canonical encoding

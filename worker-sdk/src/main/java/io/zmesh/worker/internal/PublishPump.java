@@ -14,6 +14,11 @@ import org.slf4j.LoggerFactory;
  * thread and queues it in the {@link PublishBacklog}; the I/O thread sends the backlog in claim
  * order, a batch per pass and only while connected, so a client's own subscriptions, renewed
  * after each WELCOME, see its publishes after a reconnect.
+ *
+ * <p>On a connection that agreed publish credit (protocol 1.1) it sends only while what it has
+ * sent and the broker has not yet credited back fits the window the WELCOME announced: the
+ * broker withholds credit while a subscriber is behind, so a publisher slows to its
+ * subscribers' pace and the backlog fills, after which {@link #publish} blocks.
  */
 final class PublishPump {
   private static final Logger log = LoggerFactory.getLogger(PublishPump.class);
@@ -25,6 +30,12 @@ final class PublishPump {
   private final long offerTimeoutNanos;
   /** The socket refused a publish (its queue is full): retry soon rather than at once. */
   private boolean blocked;
+  /** The window of this connection, 0 for none (protocol 1.0); I/O thread only. */
+  private long windowMessages;
+  private long windowBytes;
+  /** Sent on this connection and not yet credited back; I/O thread only. */
+  private long inFlightMessages;
+  private long inFlightBytes;
 
   PublishPump(Connection connection) {
     this.connection = connection;
@@ -61,7 +72,28 @@ final class PublishPump {
 
   /** Whether publishes wait that can be sent now, so the I/O thread must not sleep. */
   boolean canSend() {
-    return connection.session.isConnectedHere() && !blocked && !backlog.isEmpty();
+    return connection.session.isConnectedHere() && !blocked && !backlog.isEmpty()
+        && windowOpen(0);
+  }
+
+  /** Whether a packet of {@code length} bytes fits the window (always, on an empty window). */
+  private boolean windowOpen(int length) {
+    return windowMessages == 0 || inFlightMessages == 0
+        || inFlightMessages < windowMessages && inFlightBytes + length <= windowBytes;
+  }
+
+  /** A new connection: its window (0 for none) and nothing in flight. */
+  void onConnected(long messages, long bytes) {
+    windowMessages = messages;
+    windowBytes = bytes;
+    inFlightMessages = 0;
+    inFlightBytes = 0;
+  }
+
+  /** The broker credited back {@code messages} publishes of {@code bytes} bytes. */
+  void onCredit(long messages, long bytes) {
+    inFlightMessages = Math.max(0, inFlightMessages - messages);
+    inFlightBytes = Math.max(0, inFlightBytes - bytes);
   }
 
   /** Whether publishes wait for room in the socket's queue, which its descriptor won't signal. */
@@ -84,9 +116,14 @@ final class PublishPump {
         // Checked when published, but the limit can change with a new broker.
         log.warn("dropped a publish of {} bytes: the broker's limit is {} bytes",
             packet.length, limit);
+      } else if (!windowOpen(packet.length)) {
+        break; // the broker's credit opens it again
       } else if (!session.send(packet)) {
         blocked = true;
         break;
+      } else {
+        inFlightMessages++;
+        inFlightBytes += packet.length;
       }
       backlog.remove();
       n++;

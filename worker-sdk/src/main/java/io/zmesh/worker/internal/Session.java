@@ -242,6 +242,10 @@ final class Session {
     if (welcome.getMaxMessageBytes() > 0) {
       maxMessageBytes = welcome.getMaxMessageBytes();
     }
+    boolean credit = Wire.minorOf(welcome.getProtocol()) >= Wire.MINOR_FLOW
+        && welcome.getPublishWindowMessages() > 0;
+    connection.publishing.onConnected(credit ? welcome.getPublishWindowMessages() : 0,
+        credit ? Math.max(1, welcome.getPublishWindowBytes()) : 0);
     state = State.CONNECTED;
     setConnected(true);
     backoff.reset();
