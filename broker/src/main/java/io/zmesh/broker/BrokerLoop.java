@@ -296,7 +296,7 @@ final class BrokerLoop implements Runnable {
       }
     } else if (scanned instanceof Scan.Publish) {
       Scan.Publish p = (Scan.Publish) scanned;
-      topics.onPublish(peer, p.id(), p.topic(), body, now);
+      topics.onPublish(peer, p.id(), p.topic(), body, p.messages(), now);
     } else if (scanned instanceof Scan.Credit) {
       Scan.Credit c = (Scan.Credit) scanned;
       topics.onCredit(peer, c.id(), c.messages(), c.bytes(), now);
@@ -425,6 +425,7 @@ final class BrokerLoop implements Runnable {
     Welcome.Builder w = welcome.toBuilder().setProtocol(agreed);
     if (Wire.minorOf(agreed) >= Wire.MINOR_FLOW) {
       peer.publishCredit = true;
+      peer.batches = true;
       w.setPublishWindowMessages(options.publishWindowMessages())
           .setPublishWindowBytes(options.publishWindowBytes())
           .setSlowSubscriberMs((int) options.slowSubscriberTimeout().toMillis());

@@ -23,6 +23,8 @@ final class Peer {
   // --- as a publisher (protocol 1.1: publish credit)
   /** Whether it agreed a version with publish credit: its publishes are credited back. */
   boolean publishCredit;
+  /** Whether it agreed a version with batches: it may be sent a MESSAGE carrying several. */
+  boolean batches;
   /** Messages and bytes published and handled, to be credited back. */
   long owedMessages;
   long owedBytes;

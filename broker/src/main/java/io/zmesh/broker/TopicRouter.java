@@ -1,5 +1,6 @@
 package io.zmesh.broker;
 
+import com.google.protobuf.CodedOutputStream;
 import io.zmesh.Code;
 import io.zmesh.core.internal.StatusCodec;
 import io.zmesh.proto.Command;
@@ -8,6 +9,7 @@ import io.zmesh.proto.Envelope;
 import io.zmesh.proto.Subscribe;
 import io.zmesh.proto.Topics;
 import io.zmesh.proto.Wire;
+import io.zmesh.proto.WireException;
 import java.util.ArrayList;
 import java.util.List;
 import org.agrona.collections.Long2ObjectHashMap;
@@ -54,6 +56,12 @@ final class TopicRouter implements TopicTrie.Visitor {
 
   /** The PUBLISH being delivered, as it arrived: a field, so matching needs no lambda. */
   private byte[] publishing;
+  /** The messages it carries: 1, or those of a batch. */
+  private int messages;
+  /** A batch as single-message PUBLISH frames, for subscribers of 1.0; made when first needed. */
+  private byte[][] split;
+  /** The batch decoded, when a subscriber of 1.0 or a budget it does not fit needs it. */
+  private Envelope decoded;
   /** Its publisher, and when it is handled. */
   private Peer publisher;
   private long now;
@@ -318,10 +326,10 @@ final class TopicRouter implements TopicTrie.Visitor {
    * and each copy sent is it plus a few fields. An id other than 0 asks for an answer: REPLY once
    * every copy has been sent (or dropped and counted), or the ERROR of a refusal.
    */
-  void onPublish(Peer from, long id, String topic, byte[] body, long now) {
+  void onPublish(Peer from, long id, String topic, byte[] body, int count, long now) {
     if (from.publishCredit) {
       // Every PUBLISH is credited once, refused or not; held back while a subscription is behind.
-      from.owedMessages++;
+      from.owedMessages += count;
       from.owedBytes += body.length;
       queueCredit(from);
     }
@@ -335,14 +343,17 @@ final class TopicRouter implements TopicTrie.Visitor {
           + "': topics starting with '" + Topics.RESERVED_PREFIX + "' are the broker's own");
       return;
     }
-    counters.published++;
+    counters.published += count;
     publishing = body;
+    messages = count;
     publisher = from;
     this.now = now;
     if (trie.match(topic, this) == 0) {
       counters.unmatched++;
     }
     publishing = null;
+    split = null;
+    decoded = null;
     publisher = null;
     if (id != 0) {
       out.send(from, Envelope.newBuilder().setCommand(Command.REPLY).setId(id).build());
@@ -385,38 +396,129 @@ final class TopicRouter implements TopicTrie.Visitor {
     holdIfBehind(least);
   }
 
-  /** Sends the message being published to {@code s} if the budgets allow; whether it left. */
+  /**
+   * Sends the messages being published to {@code s} as far as the budgets allow: as they came,
+   * one MESSAGE for a whole batch; to a subscriber of 1.0, one MESSAGE each. Of a batch that
+   * does not fit whole, the messages that fit go, the rest is dropped. Whether any left.
+   */
   private boolean offer(TopicSubscription s) {
     Peer peer = s.peer;
+    if (messages > 1 && !peer.batches) {
+      return offerSplit(s);
+    }
     int length = Wire.messageLength(publishing.length, s.id, s.gap);
-    if (peer.gone
-        || s.outstandingMessages >= s.budgetMessages
-        || s.outstandingBytes + length > s.budgetBytes
-        || peer.topicMessages >= connectionMessages
-        || peer.topicBytes + length > connectionBytes) {
-      return false;
+    if (!fits(s, messages, length)) {
+      return messages > 1 && offerPart(s);
     }
     // A failed send (queue full, or the peer just left) counts as a drop like a full budget.
     if (!out.send(peer, Wire.toMessage(publishing, s.id, s.gap))) {
       return false;
     }
-    s.gap = 0;
-    s.delivered++;
-    s.outstandingMessages++;
-    s.outstandingBytes += length;
-    peer.topicMessages++;
-    peer.topicBytes += length;
-    counters.delivered++;
-    if (s.memberOf != null) {
-      s.memberOf.sent(s);
+    sent(s, messages, length);
+    return true;
+  }
+
+  /** The first messages of a batch, as many as fit; the rest counts as dropped. */
+  private boolean offerPart(TopicSubscription s) {
+    Envelope batch = decoded();
+    Envelope first = batch.toBuilder().clearBatch().clearId().build();
+    long size = first.getSerializedSize();
+    int fit = 0;
+    long fitLength = 0;
+    for (int k = 1; k < messages; k++) { // k messages: the first and k - 1 of the batch
+      long length = Wire.messageLength((int) size, s.id, s.gap);
+      if (!fits(s, k, length)) {
+        break;
+      }
+      fit = k;
+      fitLength = length;
+      size += CodedOutputStream.computeMessageSize(Envelope.BATCH_FIELD_NUMBER,
+          batch.getBatch(k - 1));
+    }
+    if (fit == 0) {
+      return false;
+    }
+    Envelope part = first.toBuilder().addAllBatch(batch.getBatchList().subList(0, fit - 1))
+        .build();
+    if (!out.send(s.peer, Wire.toMessage(Wire.encode(part), s.id, s.gap))) {
+      return false;
+    }
+    sent(s, fit, fitLength);
+    dropRest(s, messages - fit);
+    return true;
+  }
+
+  /** A batch to a subscriber of 1.0: each message alone, as far as the budgets allow. */
+  private boolean offerSplit(TopicSubscription s) {
+    if (split == null) {
+      Envelope batch = decoded();
+      Envelope one = batch.toBuilder().clearBatch().clearId().build();
+      split = new byte[messages][];
+      split[0] = Wire.encode(one);
+      for (int i = 1; i < messages; i++) {
+        split[i] = Wire.encode(one.toBuilder().setPayload(batch.getBatch(i - 1)).build());
+      }
+    }
+    for (int i = 0; i < split.length; i++) {
+      int length = Wire.messageLength(split[i].length, s.id, s.gap);
+      if (!fits(s, 1, length) || !out.send(s.peer, Wire.toMessage(split[i], s.id, s.gap))) {
+        if (i == 0) {
+          return false;
+        }
+        dropRest(s, split.length - i);
+        return true;
+      }
+      sent(s, 1, length);
     }
     return true;
   }
 
+  /**
+   * The batch being published, decoded: only for a subscriber of 1.0 or one whose budget the
+   * batch does not fit, once per publish.
+   */
+  private Envelope decoded() {
+    if (decoded == null) {
+      try {
+        decoded = Wire.decode(publishing);
+      } catch (WireException e) {
+        throw new IllegalStateException("a scanned PUBLISH does not decode", e);
+      }
+    }
+    return decoded;
+  }
+
+  private boolean fits(TopicSubscription s, int count, long length) {
+    Peer peer = s.peer;
+    return !peer.gone
+        && s.outstandingMessages + count <= s.budgetMessages
+        && s.outstandingBytes + length <= s.budgetBytes
+        && peer.topicMessages + count <= connectionMessages
+        && peer.topicBytes + length <= connectionBytes;
+  }
+
+  private void sent(TopicSubscription s, int count, long length) {
+    Peer peer = s.peer;
+    s.gap = 0;
+    s.delivered += count;
+    s.outstandingMessages += count;
+    s.outstandingBytes += length;
+    peer.topicMessages += count;
+    peer.topicBytes += length;
+    counters.delivered += count;
+    if (s.memberOf != null) {
+      s.memberOf.sent(s);
+    }
+  }
+
+  private void dropRest(TopicSubscription s, int count) {
+    s.dropped += count;
+    s.gap += count;
+    counters.dropped += count;
+  }
+
   private void drop(TopicSubscription s) {
-    s.dropped++;
-    s.gap++;
-    counters.dropped++;
+    dropRest(s, messages);
   }
 
   // ------------------------------------------------------------ refusals
