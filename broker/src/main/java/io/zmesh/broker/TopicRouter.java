@@ -420,6 +420,14 @@ final class TopicRouter implements TopicTrie.Visitor {
 
   /** The first messages of a batch, as many as fit; the rest counts as dropped. */
   private boolean offerPart(TopicSubscription s) {
+    // A full budget (a subscriber that stalled) is told without decoding anything: room for
+    // less than a message of the batch's average size counts as none.
+    Peer peer = s.peer;
+    long room = Math.min(s.budgetBytes - s.outstandingBytes, connectionBytes - peer.topicBytes);
+    if (s.outstandingMessages >= s.budgetMessages || peer.topicMessages >= connectionMessages
+        || room < publishing.length / messages) {
+      return false;
+    }
     Envelope batch = decoded();
     Envelope first = batch.toBuilder().clearBatch().clearId().build();
     long size = first.getSerializedSize();
