@@ -161,6 +161,18 @@ final class HandledRequest implements RequestContext {
         capped(callOptions));
   }
 
+  @Override
+  public <R extends Message> R call(
+      String worker, Message request, Class<R> replyType, CallOptions callOptions) {
+    Duration left = timeRemaining();
+    if (left.isNegative() || left.isZero()) {
+      throw Status.DEADLINE_EXCEEDED
+          .withDescription("the deadline of the request being handled has passed")
+          .asException();
+    }
+    return Payloads.call(connection, worker, request, replyType, capped(callOptions));
+  }
+
   private CallOptions capped(CallOptions callOptions) {
     Duration left = timeRemaining();
     return left.compareTo(callOptions.timeout()) < 0 && !left.isNegative() && !left.isZero()

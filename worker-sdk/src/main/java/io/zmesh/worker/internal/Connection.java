@@ -136,7 +136,15 @@ public final class Connection implements AutoCloseable {
    */
   public <T> CompletableFuture<T> request(
       byte[] body, long timeoutNanos, Function<Envelope, T> decode) {
-    return calls.start(body, timeoutNanos, decode);
+    return calls.start(body, timeoutNanos, decode, false);
+  }
+
+  /**
+   * {@link #request} for a caller that blocks on the future and attaches nothing to it: the I/O
+   * thread completes it with the REPLY itself, never running user code there.
+   */
+  public CompletableFuture<Envelope> call(byte[] body, long timeoutNanos) {
+    return calls.start(body, timeoutNanos, Function.identity(), true);
   }
 
   /**
