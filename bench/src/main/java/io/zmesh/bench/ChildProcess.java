@@ -28,7 +28,10 @@ import java.util.concurrent.TimeUnit;
  * thread's, from /proc), and the child reports the bytes its threads allocated.
  */
 final class ChildProcess implements AutoCloseable {
-  /** JVM options of every child; {@code ZMESH_BENCH_CHILD_OPTS} replaces them. */
+  /**
+   * JVM options of every child; {@code ZMESH_BENCH_CHILD_OPTS} replaces them, {@code {role}} in
+   * it replaced by the child's role (a flight recording per process, say).
+   */
   private static final String DEFAULT_OPTS = "-Xms256m -Xmx1g -XX:+UseParallelGC";
   private static final long TICKS_PER_SECOND = 100; // USER_HZ on Linux
   private static final long WAIT_SECONDS = 60;
@@ -66,7 +69,7 @@ final class ChildProcess implements AutoCloseable {
     String opts = System.getenv("ZMESH_BENCH_CHILD_OPTS");
     for (String o : (opts != null ? opts : DEFAULT_OPTS).trim().split("\\s+")) {
       if (!o.isEmpty()) {
-        command.add(o);
+        command.add(o.replace("{role}", role));
       }
     }
     // The broker logs every peer that leaves; a bench run says enough by itself.
