@@ -149,21 +149,10 @@ public final class BenchChild {
         : () -> RawBaseline.forward(m, context, workers, endpoints));
     String[] ep = endpoints.get(10, TimeUnit.SECONDS);
     say("ready " + ep[0] + " " + ep[1]);
-    return new Role() {
-      @Override
-      public void start() {}
-
-      @Override
-      public MessageLite end() {
-        return PubSubRun.getDefaultInstance();
-      }
-
-      @Override
-      public void close() throws InterruptedException {
-        m.stop();
-        RawBaseline.stop(List.of(t), context);
-      }
-    };
+    return idle(() -> {
+      m.stop();
+      stopQuietly(List.of(t), context);
+    });
   }
 
   // ------------------------------------------------------------------ pub/sub
@@ -302,6 +291,7 @@ public final class BenchChild {
     });
   }
 
+  /** A role that counts nothing of its own: the kernel's counts are all it reports. */
   private static Role idle(Runnable close) {
     return new Role() {
       @Override
