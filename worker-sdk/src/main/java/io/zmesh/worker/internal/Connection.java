@@ -54,9 +54,9 @@ public final class Connection implements AutoCloseable {
     default void onDisconnected(Connection connection, Status why) {}
 
     /** A REQUEST routed to this process; {@code epoch} identifies the connection it came on. */
-    default void onRequest(Connection connection, Envelope request, long epoch) {
+    default void onRequest(Connection connection, IncomingRequest request, long epoch) {
       connection.send(
-          StatusCodec.error(request.getId(), Code.NO_WORKER, "this connection is not a worker"),
+          StatusCodec.error(request.id(), Code.NO_WORKER, "this connection is not a worker"),
           epoch);
     }
 
