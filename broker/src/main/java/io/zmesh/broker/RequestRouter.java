@@ -12,7 +12,9 @@ import io.zmesh.proto.Ready;
 import io.zmesh.proto.Scan;
 import io.zmesh.proto.Wire;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.Map;
+import java.util.Set;
 import org.agrona.collections.Long2ObjectHashMap;
 
 /**
@@ -42,6 +44,9 @@ final class RequestRouter {
   private final Long2ObjectHashMap<PendingRequest> pending = new Long2ObjectHashMap<>();
   private final DeadlineWheel<PendingRequest> deadlines;
   private final long defaultTimeoutNanos;
+  /** Names whose requests wait for a first instance even without wait_for_worker. */
+  final Set<String> held = new HashSet<>();
+  private final Hooks hooks;
   private long nextId;
 
   RequestRouter(BrokerOptions options, Outbox out, Counters counters, TypeRegistry types, long now) {
@@ -51,6 +56,7 @@ final class RequestRouter {
     this.types = types;
     this.deadlines = new DeadlineWheel<>(4 * MS, 4096, now);
     this.defaultTimeoutNanos = options.defaultRequestTimeout().toNanos();
+    this.hooks = new Hooks(options.workerListener());
   }
 
   int pendingCount() {
@@ -93,6 +99,7 @@ final class RequestRouter {
     out.send(peer, Envelope.newBuilder().setCommand(Command.REPLY).setId(packet.getId()).build());
     group.balancer.changed(instance);
     pump(group, now);
+    hooks.ready(instance);
   }
 
   void onDrain(Peer peer, Envelope packet) {
@@ -125,7 +132,7 @@ final class RequestRouter {
     }
     WorkerGroup group = groups.get(name);
     boolean noInstance = group == null || group.instances.isEmpty();
-    if (noInstance && !request.waitForWorker()) {
+    if (noInstance && !request.waitForWorker() && !held.contains(name)) {
       refuse(from, id, Code.NO_WORKER, "no worker named '" + name + "' is registered");
       return;
     }
@@ -311,6 +318,7 @@ final class RequestRouter {
       }
     }
     pump(group, now);
+    hooks.left(instance);
   }
 
   private void removeIfEmpty(WorkerGroup group) {
