@@ -101,6 +101,13 @@ final class ConfigNode {
     return new ConfigNode(t.getValueNode(), join(key), problems);
   }
 
+  /** The text of field {@code key} when it is a plain value, else null; records nothing. */
+  String scalar(String key) {
+    NodeTuple t = entries().get(key);
+    return t != null && t.getValueNode() instanceof ScalarNode && !isNull(t.getValueNode())
+        ? ((ScalarNode) t.getValueNode()).getValue() : null;
+  }
+
   boolean has(String key) {
     NodeTuple t = entries().get(key);
     return t != null && !isNull(t.getValueNode());

@@ -67,6 +67,7 @@ public final class Ecosystem {
       "min_uptime", "restart_delay", "max_restart_delay", "memory_limit", "logs");
   private static final List<String> LOGS = List.of("out", "err", "max_size", "keep");
   private static final Pattern VARIABLE = Pattern.compile("\\$\\{([^}]*)}");
+  private static final Pattern LINE = Pattern.compile("line (\\d+):");
 
   private final Path file;
   private final List<String> binds;
@@ -153,23 +154,30 @@ public final class Ecosystem {
       Set<String> names = new HashSet<>();
       Set<String> workers = new HashSet<>();
       for (ConfigNode item : a.items()) {
-        AppSpec app = readApp(item, dir);
-        if (app == null) {
-          continue;
+        String name = item.isMapping() ? item.scalar("name") : null;
+        if (name != null && !names.add(name)) {
+          item.get("name").problem("two apps are named '" + name + "'");
         }
-        if (!names.add(app.name)) {
-          item.get("name").problem("two apps are named '" + app.name + "'");
-        } else if (!workers.add(app.worker)) {
+        AppSpec app = readApp(item, dir);
+        if (app != null && !workers.add(app.worker)) {
           item.problem("two apps register the worker name '" + app.worker + "'");
         }
-        apps.add(app);
+        if (app != null) {
+          apps.add(app);
+        }
       }
     }
     top.finish(TOP);
+    problems.sort(java.util.Comparator.comparingInt(Ecosystem::lineOf));
     if (!problems.isEmpty()) {
       throw new EcosystemException(file.toString(), problems);
     }
     return new Ecosystem(abs, binds, broker, pidFile, logFile, logLines, apps);
+  }
+
+  private static int lineOf(String problem) {
+    Matcher m = LINE.matcher(problem);
+    return m.lookingAt() ? Integer.parseInt(m.group(1)) : 0;
   }
 
   private static Node yaml(String text) {
@@ -317,6 +325,7 @@ public final class Ecosystem {
       n.problem("how to start the app is missing: give one of 'main' (a class, with"
           + " 'classpath'), 'jar' or 'command'");
     } else if (how.size() > 1) {
+      how.forEach(n::get);
       n.get(how.get(1)).problem("give only one of 'main', 'jar' and 'command', not "
           + String.join(" and ", how));
     } else {
