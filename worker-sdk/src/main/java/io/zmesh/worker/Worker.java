@@ -116,6 +116,8 @@ public final class Worker implements Requester, Publisher, Subscriber, AutoClose
   private long readySentEpoch = -1;
   private volatile boolean registered;
   private Thread shutdownHook;
+  /** Opened by {@code ZMESH_HEALTH_PORT}; see {@link HealthEndpoint}. */
+  private volatile HealthEndpoint health;
 
   private Worker(Builder b) {
     this.name = b.name;
@@ -230,6 +232,7 @@ public final class Worker implements Requester, Publisher, Subscriber, AutoClose
       throw new IllegalStateException("worker '" + name + "' was already started");
     }
     connection.start();
+    health = HealthEndpoint.fromEnvironment(this);
     if (closeOnShutdown) {
       shutdownHook = new Thread(this::close, "zmesh-" + name + "-shutdown");
       Runtime.getRuntime().addShutdownHook(shutdownHook);
@@ -358,6 +361,9 @@ public final class Worker implements Requester, Publisher, Subscriber, AutoClose
       Thread.currentThread().interrupt();
     } finally {
       connection.close();
+      if (health != null) {
+        health.close();
+      }
       if (ownedExecutor != null) {
         ownedExecutor.shutdownNow();
       }
