@@ -24,7 +24,10 @@ import org.zeromq.ZMQ;
  * }</pre>
  *
  * <p>Threads: one event-loop thread, started by {@link #start}, owns the socket and all tables;
- * this object only starts and stops it.
+ * this object only starts and stops it, and hands it tasks ({@link #holdRequests}, {@link
+ * #drain}, {@link #workers}) that run there. The handlers of {@link BrokerService}s run on a
+ * pool of at most {@link BrokerService#MAX_CONCURRENT_CALLS} service threads, a {@link
+ * WorkerListener} on the loop thread.
  */
 public final class Broker implements AutoCloseable {
   private final ZMQ.Context context;
