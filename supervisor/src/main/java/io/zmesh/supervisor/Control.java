@@ -81,6 +81,7 @@ final class Control {
     } else {
       slot.current = inst;
       slot.state = Slot.State.RUNNING;
+      updateHold(slot.app);
     }
     AppSpec spec = slot.app.spec;
     if (closing) {
@@ -414,7 +415,6 @@ final class Control {
           ? step.apply(s).thenAccept(ok -> counts[ok ? 0 : 1]++)
           : CompletableFuture.completedFuture(null), exec);
     }
-    updateHold(app);
     return chain.thenApply(x -> counts);
   }
 

@@ -9,7 +9,7 @@ import java.nio.file.Paths;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.function.Function;
+import java.util.function.BiFunction;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -35,9 +35,9 @@ final class Launcher {
 
   private final String broker;
   private final LogBook book;
-  private final Function<Path, RotatingLog> files;
+  private final BiFunction<Path, AppSpec, RotatingLog> files;
 
-  Launcher(String broker, LogBook book, Function<Path, RotatingLog> files) {
+  Launcher(String broker, LogBook book, BiFunction<Path, AppSpec, RotatingLog> files) {
     this.broker = broker;
     this.book = book;
     this.files = files;
@@ -119,8 +119,10 @@ final class Launcher {
     }
     pb.redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
     Process p = pb.start();
-    RotatingLog out = files.apply(Paths.get(Ecosystem.expand(spec.outFile, broker, spec.name, slot)));
-    RotatingLog err = files.apply(Paths.get(Ecosystem.expand(spec.errFile, broker, spec.name, slot)));
+    RotatingLog out =
+        files.apply(Paths.get(Ecosystem.expand(spec.outFile, broker, spec.name, slot)), spec);
+    RotatingLog err =
+        files.apply(Paths.get(Ecosystem.expand(spec.errFile, broker, spec.name, slot)), spec);
     pump(p.getInputStream(), out, spec.name, slot, "out", p.pid());
     pump(p.getErrorStream(), err, spec.name, slot, "err", p.pid());
     return p;

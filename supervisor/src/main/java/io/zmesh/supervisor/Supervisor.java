@@ -205,16 +205,9 @@ public final class Supervisor implements AutoCloseable {
     return d.plusSeconds(15);
   }
 
-  private RotatingLog file(Path path) {
+  /** The one writer of each log path, shared by an instance and its replacement. */
+  private RotatingLog file(Path path, AppSpec spec) {
     synchronized (files) {
-      AppSpec any = null;
-      for (AppSpec a : ecosystem.apps()) {
-        if (path.toString().startsWith(Path.of(a.outFile).getParent().toString())
-            || any == null) {
-          any = a;
-        }
-      }
-      AppSpec spec = any;
       return files.computeIfAbsent(path, p -> new RotatingLog(p, spec.logMaxSize, spec.logKeep));
     }
   }

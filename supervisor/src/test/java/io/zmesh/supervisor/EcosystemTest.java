@@ -80,7 +80,7 @@ class EcosystemTest {
     assertEquals(2, chat.logKeep);
     assertEquals("fast", chat.env.get("MODE"));
     assertEquals("", chat.env.get("EMPTY"));
-    Launcher launcher = new Launcher("tcp://b:1", new LogBook(10), p -> null);
+    Launcher launcher = new Launcher("tcp://b:1", new LogBook(10), (p, spec) -> null);
     List<String> cmd = launcher.command(chat, 2);
     assertTrue(cmd.containsAll(List.of("-Xmx64m", "-cp", "/srv/mesh/lib/*:/srv/mesh/classes",
         "io.example.Chat", "--broker", "tcp://b:1", "--n", "2")), cmd.toString());
