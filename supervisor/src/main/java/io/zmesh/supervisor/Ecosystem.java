@@ -230,22 +230,10 @@ public final class Ecosystem {
         check(v, out, p, x -> x.policy(e.getKey(), p));
       }
     }
-    ConfigNode sm = b.get("subscription_budget");
-    ConfigNode sb = b.get("subscription_budget_bytes");
-    if (sm != null || sb != null) {
-      Integer m = sm == null ? BrokerOptions.DEFAULT_SUBSCRIPTION_BUDGET_MESSAGES
-          : sm.integer(1, BrokerOptions.MAX_BUDGET_MESSAGES);
-      Long by = sb == null ? BrokerOptions.DEFAULT_SUBSCRIPTION_BUDGET_BYTES : sb.size(1024);
-      check(b, out, m == null || by == null ? null : m, x -> x.subscriptionBudget(m, by));
-    }
-    ConfigNode cm = b.get("connection_budget");
-    ConfigNode cb = b.get("connection_budget_bytes");
-    if (cm != null || cb != null) {
-      Integer m = cm == null ? BrokerOptions.DEFAULT_CONNECTION_BUDGET_MESSAGES
-          : cm.integer(1, BrokerOptions.MAX_BUDGET_MESSAGES);
-      Long by = cb == null ? BrokerOptions.DEFAULT_CONNECTION_BUDGET_BYTES : cb.size(1024);
-      check(b, out, m == null || by == null ? null : m, x -> x.connectionBudget(m, by));
-    }
+    budget(b, out, "subscription_budget", BrokerOptions.DEFAULT_SUBSCRIPTION_BUDGET_MESSAGES,
+        BrokerOptions.DEFAULT_SUBSCRIPTION_BUDGET_BYTES, BrokerOptions.Builder::subscriptionBudget);
+    budget(b, out, "connection_budget", BrokerOptions.DEFAULT_CONNECTION_BUDGET_MESSAGES,
+        BrokerOptions.DEFAULT_CONNECTION_BUDGET_BYTES, BrokerOptions.Builder::connectionBudget);
     b.finish(BROKER);
     // The settings must also fit together, as BrokerOptions checks them.
     try {
@@ -255,6 +243,24 @@ public final class Ecosystem {
     } catch (IllegalArgumentException e) {
       b.problem(e.getMessage());
     }
+  }
+
+  /** A budget's {@code KEY} (messages) and {@code KEY_bytes}, set together. */
+  private static void budget(ConfigNode b, List<Consumer<BrokerOptions.Builder>> out, String key,
+      int messages, long bytes, Budget setter) {
+    ConfigNode m = b.get(key);
+    ConfigNode by = b.get(key + "_bytes");
+    if (m == null && by == null) {
+      return;
+    }
+    Integer n = m == null ? messages : m.integer(1, BrokerOptions.MAX_BUDGET_MESSAGES);
+    Long size = by == null ? bytes : by.size(1024);
+    check(b, out, n == null || size == null ? null : n, x -> setter.set(x, n, size));
+  }
+
+  /** {@link BrokerOptions.Builder#subscriptionBudget} or {@code connectionBudget}. */
+  private interface Budget {
+    BrokerOptions.Builder set(BrokerOptions.Builder b, int messages, long bytes);
   }
 
   private static Policy policy(ConfigNode v) {

@@ -138,6 +138,8 @@ class EcosystemTest {
         "line 2", "broker.liveness", "from 1");
     assertHas(problems("broker:\n  policy: random\napps:\n  - {name: a, main: A}\n"),
         "line 2", "broker.policy");
+    assertHas(problems("broker:\n  subscription_budget: 20\n  connection_budget: 10\n"
+        + "apps:\n  - {name: a, main: A}\n"), "line 2", "broker", "must not exceed");
     assertHas(problems("apps:\n  - name: a\n    main: A\n    cwd: /no/such/dir\n"), "line 4",
         "no such directory");
     assertHas(problems("apps:\n  - name: a\n    command: x\n    classpath: lib\n"), "line 4",
