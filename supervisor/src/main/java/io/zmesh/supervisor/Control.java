@@ -339,8 +339,8 @@ final class Control {
   <T> CompletableFuture<T> queue(App app, Supplier<CompletableFuture<T>> op) {
     CompletableFuture<T> next = app.operations.handle((x, e) -> null)
         .thenComposeAsync(x -> closing
-            ? CompletableFuture.<T>failedFuture(new IllegalStateException("the supervisor is"
-                + " stopping")) : op.get(), exec);
+            ? CompletableFuture.<T>failedFuture(io.zmesh.Status.UNAVAILABLE
+                .withDescription("the supervisor is stopping").asException()) : op.get(), exec);
     app.operations = next;
     return next;
   }

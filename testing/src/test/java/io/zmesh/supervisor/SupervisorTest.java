@@ -47,7 +47,7 @@ class SupervisorTest {
         + "    jvm_args: [-XX:TieredStopAtLevel=1, -XX:+UseSerialGC, -Xss512k, " + heap + "]\n"
         + "    args: [" + args + "]\n"
         + "    instances: " + instances + "\n"
-        + "    ready_timeout: 60s\n"
+        + (extra.contains("ready_timeout") ? "" : "    ready_timeout: 60s\n")
         + "    logs: {out: \"" + dir.resolve("${name}-${instance}.out") + "\", err: \""
         + dir.resolve("${name}-${instance}.err") + "\"}\n"
         + extra;
@@ -126,6 +126,50 @@ class SupervisorTest {
         assertTrue(load.ok.get() > 100, "load " + load.ok);
         String log = logs(c, "leaky");
         assertTrue(log.contains("stopping pid") && log.contains("memory limit"), log);
+      }
+    }
+  }
+
+  @Test
+  void anInstanceNotReadyInTimeIsKilledAsAFailedStart() throws Exception {
+    try (Supervisor s = start(app("slow", 1, "--start-delay, '60000'", "    ready_timeout: 1500ms\n"
+        + "    max_restarts: 1\n    restart_delay: 50ms\n    max_restart_delay: 100ms\n"))) {
+      Supervisor.Startup up = s.started().get(START.toSeconds(), TimeUnit.SECONDS);
+      assertEquals(0, up.online());
+      assertEquals(1, up.failed());
+      try (MeshClient c = MeshClient.connect(s.endpoints().get(0))) {
+        Await.until("slow errored", START, () -> app(c, "slow").getStatus().equals("errored"),
+            () -> logs(c, "slow"));
+        InstanceStatus i = app(c, "slow").getInstance(0);
+        assertEquals(1, i.getRestarts());
+        assertEquals("not ready within 1500 ms", i.getLastExit());
+        assertTrue(logs(c, "slow").contains("not ready within 1500 ms: killed, a failed start"));
+      }
+    }
+  }
+
+  @Test
+  void pastTheStopTimeoutAnInstanceIsKilledAndItsRequestsGetWorkerLost() throws Exception {
+    // Each request takes 30 s, the worker would drain for 60 s: the 1 s stop timeout wins.
+    try (Supervisor s = start(app("stuck", 1, "--work, '30000', --drain-timeout, '60000'",
+        "    stop_timeout: 1s\n"))) {
+      assertEquals(1, s.started().get(START.toSeconds(), TimeUnit.SECONDS).online());
+      try (MeshClient c = MeshClient.connect(s.endpoints().get(0))) {
+        java.util.concurrent.CompletableFuture<StringValue> held = c.request("stuck",
+            StringValue.of("x"), StringValue.class,
+            CallOptions.DEFAULT.withTimeout(Duration.ofSeconds(60)));
+        Await.until("the request is at the instance", Duration.ofSeconds(20),
+            () -> app(c, "stuck").getInstance(0).getInFlight() == 1);
+        long t0 = System.nanoTime();
+        c.call(Supervisor.SCALE, io.zmesh.proto.ScaleRequest.newBuilder().setApp("stuck")
+            .setInstances(0).build(), io.zmesh.proto.AppReply.class,
+            CallOptions.DEFAULT.withTimeout(Duration.ofSeconds(30)));
+        MeshException e = Await.failure(held, Duration.ofSeconds(20));
+        assertEquals(Code.WORKER_LOST, e.code(), e.toString());
+        assertTrue(System.nanoTime() - t0 < TimeUnit.SECONDS.toNanos(15), "killed at 1 s");
+        assertTrue(logs(c, "stuck").contains("killed: still running 1000 ms after SIGTERM"),
+            logs(c, "stuck"));
+        assertEquals("stopped", app(c, "stuck").getStatus());
       }
     }
   }
