@@ -16,7 +16,8 @@ import java.util.List;
  * (default {@code $ZMESH_APP}, else {@code echo}), {@code --start-delay MS} (before READY),
  * {@code --work MS} (per request), {@code --concurrency N}, {@code --leak-kb N} (kept per
  * request), {@code --exit-after MS} (exit with status 3 that long after start, before or after
- * READY), {@code --drain-timeout MS}. SIGTERM drains.
+ * READY), {@code --drain-timeout MS}, {@code --log-requests true} (print "handling VALUE" as each
+ * handler starts). SIGTERM drains.
  */
 public final class SupervisedWorkerMain {
   private SupervisedWorkerMain() {}
@@ -31,6 +32,7 @@ public final class SupervisedWorkerMain {
     int leakKb = 0;
     long exitAfter = -1;
     long drainTimeout = 30_000;
+    boolean logRequests = false;
     for (int i = 0; i + 1 < args.length; i += 2) {
       String v = args[i + 1];
       switch (args[i]) {
@@ -58,6 +60,9 @@ public final class SupervisedWorkerMain {
         case "--drain-timeout":
           drainTimeout = Long.parseLong(v);
           break;
+        case "--log-requests":
+          logRequests = Boolean.parseBoolean(v);
+          break;
         default:
           throw new IllegalArgumentException("unknown argument " + args[i]);
       }
@@ -79,6 +84,7 @@ public final class SupervisedWorkerMain {
     long delay = startDelay;
     long perRequest = work;
     int leak = leakKb;
+    boolean announce = logRequests;
     List<byte[]> kept = new ArrayList<>();
     Worker worker = Worker.builder()
         .name(name)
@@ -87,6 +93,10 @@ public final class SupervisedWorkerMain {
         .drainTimeout(Duration.ofMillis(drainTimeout))
         .onStart(w -> Thread.sleep(delay))
         .handle(StringValue.class, (s, ctx) -> {
+          if (announce) {
+            System.out.println("handling " + s.getValue());
+            System.out.flush();
+          }
           if (perRequest > 0) {
             Thread.sleep(perRequest);
           }

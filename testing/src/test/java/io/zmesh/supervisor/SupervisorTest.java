@@ -151,15 +151,16 @@ class SupervisorTest {
   @Test
   void pastTheStopTimeoutAnInstanceIsKilledAndItsRequestsGetWorkerLost() throws Exception {
     // Each request takes 30 s, the worker would drain for 60 s: the 1 s stop timeout wins.
-    try (Supervisor s = start(app("stuck", 1, "--work, '30000', --drain-timeout, '60000'",
+    try (Supervisor s = start(app("stuck", 1,
+        "--work, '30000', --drain-timeout, '60000', --log-requests, 'true'",
         "    stop_timeout: 1s\n"))) {
       assertEquals(1, s.started().get(START.toSeconds(), TimeUnit.SECONDS).online());
       try (MeshClient c = MeshClient.connect(s.endpoints().get(0))) {
         java.util.concurrent.CompletableFuture<StringValue> held = c.request("stuck",
             StringValue.of("x"), StringValue.class,
             CallOptions.DEFAULT.withTimeout(Duration.ofSeconds(60)));
-        Await.until("the request is at the instance", Duration.ofSeconds(20),
-            () -> app(c, "stuck").getInstance(0).getInFlight() == 1);
+        Await.until("the instance handles the request", Duration.ofSeconds(20),
+            () -> logs(c, "stuck").contains("out handling x"), () -> logs(c, "stuck"));
         long t0 = System.nanoTime();
         c.call(Supervisor.SCALE, io.zmesh.proto.ScaleRequest.newBuilder().setApp("stuck")
             .setInstances(0).build(), io.zmesh.proto.AppReply.class,
