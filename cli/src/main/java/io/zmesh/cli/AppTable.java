@@ -56,6 +56,10 @@ final class AppTable {
       notes.add(a.getName() + " " + a.getStatus() + " " + a.getOnline() + "/" + a.getInstances());
     }
     out.append('\n').append(String.join(", ", notes)).append('\n');
+    if (status.getUnsupervisedCount() > 0) {
+      out.append("registered but not supervised: ")
+          .append(String.join(", ", status.getUnsupervisedList())).append('\n');
+    }
     return out.toString();
   }
 

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.google.protobuf.StringValue;
 import io.zmesh.bench.SupervisedWorkerMain;
 import io.zmesh.broker.Broker;
 import io.zmesh.broker.BrokerOptions;
@@ -15,6 +16,7 @@ import io.zmesh.supervisor.Supervisor;
 import io.zmesh.testing.Await;
 import io.zmesh.worker.CallOptions;
 import io.zmesh.worker.MeshClient;
+import io.zmesh.worker.Worker;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
@@ -140,6 +142,15 @@ class UpCliTest {
       Result ls = CliRunner.run("ls", "--broker", endpoint);
       assertEquals(0, ls.code(), ls.err());
       assertTrue(ls.out().matches("(?s).*echo\\s+0\\s+\\d+\\s+online\\s+0.*"), ls.out());
+      try (Worker extra = Worker.builder().name("extra").broker(endpoint)
+          .closeOnShutdown(false).handle(StringValue.class, (s, ctx) -> s).build().start()) {
+        Result both = CliRunner.run("ls", "--broker", endpoint);
+        assertTrue(both.out().contains("registered but not supervised: extra/"
+            + extra.instanceId()), both.out());
+        Result json = CliRunner.run("ls", "--json", "--broker", endpoint);
+        assertEquals(0, json.code(), json.err());
+        assertTrue(json.out().matches("(?s).*\"status\":\\s*\"online\".*"), json.out());
+      }
       Result scale = CliRunner.run("scale", "echo", "2", "--broker", endpoint);
       assertEquals(0, scale.code(), scale.err());
       assertTrue(scale.out().contains("scaled to 2 instances"), scale.out());

@@ -10,6 +10,7 @@ import io.zmesh.broker.WorkerListener;
 import io.zmesh.core.internal.Ticker;
 import io.zmesh.proto.AppReply;
 import io.zmesh.proto.AppRequest;
+import io.zmesh.proto.AppStatus;
 import io.zmesh.proto.DownReply;
 import io.zmesh.proto.DownRequest;
 import io.zmesh.proto.ListWorkersReply;
@@ -262,9 +263,20 @@ public final class Supervisor implements AutoCloseable {
           .addAllEndpoints(broker.endpoints())
           .setFile(ecosystem.file().toString())
           .setUptimeMs((now - startedAt) / Ticker.MS);
+      java.util.Set<String> supervised = new java.util.HashSet<>();
       for (App app : control.apps.values()) {
+        AppStatus a = StatusView.app(app, workers, now);
+        a.getInstanceList().forEach(i -> supervised.add(i.getInstanceId()));
         if (request.getApp().isEmpty() || request.getApp().equals(app.spec.name)) {
-          s.addApps(StatusView.app(app, workers, now));
+          s.addApps(a);
+        }
+      }
+      if (request.getApp().isEmpty()) {
+        for (io.zmesh.proto.WorkerInfo w : workers.getWorkersList()) {
+          if (!supervised.contains(w.getInstanceId())) {
+            s.addUnsupervised(w.getName() + "/" + w.getInstanceId() + " (pid " + w.getPid()
+                + ")");
+          }
         }
       }
       return s.build();
