@@ -107,8 +107,17 @@ public final class Supervisor implements AutoCloseable {
     relay.control = control;
     this.started = onControl(control::startAll)
         .thenApply(counts -> new Startup(counts[0], counts[1]));
-    exec.scheduleWithFixedDelay(control::sample, SAMPLE_INTERVAL.toMillis(),
+    exec.scheduleWithFixedDelay(this::sample, SAMPLE_INTERVAL.toMillis(),
         SAMPLE_INTERVAL.toMillis(), TimeUnit.MILLISECONDS);
+  }
+
+  /** A periodic task that throws is never run again: sampling must not. */
+  private void sample() {
+    try {
+      control.sample();
+    } catch (RuntimeException e) {
+      log.warn("sampling the instances failed", e);
+    }
   }
 
   /**
