@@ -66,6 +66,7 @@ public final class ReloadBench {
         + "      err: \"" + c.logDir().resolve("${name}-${instance}.err.log") + "\"\n";
   }
 
+  /** Starts the supervisor and its workers, runs the load and the reload or kill, counts. */
   public static ReloadReport run(Config c) throws Exception {
     Files.createDirectories(c.logDir());
     Ecosystem eco = Ecosystem.parse(ecosystem(c), c.logDir().resolve("mesh.yaml"));

@@ -22,6 +22,7 @@ import java.util.List;
 public final class SupervisedWorkerMain {
   private SupervisedWorkerMain() {}
 
+  /** Runs the worker until SIGTERM; the arguments are those above. */
   public static void main(String[] args) throws Exception {
     String broker = MeshOptions.defaultBroker();
     String env = System.getenv("ZMESH_APP");

@@ -189,7 +189,7 @@ final class Control {
   private static void kill(Instance inst) {
     if (inst.process != null) {
       inst.process.toHandle().descendants().forEach(ProcessHandle::destroyForcibly);
-      inst.process.destroyForcibly();
+      inst.process.toHandle().destroyForcibly();
     }
   }
 
@@ -288,7 +288,9 @@ final class Control {
         broker.drain(inst.instanceId);
       }
       if (inst.process != null) {
-        inst.process.destroy();
+        // Through the handle: Process.destroy() would also close our end of its output, and
+        // the lines it writes while it drains would never reach its logs.
+        inst.process.toHandle().destroy();
         Duration timeout = inst.slot.app.spec.stopTimeout;
         inst.stopTimer = exec.schedule(() -> {
           if (inst.alive()) {

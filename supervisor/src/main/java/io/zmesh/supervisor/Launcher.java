@@ -36,6 +36,8 @@ final class Launcher {
   private final String broker;
   private final LogBook book;
   private final BiFunction<Path, AppSpec, RotatingLog> files;
+  /** Threads copying output; each ends at its process's end of output. */
+  private final java.util.Set<Thread> pumps = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
   Launcher(String broker, LogBook book, BiFunction<Path, AppSpec, RotatingLog> files) {
     this.broker = broker;
@@ -154,8 +156,22 @@ final class Launcher {
         file.write(new byte[] {'\n'}, 0, 1);
         book.add(app, slot, stream, LogBook.text(line, len));
       }
+      pumps.remove(Thread.currentThread());
     }, "zmesh-log-" + app + "-" + slot + "-" + stream + "-" + pid);
     t.setDaemon(true);
+    pumps.add(t);
     t.start();
+  }
+
+  /** Waits up to {@code millis} for the output of exited processes to be copied. */
+  void awaitPumps(long millis) throws InterruptedException {
+    long end = System.nanoTime() + millis * 1_000_000L;
+    for (Thread t : pumps) {
+      long left = (end - System.nanoTime()) / 1_000_000L;
+      if (left <= 0) {
+        return;
+      }
+      t.join(left);
+    }
   }
 }

@@ -86,6 +86,7 @@ public final class Supervisor implements AutoCloseable {
   private final CountDownLatch terminated = new CountDownLatch(1);
   private final long startedAt = System.nanoTime();
   private final Map<Path, RotatingLog> files = new HashMap<>();
+  private final Launcher launcher;
   private boolean closed;
 
   private Supervisor(Ecosystem eco, ScheduledExecutorService exec, Relay relay) {
@@ -102,7 +103,7 @@ public final class Supervisor implements AutoCloseable {
     options.service(BrokerService.of(DOWN, Access.WRITE, DownRequest.class, this::down));
     this.broker = Broker.start(options.build());
     LogBook book = new LogBook(eco.logLines());
-    Launcher launcher = new Launcher(broker.endpoint(), book, this::file);
+    this.launcher = new Launcher(broker.endpoint(), book, this::file);
     this.control = new Control(exec, eco, broker, launcher, book, Ticker.system());
     relay.control = control;
     this.started = onControl(control::startAll)
@@ -126,6 +127,8 @@ public final class Supervisor implements AutoCloseable {
    * @throws IllegalArgumentException if the broker cannot bind its endpoints
    */
   public static Supervisor start(Ecosystem ecosystem) {
+    // The control thread starts every child, so it must live as long as the supervisor: a
+    // scheduled executor wraps each task, and a task that throws never ends its thread.
     ScheduledExecutorService exec = Executors.newSingleThreadScheduledExecutor(r -> {
       Thread t = new Thread(r, "zmesh-supervisor");
       t.setDaemon(true);
@@ -179,6 +182,9 @@ public final class Supervisor implements AutoCloseable {
     }
     try {
       stopInstances();
+      launcher.awaitPumps(2_000); // the instances' last lines reach their logs
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
     } finally {
       broker.close();
       exec.shutdownNow();

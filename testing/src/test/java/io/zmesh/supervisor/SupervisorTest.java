@@ -126,6 +126,9 @@ class SupervisorTest {
         assertTrue(load.ok.get() > 100, "load " + load.ok);
         String log = logs(c, "leaky");
         assertTrue(log.contains("stopping pid") && log.contains("memory limit"), log);
+        Await.until("the replaced instance's last lines reach its log", Duration.ofSeconds(10),
+            () -> logs(c, "leaky").matches("(?s).*err .*worker 'leaky' \\(.*\\) stopped.*"),
+            () -> logs(c, "leaky"));
       }
     }
   }
