@@ -136,5 +136,10 @@ public final class DispatchBench {
       }
       return true;
     }
+
+    @Override
+    public void disconnect(Peer peer, io.zmesh.Status why) {
+      throw new IllegalStateException("the bench never disconnects a peer: " + why);
+    }
   }
 }

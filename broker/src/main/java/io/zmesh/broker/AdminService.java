@@ -133,7 +133,7 @@ final class AdminService {
             .setInFlight(w.outstanding())
             .setHandled(w.handled)
             .setErrors(w.errors)
-            .setUptimeMs((now - w.registeredAt) / MS)
+            .setUptimeMs((now - w.startedAt) / MS)
             .setLastHeartbeatAgeMs((now - w.peer.lastSeen) / MS)
             .setLatencyAvgUs(w.latencyNanos / 1_000.0)
             .addAllRequestTypes(w.ready.getRequestTypesList()));
@@ -168,6 +168,7 @@ final class AdminService {
           .setId(s.id)
           .setDelivered(s.delivered)
           .setDropped(s.dropped)
+          .setSkipped(s.skipped)
           .setOutstandingMessages(s.outstandingMessages)
           .setOutstandingBytes(s.outstandingBytes)
           .setBudgetMessages(s.budgetMessages)

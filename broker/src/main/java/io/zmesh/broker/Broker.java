@@ -154,7 +154,10 @@ public final class Broker implements AutoCloseable {
     loop.wake();
   }
 
-  /** Stops the loop and releases the sockets. Peers notice by their heartbeats. Idempotent. */
+  /**
+   * Sends every peer DISCONNECT (so they reconnect at once), waits up to a second for those to
+   * leave, stops the loop and releases the sockets. Idempotent.
+   */
   @Override
   public synchronized void close() {
     if (closed) {

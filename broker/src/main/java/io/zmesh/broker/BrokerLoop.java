@@ -43,6 +43,8 @@ final class BrokerLoop implements Runnable {
   private static final Logger log = LoggerFactory.getLogger(BrokerLoop.class);
   private static final int RECV_BATCH = 4096;
   private static final int ACCEPT_BACKLOG = 4096;
+  /** How long a stopping broker waits for its DISCONNECTs to leave. */
+  private static final int GOODBYE_LINGER_MS = 1_000;
   /** Frames larger than this are refused by ZeroMQ itself, which drops the connection. */
   private static final long HARD_LIMIT_FACTOR = 4;
 
@@ -98,6 +100,11 @@ final class BrokerLoop implements Runnable {
       public boolean send(Peer to, byte[] body) {
         return BrokerLoop.this.send(to, body);
       }
+
+      @Override
+      public void disconnect(Peer peer, Status why) {
+        BrokerLoop.this.disconnect(peer, why);
+      }
     };
     this.router = new RequestRouter(options, outbox, counters, types, startedAt);
     this.services = new ServiceCalls(options.services(), this);
@@ -107,7 +114,9 @@ final class BrokerLoop implements Runnable {
         .setHeartbeatIntervalMs((int) options.heartbeatInterval().toMillis())
         .setLiveness(options.liveness())
         .setMaxMessageBytes(options.maxMessageBytes())
-        .setProtocol(Wire.PROTOCOL)
+        .setDefaultTimeoutMs((int) options.defaultRequestTimeout().toMillis())
+        .setMaxTimeoutMs((int) options.maxRequestTimeout().toMillis())
+        .setCancelGraceMs((int) options.cancelGrace().toMillis())
         .build();
   }
 
@@ -197,6 +206,7 @@ final class BrokerLoop implements Runnable {
         }
         processLost();
       }
+      sayGoodbye();
     } catch (RuntimeException | Error e) {
       if (!bound.isDone()) {
         bound.completeExceptionally(e);
@@ -212,6 +222,27 @@ final class BrokerLoop implements Runnable {
       waiter.close();
       log.info("broker stopped");
     }
+  }
+
+  /**
+   * The broker is stopping: every peer is told so, and reconnects at once instead of after
+   * its liveness. The socket lingers so the goodbyes leave before it closes.
+   */
+  private void sayGoodbye() {
+    byte[] goodbye = Wire.encode(disconnectPacket(
+        Status.UNAVAILABLE.withDescription("the broker is stopping")));
+    for (Peer peer : peers.values()) {
+      send(peer, goodbye);
+    }
+    peers.clear();
+    routerSocket.setLinger(GOODBYE_LINGER_MS);
+  }
+
+  private static Envelope disconnectPacket(Status why) {
+    return Envelope.newBuilder()
+        .setCommand(Command.DISCONNECT)
+        .setStatus(StatusCodec.toWire(why))
+        .build();
   }
 
   private long pollTimeoutMillis() {
@@ -282,7 +313,10 @@ final class BrokerLoop implements Runnable {
     peer.lastSeen = now;
     if (scanned instanceof Scan.Request) {
       Scan.Request r = (Scan.Request) scanned;
-      if (Names.isReserved(r.worker())) {
+      if (r.id() == 0) {
+        counters.requests++;
+        refuseIdZero(peer, Command.REQUEST);
+      } else if (Names.isReserved(r.worker())) {
         onAdmin(peer, identity, packet, body);
       } else {
         router.onRequest(peer, r, body, now);
@@ -292,7 +326,7 @@ final class BrokerLoop implements Runnable {
       topics.onPublish(peer, p.id(), p.topic(), body);
     } else if (scanned instanceof Scan.Credit) {
       Scan.Credit c = (Scan.Credit) scanned;
-      topics.onCredit(peer, c.id(), c.messages(), c.bytes());
+      topics.onCredit(peer, c);
     } else if (packet != null) {
       onPacket(peer, packet, body);
     } else {
@@ -308,10 +342,11 @@ final class BrokerLoop implements Runnable {
         + options.maxMessageBytes() + " bytes";
     if (command == Command.PUBLISH_VALUE && id == 0) {
       log.debug("oversize publish from {}: {}", identity, why); // never answered
-    } else if (peer != null && command == Command.REPLY_VALUE) {
-      // The requester is told why its reply never came.
+    } else if (peer != null
+        && (command == Command.REPLY_VALUE || command == Command.ERROR_VALUE)) {
+      // The requester is told why its answer never came.
       peer.lastSeen = now;
-      router.onAnswer(peer, StatusCodec.error(id, Code.INVALID_ARGUMENT, "reply from '"
+      router.onAnswer(peer, StatusCodec.error(id, Code.INVALID_ARGUMENT, "answer from '"
           + (peer.worker != null ? peer.worker.group.name : "?") + "': " + why), null, now);
     } else {
       sendTo(identity, StatusCodec.error(id, Code.INVALID_ARGUMENT, why));
@@ -339,14 +374,36 @@ final class BrokerLoop implements Runnable {
   /** A broker restart forgets everyone: tell a peer it does not know to start over. */
   private void unknownPeer(Identity identity) {
     counters.unknownPeer++;
-    sendTo(identity, Envelope.newBuilder()
-        .setCommand(Command.DISCONNECT)
-        .setStatus(StatusCodec.toWire(Status.UNAVAILABLE
-            .withDescription("unknown connection; send HELLO first")))
-        .build());
+    sendTo(identity, disconnectPacket(
+        Status.UNAVAILABLE.withDescription("unknown connection; send HELLO first")));
+  }
+
+  /** Tells {@code peer} why the broker forgets it, then forgets it. */
+  private void disconnect(Peer peer, Status why) {
+    send(peer, disconnectPacket(why));
+    markLost(peer, why.description());
+  }
+
+  /**
+   * A packet that asks for an answer must say which: an answer with id 0 would read as the
+   * broker's answer to a packet whose id it could not read.
+   */
+  private void refuseIdZero(Peer peer, Command command) {
+    counters.error(Code.INVALID_ARGUMENT);
+    send(peer, StatusCodec.error(0, Code.INVALID_ARGUMENT,
+        command + " must carry a non-zero id"));
+  }
+
+  private static boolean asksForAnswer(Command command) {
+    return command == Command.READY || command == Command.DRAIN
+        || command == Command.SUBSCRIBE || command == Command.UNSUBSCRIBE;
   }
 
   private void onPacket(Peer peer, Envelope packet, byte[] body) {
+    if (packet.getId() == 0 && asksForAnswer(packet.getCommand())) {
+      refuseIdZero(peer, packet.getCommand());
+      return;
+    }
     switch (packet.getCommand()) {
       case REPLY:
       case ERROR:
@@ -361,7 +418,7 @@ final class BrokerLoop implements Runnable {
         router.onDrain(peer, packet);
         break;
       case CANCEL:
-        router.onCancel(peer, packet);
+        router.onCancel(peer, packet, now);
         break;
       case SUBSCRIBE:
         topics.onSubscribe(peer, packet, now);
@@ -387,15 +444,19 @@ final class BrokerLoop implements Runnable {
   }
 
   private void hello(Identity identity, Envelope packet) {
-    String problem = Wire.checkProtocol(packet.getHello().getProtocol());
-    if (problem != null) {
-      malformed(identity, packet.getId(), problem);
+    String offered = packet.getHello().getProtocol();
+    String agreed = Wire.negotiate(offered);
+    if (agreed == null) {
+      malformed(identity, packet.getId(), Wire.refusal(offered));
       return;
     }
     Peer peer = new Peer(identity, packet.getHello(), now);
     peers.put(identity, peer);
-    log.debug("hello from {}", peer.describe());
-    send(peer, Envelope.newBuilder().setCommand(Command.WELCOME).setWelcome(welcome).build());
+    log.debug("hello from {} ({})", peer.describe(), agreed);
+    send(peer, Envelope.newBuilder()
+        .setCommand(Command.WELCOME)
+        .setWelcome(welcome.toBuilder().setProtocol(agreed))
+        .build());
   }
 
   private void malformed(Identity identity, long id, String why) {

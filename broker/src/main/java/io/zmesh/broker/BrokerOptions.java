@@ -1,6 +1,7 @@
 package io.zmesh.broker;
 
 import io.zmesh.core.internal.Ticker;
+import io.zmesh.core.transport.Endpoints;
 import io.zmesh.proto.Names;
 import io.zmesh.proto.Topics;
 import java.time.Duration;
@@ -29,8 +30,20 @@ public final class BrokerOptions {
   /** Requests waiting per worker name for credit before OVERLOADED: 10,000. */
   public static final int DEFAULT_QUEUE_LIMIT = 10_000;
 
-  /** Deadline of a request that carries none: 10 s. */
+  /** Deadline of a request that carries none ({@code timeout_ms} 0): 10 s. */
   public static final Duration DEFAULT_REQUEST_TIMEOUT = Duration.ofSeconds(10);
+
+  /** The longest deadline a request may ask for; longer ones get INVALID_ARGUMENT: 1 h. */
+  public static final Duration DEFAULT_MAX_REQUEST_TIMEOUT = Duration.ofHours(1);
+
+  /**
+   * Time a worker has to answer a CANCEL; an instance still holding the cancelled request after
+   * it is disconnected, so its credit cannot be lost for good: 10 s.
+   */
+  public static final Duration DEFAULT_CANCEL_GRACE = Duration.ofSeconds(10);
+
+  /** The largest {@code timeout_ms} the wire can carry, a uint32 of milliseconds. */
+  private static final long WIRE_MAX_MS = 0xFFFF_FFFFL;
 
   /**
    * Messages the broker may have sent to one subscription and not seen credited back: 10,000.
@@ -64,6 +77,8 @@ public final class BrokerOptions {
   private final int maxMessageBytes;
   private final int queueLimit;
   private final Duration defaultRequestTimeout;
+  private final Duration maxRequestTimeout;
+  private final Duration cancelGrace;
   private final Policy policy;
   private final Map<String, Policy> policies;
   private final int subscriptionBudgetMessages;
@@ -82,6 +97,8 @@ public final class BrokerOptions {
     this.maxMessageBytes = b.maxMessageBytes;
     this.queueLimit = b.queueLimit;
     this.defaultRequestTimeout = b.defaultRequestTimeout;
+    this.maxRequestTimeout = b.maxRequestTimeout;
+    this.cancelGrace = b.cancelGrace;
     this.policy = b.policy;
     this.policies = Collections.unmodifiableMap(new HashMap<>(b.policies));
     this.subscriptionBudgetMessages = b.subscriptionBudgetMessages;
@@ -124,6 +141,16 @@ public final class BrokerOptions {
 
   public Duration defaultRequestTimeout() {
     return defaultRequestTimeout;
+  }
+
+  /** The longest {@code timeout_ms} a request may carry. */
+  public Duration maxRequestTimeout() {
+    return maxRequestTimeout;
+  }
+
+  /** Time a worker has to answer a CANCEL before the broker disconnects it. */
+  public Duration cancelGrace() {
+    return cancelGrace;
   }
 
   /** The policy of worker names without one of their own. */
@@ -181,6 +208,8 @@ public final class BrokerOptions {
     private int maxMessageBytes = DEFAULT_MAX_MESSAGE_BYTES;
     private int queueLimit = DEFAULT_QUEUE_LIMIT;
     private Duration defaultRequestTimeout = DEFAULT_REQUEST_TIMEOUT;
+    private Duration maxRequestTimeout = DEFAULT_MAX_REQUEST_TIMEOUT;
+    private Duration cancelGrace = DEFAULT_CANCEL_GRACE;
     private Policy policy = Policy.LEAST_OUTSTANDING;
     private final Map<String, Policy> policies = new HashMap<>();
     private int subscriptionBudgetMessages = DEFAULT_SUBSCRIPTION_BUDGET_MESSAGES;
@@ -214,9 +243,19 @@ public final class BrokerOptions {
       return this;
     }
 
-    /** Adds an endpoint to bind; may be called more than once. */
+    /**
+     * Adds an endpoint to bind ({@code tcp://127.0.0.1:*} picks a free port); may be called more
+     * than once.
+     *
+     * @throws IllegalArgumentException if it is not {@code tcp://HOST:PORT}, {@code ipc://PATH}
+     *     or {@code inproc://NAME}
+     */
     public Builder bind(String endpoint) {
-      binds.add(Objects.requireNonNull(endpoint, "endpoint"));
+      String problem = Endpoints.check(Objects.requireNonNull(endpoint, "endpoint"), true);
+      if (problem != null) {
+        throw new IllegalArgumentException(problem);
+      }
+      binds.add(endpoint);
       return this;
     }
 
@@ -252,12 +291,29 @@ public final class BrokerOptions {
       return this;
     }
 
+    /** The deadline of a request whose {@code timeout_ms} is 0; at most the maximum. */
     public Builder defaultRequestTimeout(Duration timeout) {
-      if (timeout.toMillis() < 1) {
-        throw new IllegalArgumentException("request timeout must be positive: " + timeout);
-      }
-      this.defaultRequestTimeout = timeout;
+      this.defaultRequestTimeout = checkMillis("request timeout", timeout, WIRE_MAX_MS);
       return this;
+    }
+
+    /** The longest deadline a request may ask for, at most 2^32 - 1 ms (the wire's limit). */
+    public Builder maxRequestTimeout(Duration timeout) {
+      this.maxRequestTimeout = checkMillis("maximum request timeout", timeout, WIRE_MAX_MS);
+      return this;
+    }
+
+    /** Time a worker has to answer a CANCEL, from 1 ms to 1 h. */
+    public Builder cancelGrace(Duration grace) {
+      this.cancelGrace = checkMillis("cancel grace", grace, 3_600_000);
+      return this;
+    }
+
+    private static Duration checkMillis(String what, Duration d, long maxMs) {
+      if (d.toMillis() < 1 || d.compareTo(Duration.ofMillis(maxMs)) > 0) {
+        throw new IllegalArgumentException(what + " must be 1 to " + maxMs + " ms: " + d);
+      }
+      return d;
     }
 
     public Builder policy(Policy policy) {
@@ -312,8 +368,9 @@ public final class BrokerOptions {
     }
 
     /**
-     * @throws IllegalArgumentException if the budgets do not fit together: a subscription's
-     *     above its connection's, or a subscription's bytes below the largest message
+     * @throws IllegalArgumentException if the budgets do not fit together (a subscription's
+     *     above its connection's, or a subscription's bytes below the largest message), or the
+     *     default request timeout exceeds the maximum
      */
     public BrokerOptions build() {
       if (subscriptionBudgetMessages > connectionBudgetMessages
@@ -322,6 +379,10 @@ public final class BrokerOptions {
             + " messages, " + subscriptionBudgetBytes + " bytes) must not exceed the connection"
             + " budget (" + connectionBudgetMessages + " messages, " + connectionBudgetBytes
             + " bytes)");
+      }
+      if (defaultRequestTimeout.compareTo(maxRequestTimeout) > 0) {
+        throw new IllegalArgumentException("the default request timeout (" + defaultRequestTimeout
+            + ") must not exceed the maximum (" + maxRequestTimeout + ")");
       }
       if (subscriptionBudgetBytes < maxMessageBytes) {
         throw new IllegalArgumentException("the subscription budget of " + subscriptionBudgetBytes

@@ -16,6 +16,7 @@ final class Counters {
   long peersLeft;
   long peersTimedOut;
   long redispatched;
+  long stuckDisconnected;
   long published;
   long delivered;
   long dropped;
@@ -38,6 +39,7 @@ final class Counters {
     m.put("peers_left", peersLeft);
     m.put("peers_timed_out", peersTimedOut);
     m.put("requests_redispatched", redispatched);
+    m.put("workers_disconnected_stuck", stuckDisconnected);
     m.put("messages_published", published);
     m.put("messages_delivered", delivered);
     m.put("messages_dropped", dropped);

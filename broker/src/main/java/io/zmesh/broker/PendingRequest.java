@@ -19,8 +19,9 @@ final class PendingRequest extends DeadlineWheel.Timer {
   long dispatchedAt;
   boolean retried;
   /**
-   * The requester already has its answer (a deadline passed) but the worker still holds the
-   * request; its credit is returned only when the worker replies or is lost.
+   * The requester already has its answer (a deadline passed, or it cancelled) and the worker,
+   * which still holds the request, was sent CANCEL; its credit is returned only when the worker
+   * answers or is lost, and the deadline timer now counts the cancel grace.
    */
   boolean answered;
 

@@ -3,6 +3,7 @@ package io.zmesh.broker;
 import static io.zmesh.core.internal.Ticker.MS;
 
 import io.zmesh.Code;
+import io.zmesh.Status;
 import io.zmesh.core.internal.DeadlineWheel;
 import io.zmesh.core.internal.StatusCodec;
 import io.zmesh.proto.Command;
@@ -16,17 +17,24 @@ import java.util.HashSet;
 import java.util.Map;
 import java.util.Set;
 import org.agrona.collections.Long2ObjectHashMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Routes requests to worker instances and their answers back; owns registrations, credit,
  * queues and deadlines. Broker-loop thread only, so nothing here is locked.
  *
  * <p>Every accepted request is answered exactly once: by its worker's REPLY or ERROR, or by
- * the broker with DEADLINE_EXCEEDED, WORKER_LOST, NO_WORKER or OVERLOADED. A request whose
- * deadline passed while its worker still holds it keeps the worker's credit until the worker
- * answers (the late answer is dropped) or is lost: the worker really is busy.
+ * the broker with DEADLINE_EXCEEDED, CANCELLED (its requester sent CANCEL) or WORKER_LOST.
+ * A request cancelled (by its deadline or its requester) while a worker holds it is sent CANCEL
+ * and keeps the worker's credit until the worker answers (the late answer is dropped): the
+ * worker really is busy. A worker that has not answered within the cancel grace is
+ * disconnected, so a worker that drops cancelled requests cannot lose its credit for good.
  */
 final class RequestRouter {
+  private static final Logger log = LoggerFactory.getLogger(RequestRouter.class);
+  /** The most requests one instance may ask to hold at once, as the SDK allows. */
+  static final int MAX_CONCURRENCY = 65_536;
 
   /** Sends packets for the router; false when the packet could not leave. */
   interface Outbox {
@@ -34,6 +42,9 @@ final class RequestRouter {
 
     /** Sends an already encoded envelope. */
     boolean send(Peer to, byte[] body);
+
+    /** Sends DISCONNECT with {@code why} and forgets the peer, after the packet at hand. */
+    void disconnect(Peer peer, Status why);
   }
 
   private final BrokerOptions options;
@@ -44,6 +55,8 @@ final class RequestRouter {
   private final Long2ObjectHashMap<PendingRequest> pending = new Long2ObjectHashMap<>();
   private final DeadlineWheel<PendingRequest> deadlines;
   private final long defaultTimeoutNanos;
+  private final long maxTimeoutMs;
+  private final long cancelGraceNanos;
   /** Names whose requests wait for a first instance even without wait_for_worker. */
   final Set<String> held = new HashSet<>();
   private final Hooks hooks;
@@ -56,6 +69,8 @@ final class RequestRouter {
     this.types = types;
     this.deadlines = new DeadlineWheel<>(4 * MS, 4096, now);
     this.defaultTimeoutNanos = options.defaultRequestTimeout().toNanos();
+    this.maxTimeoutMs = options.maxRequestTimeout().toMillis();
+    this.cancelGraceNanos = options.cancelGrace().toNanos();
     this.hooks = new Hooks(options.workerListener());
   }
 
@@ -87,11 +102,19 @@ final class RequestRouter {
           "this connection is already registered as '" + peer.worker.group.name + "'");
       return;
     }
-    if (ready.getConcurrency() < 1) {
-      refuse(peer, packet, Code.INVALID_ARGUMENT, "concurrency must be at least 1");
+    int concurrency = ready.getConcurrency();
+    if (concurrency < 1 || concurrency > MAX_CONCURRENCY) {
+      refuse(peer, packet, Code.INVALID_ARGUMENT, "concurrency must be 1 to " + MAX_CONCURRENCY
+          + ": " + Integer.toUnsignedString(concurrency));
+      return;
+    }
+    problem = Names.checkInstanceId(ready.getInstanceId());
+    if (problem != null) {
+      refuse(peer, packet, Code.INVALID_ARGUMENT, problem);
       return;
     }
     WorkerGroup group = groups.computeIfAbsent(name, n -> new WorkerGroup(n, options.policyFor(n)));
+    replaceInstance(group, ready.getInstanceId(), peer);
     WorkerInstance instance = new WorkerInstance(peer, group, ready, now);
     peer.worker = instance;
     group.instances.add(instance);
@@ -100,6 +123,24 @@ final class RequestRouter {
     group.balancer.changed(instance);
     pump(group, now);
     hooks.ready(instance);
+  }
+
+  /**
+   * A READY naming an instance id already registered under the name on another connection is
+   * that instance again (a restart, say, before the broker noticed the old process die): the
+   * old connection is told and forgotten, its in-flight requests fail with WORKER_LOST.
+   */
+  private void replaceInstance(WorkerGroup group, String instanceId, Peer by) {
+    for (WorkerInstance old : group.instances) {
+      if (old.instanceId.equals(instanceId) && old.peer != by && !old.peer.gone) {
+        group.balancer.removed(old);
+        log.info("worker '{}' instance '{}' registered again by pid {}@{}; forgetting the old"
+            + " connection", group.name, instanceId, by.hello.getPid(), by.hello.getHost());
+        out.disconnect(old.peer, Status.UNAVAILABLE.withDescription("instance '" + instanceId
+            + "' of worker '" + group.name + "' was registered again by another connection (pid "
+            + by.hello.getPid() + "@" + by.hello.getHost() + ")"));
+      }
+    }
   }
 
   void onDrain(Peer peer, Envelope packet) {
@@ -128,6 +169,11 @@ final class RequestRouter {
     String problem = Names.checkWorkerName(name);
     if (problem != null) {
       refuse(from, id, Code.INVALID_ARGUMENT, problem);
+      return;
+    }
+    if (request.timeoutMs() > maxTimeoutMs) {
+      refuse(from, id, Code.INVALID_ARGUMENT, "timeout_ms " + request.timeoutMs()
+          + " exceeds the broker's maximum of " + maxTimeoutMs + " ms");
       return;
     }
     WorkerGroup group = groups.get(name);
@@ -176,6 +222,9 @@ final class RequestRouter {
     deadlines.cancel(p);
     instance.inFlight.remove(p);
     p.instance = null;
+    if (p.answered) {
+      instance.cancelling--;
+    }
     instance.handled++;
     boolean ok = answer.getCommand() == Command.REPLY;
     if (!ok) {
@@ -198,8 +247,11 @@ final class RequestRouter {
     pump(instance.group, now);
   }
 
-  /** The requester gave up on its request {@code id}. */
-  void onCancel(Peer from, Envelope cancel) {
+  /**
+   * The requester gave up on its request {@code id}: answered CANCELLED at once, and the
+   * worker holding it, if any, is sent CANCEL.
+   */
+  void onCancel(Peer from, Envelope cancel, long now) {
     // Requests are indexed by the broker's ids; the requester's ids are unique only per
     // connection, so a cancel is matched against that connection's requests in the queue or
     // in flight. Rare enough that a scan of the pending table is the simpler trade.
@@ -211,20 +263,31 @@ final class RequestRouter {
       }
     }
     if (found == null) {
-      return;
+      return; // answered already, or never accepted: the answer the requester gets stands
     }
-    counters.error(Code.CANCELLED);
+    answer(found, Code.CANCELLED, "request to '" + found.group.name
+        + "' cancelled by its requester");
     if (found.instance == null) {
       found.group.queue.remove(found);
       pending.remove(found.id);
       deadlines.cancel(found);
       removeIfEmpty(found.group);
     } else {
-      found.answered = true;
-      deadlines.cancel(found);
-      out.send(found.instance.peer,
-          Envelope.newBuilder().setCommand(Command.CANCEL).setId(found.id).build());
+      cancelAtWorker(found, now);
     }
+  }
+
+  /**
+   * Tells the worker holding {@code p} that nobody waits for it, which answered {@code p}'s
+   * requester already. The worker keeps the credit until it answers, for at most the grace.
+   */
+  private void cancelAtWorker(PendingRequest p, long now) {
+    p.answered = true;
+    p.instance.cancelling++;
+    deadlines.cancel(p);
+    deadlines.schedule(p, now + cancelGraceNanos);
+    out.send(p.instance.peer,
+        Envelope.newBuilder().setCommand(Command.CANCEL).setId(p.id).build());
   }
 
   private void dispatch(PendingRequest p, WorkerInstance instance, long now) {
@@ -269,6 +332,16 @@ final class RequestRouter {
 
   private void onDeadline(PendingRequest p, long now) {
     WorkerGroup group = p.group;
+    if (p.answered) {
+      // The cancel grace passed and the worker still holds the request.
+      WorkerInstance w = p.instance;
+      counters.stuckDisconnected++;
+      String why = "worker '" + group.name + "' (" + w.instanceId + ") did not answer the CANCEL"
+          + " of request " + p.id + " within " + cancelGraceNanos / MS + " ms";
+      log.warn("{}; disconnecting it", why);
+      out.disconnect(w.peer, Status.DEADLINE_EXCEEDED.withDescription(why));
+      return;
+    }
     long waitedMs = (now - p.acceptedAt) / MS;
     if (p.instance == null) {
       group.queue.remove(p);
@@ -280,10 +353,9 @@ final class RequestRouter {
       answer(p, Code.DEADLINE_EXCEEDED, why);
       removeIfEmpty(group);
     } else {
-      p.answered = true;
       answer(p, Code.DEADLINE_EXCEEDED, "worker '" + group.name + "' (" + p.instance.instanceId
           + ") did not reply within " + waitedMs + " ms");
-      out.send(p.instance.peer, Envelope.newBuilder().setCommand(Command.CANCEL).setId(p.id).build());
+      cancelAtWorker(p, now);
     }
   }
 
@@ -304,6 +376,7 @@ final class RequestRouter {
       p.instance = null;
       if (p.answered) {
         pending.remove(p.id);
+        deadlines.cancel(p); // its cancel grace
         continue;
       }
       if (p.idempotent && !p.retried) {

@@ -4,6 +4,7 @@ import io.zmesh.Code;
 import io.zmesh.core.internal.StatusCodec;
 import io.zmesh.proto.Command;
 import io.zmesh.proto.Envelope;
+import io.zmesh.proto.Scan;
 import io.zmesh.proto.Subscribe;
 import io.zmesh.proto.Topics;
 import io.zmesh.proto.Wire;
@@ -51,8 +52,8 @@ final class TopicRouter implements TopicTrie.Visitor {
   void onSubscribe(Peer peer, Envelope packet, long now) {
     Subscribe sub = packet.getSubscribe();
     String problem = Topics.checkPattern(sub.getPattern());
-    if (problem == null && sub.getGroup().length() > Topics.MAX_LENGTH) {
-      problem = "group name is longer than " + Topics.MAX_LENGTH + " characters";
+    if (problem == null && !sub.getGroup().isEmpty()) {
+      problem = Topics.checkGroup(sub.getGroup());
     }
     if (problem == null && peer.subscriptions != null
         && peer.subscriptions.containsKey(packet.getId())) {
@@ -95,21 +96,24 @@ final class TopicRouter implements TopicTrie.Visitor {
   }
 
   /**
-   * Subscription {@code id} took {@code creditMessages} messages (a uint32) of {@code
-   * creditBytes} bytes (a uint64) off its queue. Credit for an unknown subscription (one just
-   * unsubscribed) is ignored.
+   * A CREDIT: subscription {@code credit.id} took {@code messages} messages (a uint32) of {@code
+   * bytes} bytes (a uint64) off its queue, {@code skipped} of them without handling them. Credit
+   * for an unknown subscription (one just unsubscribed) is ignored.
    */
-  void onCredit(Peer peer, long id, long creditMessages, long creditBytes) {
-    TopicSubscription s = peer.subscriptions == null ? null : peer.subscriptions.get(id);
+  void onCredit(Peer peer, Scan.Credit credit) {
+    TopicSubscription s = peer.subscriptions == null ? null
+        : peer.subscriptions.get(credit.id());
     if (s == null) {
       return;
     }
     // Never more than is outstanding: a confused subscriber cannot raise its budget.
-    int messages = (int) Math.min(creditMessages, s.outstandingMessages);
-    long bytes = Long.compareUnsigned(creditBytes, s.outstandingBytes) > 0
-        ? s.outstandingBytes : creditBytes;
+    int messages = (int) Math.min(credit.messages(), s.outstandingMessages);
+    long bytes = Long.compareUnsigned(credit.bytes(), s.outstandingBytes) > 0
+        ? s.outstandingBytes : credit.bytes();
     s.outstandingMessages -= messages;
     s.outstandingBytes -= bytes;
+    s.skipped += Long.compareUnsigned(credit.skipped(), messages) > 0 ? messages
+        : credit.skipped();
     peer.topicMessages -= messages;
     peer.topicBytes -= bytes;
     if (s.memberOf != null) {
@@ -164,8 +168,9 @@ final class TopicRouter implements TopicTrie.Visitor {
   // ------------------------------------------------------------ publishing
 
   /**
-   * A PUBLISH with this {@code id} (0: answer nothing) to {@code topic}; {@code body} is the
-   * envelope as it arrived, and each copy sent is it plus a few fields.
+   * A PUBLISH with this {@code id} to {@code topic}; {@code body} is the envelope as it arrived,
+   * and each copy sent is it plus a few fields. An id other than 0 asks for an answer: REPLY once
+   * every copy has been sent (or dropped and counted), or the ERROR of a refusal.
    */
   void onPublish(Peer from, long id, String topic, byte[] body) {
     String problem = Topics.checkTopic(topic);
@@ -184,6 +189,9 @@ final class TopicRouter implements TopicTrie.Visitor {
       counters.unmatched++;
     }
     publishing = null;
+    if (id != 0) {
+      out.send(from, Envelope.newBuilder().setCommand(Command.REPLY).setId(id).build());
+    }
   }
 
   @Override

@@ -1,5 +1,7 @@
 package io.zmesh.broker;
 
+import static io.zmesh.core.internal.Ticker.MS;
+
 import io.zmesh.proto.Ready;
 
 /** One registered instance of a worker name, and its credit. */
@@ -12,7 +14,8 @@ final class WorkerInstance {
   final String instanceId;
   final int concurrency;
   final Ready ready;
-  final long registeredAt;
+  /** When the instance started, by the broker's clock: READY says how long it had run. */
+  final long startedAt;
   final RequestList inFlight = new RequestList();
 
   long handled;
@@ -24,6 +27,8 @@ final class WorkerInstance {
   long lastDispatch;
   /** Requests sent here since the group last re-weighed its instances. */
   long dispatchedSinceReweigh;
+  /** Requests held here that were sent CANCEL and not yet answered. */
+  int cancelling;
   boolean draining;
   boolean removed;
 
@@ -40,7 +45,9 @@ final class WorkerInstance {
     this.ready = ready;
     this.instanceId = ready.getInstanceId();
     this.concurrency = ready.getConcurrency();
-    this.registeredAt = now;
+    // The instance says how long it has run; a broker that restarted shows that, not the time
+    // since this READY. Capped so a clock's nonsense cannot go back before the broker's epoch.
+    this.startedAt = now - Math.min(ready.getUptimeMs(), Long.MAX_VALUE / MS / 2) * MS;
   }
 
   int outstanding() {
@@ -56,7 +63,11 @@ final class WorkerInstance {
     latencyNanos = latencyNanos == 0 ? nanos : latencyNanos + LATENCY_ALPHA * (nanos - latencyNanos);
   }
 
+  /**
+   * {@code stuck} while it holds a request it was sent CANCEL for and has not answered (it is
+   * disconnected when the cancel grace passes), else {@code draining} or {@code ready}.
+   */
   String state() {
-    return draining ? "draining" : "ready";
+    return cancelling > 0 ? "stuck" : draining ? "draining" : "ready";
   }
 }

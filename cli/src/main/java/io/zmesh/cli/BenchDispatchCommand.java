@@ -51,7 +51,7 @@ final class BenchDispatchCommand implements Callable<Integer> {
   Duration duration;
 
   @Option(names = "--warmup", paramLabel = "DURATION", defaultValue = "2s",
-      converter = DurationConverter.class,
+      converter = DurationConverter.OrZero.class,
       description = "Unmeasured warm-up per run (default: ${DEFAULT-VALUE}).")
   Duration warmup;
 
@@ -82,7 +82,7 @@ final class BenchDispatchCommand implements Callable<Integer> {
       report.addRatios(first > 0 ? r.getRate() / first : 0);
     }
     PrintWriter out = spec.commandLine().getOut();
-    out.println(json ? MessageTypes.builtin().toJson(report.build(), false) : render(report));
+    out.println(json ? MessageTypes.builtin().toNaturalJson(report.build(), false) : render(report));
     out.flush();
     return 0;
   }

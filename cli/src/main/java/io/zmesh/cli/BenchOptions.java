@@ -36,7 +36,8 @@ final class BenchOptions {
   long requests;
 
   @Option(names = "--warmup", paramLabel = "DURATION", defaultValue = "5s",
-      converter = DurationConverter.class, description = "Unmeasured warm-up (default: ${DEFAULT-VALUE}).")
+      converter = DurationConverter.OrZero.class,
+      description = "Unmeasured warm-up (default: ${DEFAULT-VALUE}).")
   Duration warmup;
 
   @Option(names = "--concurrency", paramLabel = "N", defaultValue = "256",
@@ -44,7 +45,7 @@ final class BenchOptions {
   int concurrency;
 
   @Option(names = "--service-time", paramLabel = "DURATION", defaultValue = "0ms",
-      converter = DurationConverter.class,
+      converter = DurationConverter.OrZero.class,
       description = "Time each handler takes (parked, not spinning); needs --executor pool.")
   Duration serviceTime;
 

@@ -45,7 +45,7 @@ final class BenchOverloadCommand implements Callable<Integer> {
     OverloadReport r = OverloadBench.run(workers, concurrency, queueLimit, burst);
     PrintWriter out = spec.commandLine().getOut();
     if (json) {
-      out.println(MessageTypes.builtin().toJson(r, false));
+      out.println(MessageTypes.builtin().toNaturalJson(r, false));
     } else {
       out.printf("burst of %d to %d instances x credit %d, queue limit %d%n", burst, workers,
           concurrency, queueLimit);

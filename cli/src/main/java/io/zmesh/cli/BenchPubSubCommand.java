@@ -53,7 +53,7 @@ final class BenchPubSubCommand implements Callable<Integer> {
   Duration duration;
 
   @Option(names = "--warmup", paramLabel = "DURATION", defaultValue = "5s",
-      converter = DurationConverter.class,
+      converter = DurationConverter.OrZero.class,
       description = "Unmeasured warm-up of each run, and the length of an unmeasured run"
           + " before them all (default: ${DEFAULT-VALUE}).")
   Duration warmup;
@@ -112,7 +112,7 @@ final class BenchPubSubCommand implements Callable<Integer> {
         report.getBase().getDeliveredPerSecond()));
     report.setPublishedRatio(ratio(report.getCompared().getPublishedPerSecond(),
         report.getBase().getPublishedPerSecond()));
-    out.println(json ? MessageTypes.builtin().toJson(report.build(), false)
+    out.println(json ? MessageTypes.builtin().toNaturalJson(report.build(), false)
         : render(report.build()));
     out.flush();
     return 0;

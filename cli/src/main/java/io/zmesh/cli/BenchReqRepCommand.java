@@ -73,7 +73,7 @@ final class BenchReqRepCommand implements Callable<Integer> {
     }
     if (rounds > 1) {
       runRounds(config, report);
-      out.println(json ? MessageTypes.builtin().toJson(report.build(), false)
+      out.println(json ? MessageTypes.builtin().toNaturalJson(report.build(), false)
           : BenchReport.renderRounds(report.build()));
       out.flush();
       return 0;
@@ -92,7 +92,7 @@ final class BenchReqRepCommand implements Callable<Integer> {
     if (baseline && report.getBaseline().getThroughput() > 0) {
       report.setRatio(report.getRuns(0).getThroughput() / report.getBaseline().getThroughput());
     }
-    out.println(json ? MessageTypes.builtin().toJson(report.build(), false)
+    out.println(json ? MessageTypes.builtin().toNaturalJson(report.build(), false)
         : BenchReport.render(report.build()));
     out.flush();
     return 0;

@@ -53,7 +53,7 @@ final class BenchScaleCommand implements Callable<Integer> {
       report.setRatio(report.getRuns(report.getRunsCount() - 1).getThroughput()
           / report.getRuns(0).getThroughput());
     }
-    out.println(json ? MessageTypes.builtin().toJson(report.build(), false)
+    out.println(json ? MessageTypes.builtin().toNaturalJson(report.build(), false)
         : BenchReport.render(report.build())
             + String.format(java.util.Locale.ROOT, "%nrate with %d idle instances / rate with %d: %.3f",
                 idle.get(idle.size() - 1), idle.get(0), report.getRatio()));

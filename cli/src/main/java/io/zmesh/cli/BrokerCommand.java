@@ -43,6 +43,24 @@ final class BrokerCommand implements Callable<Integer> {
       description = "Requests waiting per worker name before OVERLOADED (default: ${DEFAULT-VALUE}).")
   int queueLimit;
 
+  @Option(names = "--request-timeout", paramLabel = "DURATION",
+      converter = DurationConverter.class, defaultValue = "10s",
+      description = "Deadline of a request that names none, timeout_ms 0"
+          + " (default: ${DEFAULT-VALUE}).")
+  Duration requestTimeout;
+
+  @Option(names = "--max-request-timeout", paramLabel = "DURATION",
+      converter = DurationConverter.class, defaultValue = "1h",
+      description = "Longest deadline a request may ask for; longer ones get INVALID_ARGUMENT"
+          + " (default: ${DEFAULT-VALUE}).")
+  Duration maxRequestTimeout;
+
+  @Option(names = "--cancel-grace", paramLabel = "DURATION", converter = DurationConverter.class,
+      defaultValue = "10s",
+      description = "Time a worker has to answer a CANCEL before it is disconnected"
+          + " (default: ${DEFAULT-VALUE}).")
+  Duration cancelGrace;
+
   @Option(names = "--policy", paramLabel = "POLICY", defaultValue = "least-outstanding",
       converter = PolicyConverter.class,
       description = "Balancing: least-outstanding or round-robin (default: ${DEFAULT-VALUE}).")
@@ -83,6 +101,9 @@ final class BrokerCommand implements Callable<Integer> {
           .liveness(liveness)
           .maxMessageBytes(maxMessageBytes)
           .queueLimit(queueLimit)
+          .defaultRequestTimeout(requestTimeout)
+          .maxRequestTimeout(maxRequestTimeout)
+          .cancelGrace(cancelGrace)
           .policy(policy)
           .subscriptionBudget(subscriptionBudget, subscriptionBudgetBytes)
           .connectionBudget(connectionBudget, connectionBudgetBytes);

@@ -24,8 +24,10 @@ import picocli.CommandLine.Spec;
             + " a protobuf well-known type (google.protobuf.StringValue, google.protobuf.Struct...)"
             + " or one of zmesh's own (zmesh.v1.*).",
         "Exit code 0 on a reply; 10 + the Status code number on an error."},
-    footer = {"", "Example:", "  zmesh call chat zmesh.samples.PostMessage "
-        + "'{\"room\":\"lobby\",\"user\":\"ann\",\"text\":\"hi\"}'"})
+    footer = {"", "Examples:",
+        "  zmesh call greeter greeter.Greet '{\"name\":\"ann\"}'",
+        "  zmesh call chat zmesh.samples.HistoryRequest '{\"room\":\"lobby\"}'",
+        "  echo '{\"name\":\"bob\"}' | zmesh call greeter greeter.Greet -"})
 final class CallCommand implements Callable<Integer> {
   @Spec
   CommandSpec spec;
@@ -39,7 +41,7 @@ final class CallCommand implements Callable<Integer> {
   @Parameters(index = "1", paramLabel = "TYPE", description = "Request message type.")
   String type;
 
-  @Parameters(index = "2", paramLabel = "JSON", defaultValue = "{}",
+  @Parameters(index = "2", arity = "0..1", paramLabel = "JSON", defaultValue = "{}",
       description = "The request as JSON; '-' reads standard input (default: {}).")
   String json;
 

@@ -1,6 +1,7 @@
 package io.zmesh.cli;
 
 import com.google.protobuf.Message;
+import io.zmesh.Status;
 import io.zmesh.proto.ListTopicsReply;
 import io.zmesh.proto.ListTopicsRequest;
 import io.zmesh.proto.ListWorkersReply;
@@ -90,11 +91,16 @@ final class LsCommand implements Callable<Integer> {
         ListWorkersReply r = client.call(Names.SERVICE_WORKERS,
             ListWorkersRequest.newBuilder().setName(filter).build(), ListWorkersReply.class,
             options);
+        if (!filter.isEmpty() && r.getWorkersCount() == 0 && r.getGroupsCount() == 0) {
+          // Said once, not as an empty table: exit 11, as `zmesh call` has it.
+          throw Status.NO_WORKER.withDescription(
+              "no worker named '" + filter + "' is registered").asException();
+        }
         reply = r;
         table = json ? null : WorkerTable.render(r);
       }
       spec.commandLine().getOut().print(json
-          ? MessageTypes.builtin().toJson(reply, false) + "\n"
+          ? MessageTypes.builtin().toNaturalJson(reply, false) + "\n"
           : table);
       spec.commandLine().getOut().flush();
       return 0;

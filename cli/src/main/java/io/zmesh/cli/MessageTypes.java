@@ -232,13 +232,23 @@ public final class MessageTypes {
         + "\"" + Base64.getEncoder().encodeToString(any.getValue().toByteArray()) + "\"}";
   }
 
+  /** Protobuf's JSON mapping of {@code message}: a user's message as any protobuf tool has it. */
   public String toJson(Message message, boolean compact) {
+    return Json.rewrite(canonical(message), compact);
+  }
+
+  /** {@code message}, one of zmesh's own answers, with its 64-bit counts and times as numbers. */
+  public String toNaturalJson(Message message, boolean compact) {
+    return Json.natural(canonical(message), message.getDescriptorForType(), compact);
+  }
+
+  private String canonical(Message message) {
     try {
-      JsonFormat.Printer printer = JsonFormat.printer()
+      return JsonFormat.printer()
           .usingTypeRegistry(registry)
-          .alwaysPrintFieldsWithNoPresence();
-      return compact ? printer.omittingInsignificantWhitespace().print(message)
-          : printer.print(message);
+          .alwaysPrintFieldsWithNoPresence()
+          .omittingInsignificantWhitespace()
+          .print(message);
     } catch (InvalidProtocolBufferException e) {
       throw new IllegalStateException("cannot print " + message.getDescriptorForType().getFullName()
           + " as JSON: " + e.getMessage(), e);

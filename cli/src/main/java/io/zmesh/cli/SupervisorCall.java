@@ -14,27 +14,20 @@ import java.time.Duration;
  * (NO_WORKER). Either way the message says how to start one.
  */
 final class SupervisorCall {
-  /** How long to wait for the broker to answer the handshake before saying none runs. */
-  static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(3);
-
   private SupervisorCall() {}
 
-  /** Connects and checks a broker answers; the caller closes the client. */
+  /** Connects within {@code --connect-timeout}; the caller closes the client. */
   static MeshClient connect(BrokerOption broker) {
-    MeshClient client = broker.connect();
-    boolean connected;
     try {
-      connected = client.awaitConnected(CONNECT_TIMEOUT);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      connected = false;
+      return broker.connect();
+    } catch (MeshException e) {
+      if (e.code() == Code.UNAVAILABLE) {
+        throw Status.UNAVAILABLE.withDescription("no supervisor is running: nothing answers at "
+            + broker.broker + " within " + broker.connectTimeout.toMillis() + " ms (start one"
+            + " with 'zmesh up', or give --broker)").asException(e);
+      }
+      throw e;
     }
-    if (!connected) {
-      client.close();
-      throw Status.UNAVAILABLE.withDescription("no supervisor is running: nothing answers at "
-          + broker.broker + " (start one with 'zmesh up', or give --broker)").asException();
-    }
-    return client;
   }
 
   static <R extends Message> R call(MeshClient client, BrokerOption broker, String service,

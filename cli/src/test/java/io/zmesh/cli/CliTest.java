@@ -176,6 +176,16 @@ class CliTest {
   }
 
   @Test
+  void brokerTimeoutsAreValidated() {
+    Result grace = run("broker", "--cancel-grace", "2h");
+    assertEquals(2, grace.code(), grace.err());
+    assertTrue(grace.err().contains("cancel grace must be 1 to 3600000 ms"), grace.err());
+    Result order = run("broker", "--request-timeout", "2m", "--max-request-timeout", "1m");
+    assertEquals(2, order.code(), order.err());
+    assertTrue(order.err().contains("must not exceed the maximum"), order.err());
+  }
+
+  @Test
   void versionAndHelp() {
     Result version = run("--version");
     assertEquals(0, version.code());

@@ -35,6 +35,37 @@ public final class Names {
     return null;
   }
 
+  /** The longest instance id. */
+  public static final int MAX_INSTANCE_ID_LENGTH = 128;
+
+  /**
+   * Null when {@code id} is a valid instance id (1 to 128 printable ASCII characters, no
+   * space), otherwise why it is not.
+   */
+  public static String checkInstanceId(String id) {
+    return checkPrintable("instance id", id, MAX_INSTANCE_ID_LENGTH);
+  }
+
+  /**
+   * Null when {@code s} is 1 to {@code max} printable ASCII characters other than space,
+   * otherwise why not, naming it {@code what}.
+   */
+  static String checkPrintable(String what, String s, int max) {
+    if (s == null || s.isEmpty()) {
+      return what + " is empty";
+    }
+    if (s.length() > max) {
+      return what + " is longer than " + max + " characters";
+    }
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      if (c <= 0x20 || c >= 0x7f) {
+        return what + " '" + s + "' holds a character other than printable ASCII";
+      }
+    }
+    return null;
+  }
+
   public static boolean isReserved(String name) {
     return name.startsWith(RESERVED_PREFIX);
   }

@@ -2,7 +2,7 @@ package io.zmesh.proto;
 
 /**
  * The topic and pattern grammar, shared by the broker and the SDK so both refuse the same
- * strings. docs/protocol.md ("Topics") is its prose.
+ * strings. docs/protocol.md ("Names and grammars") states it.
  *
  * <p>A topic is 1 to {@value #MAX_LENGTH} characters: tokens separated by {@code .}, each token
  * one or more printable ASCII characters other than {@code .}, {@code *} and {@code >}. A
@@ -35,6 +35,15 @@ public final class Topics {
   /** Null when {@code pattern} is a valid subscription pattern, otherwise why it is not. */
   public static String checkPattern(String pattern) {
     return check(pattern, true);
+  }
+
+  /**
+   * Null when {@code group} is a valid name of a subscription group (1 to {@value #MAX_LENGTH}
+   * printable ASCII characters, no space), otherwise why it is not. The empty group, broadcast,
+   * is not a group name.
+   */
+  public static String checkGroup(String group) {
+    return Names.checkPrintable("group name", group, MAX_LENGTH);
   }
 
   public static boolean isReserved(String topic) {

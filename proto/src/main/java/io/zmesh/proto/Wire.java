@@ -23,10 +23,18 @@ import java.util.Properties;
  */
 public final class Wire {
   /**
-   * Protocol name and version, named in HELLO and WELCOME. Version 1 sent it as a frame of its
-   * own in front of every envelope, which cost an eighth of request/reply throughput.
+   * The protocol and the highest version this side speaks, named in HELLO and WELCOME
+   * (docs/protocol.md, "Versions"): {@code zmesh/MAJOR.MINOR}.
    */
-  public static final String PROTOCOL = "zmesh/2";
+  public static final String PROTOCOL = "zmesh/1.0";
+
+  /** Versions of another major are another protocol. */
+  public static final int MAJOR = 1;
+
+  /** Minor versions only add to the protocol; the lower of two sides' minors is agreed. */
+  public static final int MINOR = 0;
+
+  private static final String PREFIX = "zmesh/";
 
   /** Frames in a packet as a DEALER sends it (the envelope). */
   public static final int FRAMES = 1;
@@ -54,19 +62,62 @@ public final class Wire {
   }
 
   /**
-   * Why a packet of {@code frames} frames (after the routing id) is not one: a zmesh/1 peer
-   * sent a signature frame in front of each envelope.
+   * Why a packet of {@code frames} frames (after the routing id) is not one: peers of an earlier
+   * protocol sent a signature frame in front of each envelope.
    */
   public static String describeFrames(int frames) {
     return "expected " + FRAMES + " frame (an envelope) per packet, got " + frames
-        + (frames == 2 ? " (zmesh/1 sent a signature frame first; this is " + PROTOCOL + ")" : "");
+        + (frames == 2 ? " (a signature frame in front of the envelope is an earlier"
+            + " protocol; this is " + PROTOCOL + ")" : "");
   }
 
-  /** Why a HELLO or WELCOME naming {@code protocol} is refused, or null when it is ours. */
-  public static String checkProtocol(String protocol) {
-    return PROTOCOL.equals(protocol) ? null
-        : "unsupported protocol '" + (protocol.isEmpty() ? "<none>" : protocol)
+  /**
+   * The version a broker answers a HELLO naming {@code offered} with: {@code zmesh/1.K}, K the
+   * lower of the offered minor and {@link #MINOR}; null when {@code offered} is not {@code
+   * zmesh/1.N} (see {@link #refusal}).
+   */
+  public static String negotiate(String offered) {
+    long minor = minorOf(offered);
+    return minor < 0 ? null : PREFIX + MAJOR + "." + Math.min(minor, MINOR);
+  }
+
+  /** Why a HELLO naming {@code offered} is refused. */
+  public static String refusal(String offered) {
+    return "unsupported protocol '" + (offered.isEmpty() ? "<none>" : offered)
+        + "'; this broker speaks " + PREFIX + MAJOR + ".0 to " + PROTOCOL;
+  }
+
+  /**
+   * Why a WELCOME naming {@code agreed} is refused, or null when it names a version this side
+   * speaks: the broker must answer {@link #PROTOCOL} or a lower minor of the same major.
+   */
+  public static String checkProtocol(String agreed) {
+    long minor = minorOf(agreed);
+    return minor >= 0 && minor <= MINOR ? null
+        : "unsupported protocol '" + (agreed.isEmpty() ? "<none>" : agreed)
             + "'; this side speaks " + PROTOCOL;
+  }
+
+  /** The minor of a {@code zmesh/1.N} version string, or -1 when it is not one. */
+  private static long minorOf(String version) {
+    String major = PREFIX + MAJOR + ".";
+    if (version == null || !version.startsWith(major)) {
+      return -1;
+    }
+    int start = major.length();
+    int n = version.length() - start;
+    if (n < 1 || n > 9 || (n > 1 && version.charAt(start) == '0')) {
+      return -1;
+    }
+    long minor = 0;
+    for (int i = start; i < version.length(); i++) {
+      char c = version.charAt(i);
+      if (c < '0' || c > '9') {
+        return -1;
+      }
+      minor = minor * 10 + (c - '0');
+    }
+    return minor;
   }
 
   public static byte[] encode(Envelope envelope) {

@@ -28,7 +28,7 @@ public final class FakeBroker implements AutoCloseable {
 
   /** A received packet: who sent it, the envelope, and the envelope frame's length. */
   public record Packet(byte[] identity, Envelope envelope, int length) {
-    Command command() {
+    public Command command() {
       return envelope.getCommand();
     }
   }
@@ -54,6 +54,15 @@ public final class FakeBroker implements AutoCloseable {
 
   /** The next packet other than HEARTBEAT, or null after {@code within}. */
   public Packet poll(Duration within) {
+    return receive(within, true);
+  }
+
+  /** The next packet, HEARTBEAT included, or null after {@code within}. */
+  public Packet next(Duration within) {
+    return receive(within, false);
+  }
+
+  private Packet receive(Duration within, boolean skipHeartbeats) {
     long end = System.nanoTime() + within.toNanos();
     while (true) {
       long left = (end - System.nanoTime()) / 1_000_000;
@@ -75,7 +84,7 @@ public final class FakeBroker implements AutoCloseable {
       } catch (WireException e) {
         throw new AssertionError(e);
       }
-      if (envelope.getCommand() != Command.HEARTBEAT) {
+      if (!skipHeartbeats || envelope.getCommand() != Command.HEARTBEAT) {
         return new Packet(id, envelope, body.length);
       }
     }

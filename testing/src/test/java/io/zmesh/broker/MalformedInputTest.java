@@ -93,9 +93,9 @@ class MalformedInputTest {
   @Test
   @Timeout(30)
   void foreignProtocol() {
-    // A zmesh/1 peer sent a signature frame in front of every envelope.
+    // Peers of an earlier protocol sent a signature frame in front of every envelope.
     raw.send("zmesh/1".getBytes(StandardCharsets.US_ASCII), Wire.encode(hello("zmesh/1")));
-    expectInvalidArgument(0, "got 2", "zmesh/1 sent a signature frame first", Wire.PROTOCOL);
+    expectInvalidArgument(0, "got 2", "signature frame in front of the envelope is an earlier protocol", Wire.PROTOCOL);
     raw.send(hello("zmesh/0"));
     expectInvalidArgument(0, "unsupported protocol 'zmesh/0'", Wire.PROTOCOL);
     raw.send(hello(""));

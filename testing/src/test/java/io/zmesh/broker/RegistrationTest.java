@@ -90,7 +90,7 @@ class RegistrationTest {
     raw.send(ready(8, "", 1));
     expectError(8, StatusCode.INVALID_ARGUMENT, "worker name is empty");
     raw.send(ready(9, "fine", 0));
-    expectError(9, StatusCode.INVALID_ARGUMENT, "concurrency must be at least 1");
+    expectError(9, StatusCode.INVALID_ARGUMENT, "concurrency must be 1 to 65536");
     assertTrue(mesh.group("fine").isEmpty());
   }
 

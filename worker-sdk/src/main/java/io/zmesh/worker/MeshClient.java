@@ -43,7 +43,7 @@ public final class MeshClient implements Requester, Publisher, Subscriber, AutoC
 
   private MeshClient(MeshOptions options) {
     this.options = options;
-    this.connection = new Connection(options, new Connection.Listener() {});
+    this.connection = new Connection(options, new Connection.Listener() {}, options.ticker());
     connection.start();
   }
 

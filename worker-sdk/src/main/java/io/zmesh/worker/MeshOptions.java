@@ -1,6 +1,8 @@
 package io.zmesh.worker;
 
 import io.zmesh.Code;
+import io.zmesh.core.internal.Ticker;
+import io.zmesh.core.transport.Endpoints;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.concurrent.Executor;
@@ -58,6 +60,7 @@ public final class MeshOptions {
   private final int publishBacklog;
   private final int subscriptionBudgetMessages;
   private final long subscriptionBudgetBytes;
+  private final Ticker ticker;
 
   private MeshOptions(Builder b) {
     this.broker = b.broker != null ? b.broker : defaultBroker();
@@ -70,6 +73,7 @@ public final class MeshOptions {
     this.publishBacklog = b.publishBacklog;
     this.subscriptionBudgetMessages = b.subscriptionBudgetMessages;
     this.subscriptionBudgetBytes = b.subscriptionBudgetBytes;
+    this.ticker = b.ticker;
   }
 
   /** {@code $ZMESH_BROKER} if set, else {@link #DEFAULT_BROKER}. */
@@ -99,6 +103,7 @@ public final class MeshOptions {
     b.publishBacklog = publishBacklog;
     b.subscriptionBudgetMessages = subscriptionBudgetMessages;
     b.subscriptionBudgetBytes = subscriptionBudgetBytes;
+    b.ticker = ticker;
     return b;
   }
 
@@ -155,6 +160,15 @@ public final class MeshOptions {
     return subscriptionBudgetBytes;
   }
 
+  /**
+   * The clock every timer of the SDK reads: heartbeats, liveness, handshake timeout, reconnect
+   * backoff, call deadlines, a worker's drain timeout and the deadlines of requests it handles.
+   * The system's unless a test set another.
+   */
+  Ticker ticker() {
+    return ticker;
+  }
+
   /** Builds {@link MeshOptions}; every setter is optional. */
   public static final class Builder {
     private String broker;
@@ -167,11 +181,20 @@ public final class MeshOptions {
     private int publishBacklog = DEFAULT_PUBLISH_BACKLOG;
     private int subscriptionBudgetMessages = DEFAULT_SUBSCRIPTION_BUDGET_MESSAGES;
     private long subscriptionBudgetBytes = DEFAULT_SUBSCRIPTION_BUDGET_BYTES;
+    private Ticker ticker = Ticker.system();
 
     private Builder() {}
 
     /** The broker endpoint; null means {@link MeshOptions#defaultBroker()}. */
+    /**
+     * @throws IllegalArgumentException if {@code broker} is not {@code tcp://HOST:PORT}, {@code
+     *     ipc://PATH} or {@code inproc://NAME}
+     */
     public Builder broker(String broker) {
+      String problem = Endpoints.check(broker, false);
+      if (problem != null) {
+        throw new IllegalArgumentException(problem);
+      }
       this.broker = broker;
       return this;
     }
@@ -242,6 +265,12 @@ public final class MeshOptions {
       }
       this.subscriptionBudgetMessages = messages;
       this.subscriptionBudgetBytes = bytes;
+      return this;
+    }
+
+    /** Replaces the system clock, for tests that move time instead of waiting for it. */
+    Builder ticker(Ticker ticker) {
+      this.ticker = Objects.requireNonNull(ticker, "ticker");
       return this;
     }
 

@@ -10,8 +10,8 @@ import io.zmesh.proto.Topics;
  * Publishes typed messages to topics. Implemented by {@link Worker} and {@link MeshClient};
  * thread-safe.
  *
- * <p>A topic is dot-separated tokens ({@code orders.eu.new}); docs/protocol.md ("Topics") has
- * the grammar. Every subscription whose pattern matches the topic gets the message (for a
+ * <p>A topic is dot-separated tokens ({@code orders.eu.new}); docs/protocol.md ("Names and
+ * grammars") has the grammar. Every subscription whose pattern matches the topic gets the message (for a
  * group, one member of the group). Messages from one publisher on one topic reach each
  * subscription in the order they were published; nothing is promised between publishers or
  * across topics. Publishing is fire-and-forget: no subscriber, or a subscriber too slow to keep

@@ -25,7 +25,10 @@ public interface RequestContext extends Requester {
 
   /**
    * Whether the requester is no longer waiting: it cancelled, or its deadline passed. A long
-   * handler may check this and stop early; its reply would be dropped anyway.
+   * handler may check this and stop early; its reply would be dropped anyway. Until the handler
+   * returns the worker's credit stays taken, and a worker still busy with a cancelled request
+   * after the broker's cancel grace (10 s by default) is disconnected, failing its other
+   * requests in flight: a handler that may overrun its deadline should check this.
    */
   boolean isCancelled();
 }

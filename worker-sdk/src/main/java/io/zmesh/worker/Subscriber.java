@@ -9,7 +9,8 @@ import io.zmesh.MeshException;
  *
  * <p>A pattern is a topic whose tokens may be {@code *} (exactly one token) and whose last
  * token may be {@code >} (one or more tokens): {@code chat.*} matches {@code chat.lobby},
- * {@code chat.>} also matches {@code chat.lobby.1}. docs/protocol.md ("Topics") has the grammar.
+ * {@code chat.>} also matches {@code chat.lobby.1}. docs/protocol.md ("Names and grammars")
+ * has the grammar.
  *
  * <p>Threads and order: handlers run on the worker's handler executor, or on the client's
  * callback executor ({@link MeshOptions.Builder#callbackExecutor}), never on the I/O thread.

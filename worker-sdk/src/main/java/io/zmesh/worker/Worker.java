@@ -1,40 +1,24 @@
 package io.zmesh.worker;
 
-import com.google.protobuf.Any;
-import com.google.protobuf.Descriptors.Descriptor;
 import com.google.protobuf.Message;
-import io.zmesh.Code;
 import io.zmesh.MeshException;
 import io.zmesh.Status;
-import io.zmesh.core.internal.StatusCodec;
-import io.zmesh.proto.Command;
-import io.zmesh.proto.Envelope;
 import io.zmesh.proto.Names;
-import io.zmesh.proto.Ready;
-import io.zmesh.proto.Wire;
 import io.zmesh.worker.internal.Connection;
 import io.zmesh.worker.internal.Hosts;
 import io.zmesh.worker.internal.Payloads;
+import io.zmesh.worker.internal.Threads;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
-import org.agrona.collections.Long2ObjectHashMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -83,38 +67,24 @@ public final class Worker implements Requester, Publisher, Subscriber, AutoClose
   /** Longest wait for in-flight requests on close: 30 s. */
   public static final Duration DEFAULT_DRAIN_TIMEOUT = Duration.ofSeconds(30);
 
-  /** Longest wait in {@link #start()} for the broker to accept the registration: 30 s. */
-  public static final Duration DEFAULT_START_TIMEOUT = Duration.ofSeconds(30);
-
+  
   private enum State { NEW, STARTING, RUNNING, DRAINING, CLOSED }
 
   private final String name;
   private final String instanceId;
-  private final String version;
   private final int concurrency;
-  private final Map<String, Registration<?, ?>> handlers;
   private final StartHook startHook;
-  private final Executor executor;
-  private final ExecutorService ownedExecutor;
   private final Duration drainTimeout;
   private final Duration startTimeout;
   private final boolean closeOnShutdown;
   private final MeshOptions options;
-  private final Connection connection;
-  private final Ready ready;
-
+  final Registration registration;
+  private final Dispatcher dispatcher;
+  final Connection connection;
+  /** When {@link #start()} was called, on the options' ticker: READY reports uptime from it. */
+  private volatile long startedAt;
   private final AtomicReference<State> state = new AtomicReference<>(State.NEW);
-  private final CompletableFuture<Worker> registration = new CompletableFuture<>();
-  /** Requests of the current connection being handled, by id. I/O thread only. */
-  private final Long2ObjectHashMap<Context> inFlight = new Long2ObjectHashMap<>();
-  /** Requests received and not yet answered, on any connection; guarded by drainMonitor. */
-  private int unanswered;
-  private final Object drainMonitor = new Object();
   private final CountDownLatch terminated = new CountDownLatch(1);
-  private volatile boolean readyToRegister;
-  /** The connection epoch READY was last sent on; I/O thread only. */
-  private long readySentEpoch = -1;
-  private volatile boolean registered;
   private Thread shutdownHook;
   /** Opened by {@code ZMESH_HEALTH_PORT}; see {@link HealthEndpoint}. */
   private volatile HealthEndpoint health;
@@ -125,8 +95,6 @@ public final class Worker implements Requester, Publisher, Subscriber, AutoClose
     this.instanceId = b.instanceId != null ? b.instanceId
         : Hosts.localName() + ":" + ProcessHandle.current().pid() + ":"
             + INSTANCES.incrementAndGet();
-    this.version = b.version;
-    this.handlers = Collections.unmodifiableMap(new LinkedHashMap<>(b.handlers));
     this.startHook = b.startHook;
     this.drainTimeout = b.drainTimeout;
     this.startTimeout = b.startTimeout;
@@ -139,86 +107,65 @@ public final class Worker implements Requester, Publisher, Subscriber, AutoClose
       ob.clientName(name);
     }
     this.options = ob.build();
-    if (b.executor != null) {
-      this.executor = b.executor;
-      this.ownedExecutor = null;
-    } else {
-      AtomicInteger n = new AtomicInteger();
-      this.ownedExecutor = Executors.newFixedThreadPool(concurrency, r -> {
-        Thread t = new Thread(r, "zmesh-" + name + "-handler-" + n.incrementAndGet());
-        t.setDaemon(true);
-        return t;
-      });
-      this.executor = ownedExecutor;
-    }
-    List<Descriptor> types = new ArrayList<>();
-    for (Registration<?, ?> r : handlers.values()) {
-      types.add(r.descriptor);
-    }
-    this.ready = Ready.newBuilder()
-        .setName(name)
-        .setInstanceId(instanceId)
-        .setConcurrency(concurrency)
-        .setPid(ProcessHandle.current().pid())
-        .setHost(Hosts.localName())
-        .setVersion(version)
-        .addAllRequestTypes(handlers.keySet())
-        .setDescriptors(Payloads.descriptorSet(types))
-        .build();
-    this.connection = new Connection(options, new Events());
+    this.registration = new Registration(this, b.version, b.handlers.values());
+    this.dispatcher = new Dispatcher(this, Collections.unmodifiableMap(
+        new LinkedHashMap<>(b.handlers)), b.executor, options.ticker());
+    this.connection = new Connection(options, dispatcher, options.ticker());
   }
 
+  /** A builder with every default; {@link Builder#name} and a handler are required. */
   public static Builder builder() {
     return new Builder();
   }
 
+  /** The name requesters address. */
   public String name() {
     return name;
   }
 
+  /** This instance's id, unique among the instances of its name. */
   public String instanceId() {
     return instanceId;
   }
 
+  /** Requests this instance handles at once. */
   public int concurrency() {
     return concurrency;
   }
 
+  /** How long this worker has been running, for READY. */
+  Duration uptime() {
+    return Duration.ofNanos(options.ticker().nanoTime() - startedAt);
+  }
+
   /** Whether the broker currently has this worker registered. */
   public boolean isRegistered() {
-    return registered;
+    return registration.isRegistered();
   }
 
   /** Requests received and not yet answered. */
   public int inFlight() {
-    synchronized (drainMonitor) {
-      return unanswered;
-    }
+    return dispatcher.unanswered();
   }
 
   /**
    * Connects, runs the start hook, registers, and returns once the broker accepted.
    *
+   * <p>Waits for the broker as long as it takes unless {@link Builder#startTimeout} says
+   * otherwise: a worker may start before its broker.
+   *
    * @throws MeshException PERMISSION_DENIED or INVALID_ARGUMENT if the broker refused the
-   *     registration, UNAVAILABLE if it did not answer within the start timeout, INTERNAL if
-   *     the start hook threw. The worker is closed in each case.
+   *     registration, UNAVAILABLE if it did not accept within the start timeout (when one is
+   *     set), INTERNAL if the start hook threw. The worker is closed in each case.
    * @throws IllegalStateException if called twice
    */
   public Worker start() {
-    CompletableFuture<Worker> started = startAsync();
+    startAsync();
     try {
-      return started.get(startTimeout.toMillis(), TimeUnit.MILLISECONDS);
-    } catch (TimeoutException e) {
+      return registration.awaitAccepted(startTimeout);
+    } catch (MeshException e) {
       close();
-      throw Status.UNAVAILABLE.withDescription("worker '" + name + "' was not registered by "
-          + options.broker() + " within " + startTimeout.toMillis() + " ms").asException(e);
-    } catch (ExecutionException e) {
-      close();
-      throw MeshException.statusOf(e.getCause()).asException(e.getCause());
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      close();
-      throw Status.CANCELLED.withDescription("interrupted while starting").asException(e);
+      throw e;
     }
   }
 
@@ -231,16 +178,16 @@ public final class Worker implements Requester, Publisher, Subscriber, AutoClose
     if (!state.compareAndSet(State.NEW, State.STARTING)) {
       throw new IllegalStateException("worker '" + name + "' was already started");
     }
+    startedAt = options.ticker().nanoTime();
     connection.start();
     health = HealthEndpoint.fromEnvironment(this);
     if (closeOnShutdown) {
-      shutdownHook = new Thread(this::close, "zmesh-" + name + "-shutdown");
-      Runtime.getRuntime().addShutdownHook(shutdownHook);
+      shutdownHook = Threads.addShutdownHook("zmesh-" + name + "-shutdown", this::close);
     }
     Thread starter = new Thread(this::runStartHook, "zmesh-" + name + "-start");
     starter.setDaemon(true);
     starter.start();
-    return registration;
+    return registration.accepted();
   }
 
   private void runStartHook() {
@@ -250,45 +197,13 @@ public final class Worker implements Requester, Publisher, Subscriber, AutoClose
       }
     } catch (Exception | Error e) {
       log.error("start hook of worker '{}' failed", name, e);
-      registration.completeExceptionally(Status.INTERNAL
+      registration.accepted().completeExceptionally(Status.INTERNAL
           .withDescription("start hook of worker '" + name + "' failed: " + e).asException(e));
       return;
     }
     state.compareAndSet(State.STARTING, State.RUNNING);
-    readyToRegister = true;
-    connection.execute(this::register);
-  }
-
-  /** On the I/O thread: after the start hook, and again after every reconnect. */
-  private void register() {
-    if (!readyToRegister || !connection.isConnected() || state.get().compareTo(State.DRAINING) >= 0) {
-      return;
-    }
-    // The start hook's hand-off and the WELCOME of the same connection can both get here; the
-    // broker refuses a second READY on one connection.
-    long epoch = connection.epochOnIoThread();
-    if (readySentEpoch == epoch) {
-      return;
-    }
-    readySentEpoch = epoch;
-    byte[] packet = Wire.encode(
-        Envelope.newBuilder().setCommand(Command.READY).setReady(ready).build());
-    connection.request(packet, options.handshakeTimeout().toNanos() * 5, reply -> reply)
-        .whenComplete((reply, failure) -> {
-          if (failure == null) {
-            registered = true;
-            log.info("worker '{}' ({}) registered with {}", name, instanceId, options.broker());
-            registration.complete(this);
-            return;
-          }
-          Status status = MeshException.statusOf(failure);
-          if (status.code() == Code.PERMISSION_DENIED || status.code() == Code.INVALID_ARGUMENT) {
-            log.error("broker refused worker '{}': {}", name, status);
-            registration.completeExceptionally(status.asException());
-          } else {
-            log.debug("registration of '{}' not answered: {}; retrying on reconnect", name, status);
-          }
-        });
+    registration.allow();
+    connection.execute(registration::send);
   }
 
   @Override
@@ -311,7 +226,7 @@ public final class Worker implements Requester, Publisher, Subscriber, AutoClose
   @Override
   public <T extends Message> Subscription subscribe(
       String pattern, String group, Class<T> type, MessageHandler<T> handler) {
-    return connection.subscribe(pattern, group, type, handler, executor);
+    return connection.subscribe(pattern, group, type, handler, dispatcher.executor);
   }
 
   /**
@@ -321,6 +236,7 @@ public final class Worker implements Requester, Publisher, Subscriber, AutoClose
    */
   @Override
   public void close() {
+    registration.withdraw();
     State s = state.get();
     while (s != State.DRAINING && s != State.CLOSED) {
       if (state.compareAndSet(s, State.DRAINING)) {
@@ -330,33 +246,21 @@ public final class Worker implements Requester, Publisher, Subscriber, AutoClose
       s = state.get();
     }
     if (s == State.DRAINING) {
-      awaitTerminationQuietly();
+      try {
+        terminated.await(drainTimeout.toMillis() + 10_000, TimeUnit.MILLISECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
     }
   }
 
   private void drainAndClose(boolean wasRunning) {
-    long end = System.nanoTime() + drainTimeout.toNanos();
+    long end = options.ticker().nanoTime() + drainTimeout.toNanos();
     try {
-      if (wasRunning && registered && connection.isConnected()) {
-        byte[] drain = Wire.encode(Envelope.newBuilder().setCommand(Command.DRAIN).build());
-        try {
-          Payloads.await(connection.request(drain, drainTimeout.toNanos(), r -> r), drainTimeout);
-        } catch (MeshException e) {
-          log.debug("drain notice for '{}' not acknowledged: {}", name, e.status());
-        }
+      if (wasRunning) {
+        registration.drain(drainTimeout);
       }
-      registered = false;
-      synchronized (drainMonitor) {
-        while (unanswered > 0) {
-          long left = end - System.nanoTime();
-          if (left <= 0) {
-            log.warn("worker '{}' closing with {} requests still in flight after {} ms",
-                name, unanswered, drainTimeout.toMillis());
-            break;
-          }
-          TimeUnit.NANOSECONDS.timedWait(drainMonitor, left);
-        }
-      }
+      dispatcher.awaitAnswered(end, drainTimeout);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     } finally {
@@ -364,25 +268,13 @@ public final class Worker implements Requester, Publisher, Subscriber, AutoClose
       if (health != null) {
         health.close();
       }
-      if (ownedExecutor != null) {
-        ownedExecutor.shutdownNow();
-      }
-      removeShutdownHook();
-      registration.completeExceptionally(
+      dispatcher.shutdown();
+      Threads.removeShutdownHook(shutdownHook);
+      registration.accepted().completeExceptionally(
           Status.CANCELLED.withDescription("worker '" + name + "' closed").asException());
       state.set(State.CLOSED);
       terminated.countDown();
       log.info("worker '{}' ({}) stopped", name, instanceId);
-    }
-  }
-
-  private void removeShutdownHook() {
-    if (shutdownHook != null && Thread.currentThread() != shutdownHook) {
-      try {
-        Runtime.getRuntime().removeShutdownHook(shutdownHook);
-      } catch (IllegalStateException shuttingDown) {
-        // the JVM is already running hooks
-      }
     }
   }
 
@@ -400,226 +292,6 @@ public final class Worker implements Requester, Publisher, Subscriber, AutoClose
     return terminated.await(timeout.toNanos(), TimeUnit.NANOSECONDS);
   }
 
-  private void awaitTerminationQuietly() {
-    try {
-      terminated.await(drainTimeout.toMillis() + 10_000, TimeUnit.MILLISECONDS);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
-  }
-
-  // ------------------------------------------------------------------ requests
-
-  /** Connection events, on the I/O thread. */
-  private final class Events implements Connection.Listener {
-    @Override
-    public void onConnected(Connection c) {
-      register();
-    }
-
-    @Override
-    public void onDisconnected(Connection c, Status why) {
-      registered = false;
-      // Their answers would go to a broker that no longer knows them: let handlers see that.
-      inFlight.forEach((id, ctx) -> ctx.cancelled = true);
-      inFlight.clear();
-    }
-
-    @Override
-    public void onRequest(Connection c, Envelope request, long epoch) {
-      accept(request, epoch);
-    }
-
-    @Override
-    public void onCancel(Connection c, long id) {
-      Context ctx = inFlight.get(id);
-      if (ctx != null) {
-        ctx.cancelled = true;
-      }
-    }
-  }
-
-  private void accept(Envelope request, long epoch) {
-    String type = Payloads.typeName(request.getPayload());
-    Registration<?, ?> registration = handlers.get(type);
-    if (registration == null) {
-      connection.send(StatusCodec.error(request.getId(), Code.INVALID_ARGUMENT,
-          "worker '" + name + "' has no handler for " + (type.isEmpty() ? "<no type>" : type)
-              + "; it handles " + handlers.keySet()), epoch);
-      return;
-    }
-    Context ctx = new Context(request, epoch);
-    inFlight.put(request.getId(), ctx);
-    synchronized (drainMonitor) {
-      unanswered++;
-    }
-    try {
-      executor.execute(() -> ctx.run(registration));
-    } catch (RejectedExecutionException e) {
-      ctx.finish(StatusCodec.error(request.getId(), Code.UNAVAILABLE,
-          "worker '" + name + "' is shutting down"));
-    }
-  }
-
-  /** One request being handled. */
-  private final class Context implements RequestContext {
-    final Envelope request;
-    final long epoch;
-    final long deadlineNanos;
-    volatile boolean cancelled;
-
-    Context(Envelope request, long epoch) {
-      this.request = request;
-      this.epoch = epoch;
-      long timeout = request.getTimeoutMs() > 0
-          ? TimeUnit.MILLISECONDS.toNanos(request.getTimeoutMs())
-          : CallOptions.DEFAULT_TIMEOUT.toNanos();
-      this.deadlineNanos = System.nanoTime() + timeout;
-    }
-
-    <T extends Message, R extends Message> void run(Registration<T, R> registration) {
-      T message;
-      try {
-        message = Payloads.unpack(request.getPayload(), registration.type, "request");
-      } catch (MeshException e) {
-        finish(StatusCodec.error(request.getId(), e.status().code(), e.status().description()));
-        return;
-      }
-      try {
-        if (registration.async != null) {
-          CompletionStage<R> stage = registration.async.handle(message, this);
-          if (stage == null) {
-            fail(registration, new NullPointerException("handler returned a null stage"));
-            return;
-          }
-          stage.whenComplete((reply, failure) -> {
-            if (failure != null) {
-              fail(registration, failure);
-            } else {
-              reply(registration, reply);
-            }
-          });
-        } else {
-          reply(registration, registration.sync.handle(message, this));
-        }
-      } catch (Exception | Error e) {
-        fail(registration, e);
-      }
-    }
-
-    void reply(Registration<?, ?> registration, Message reply) {
-      if (reply == null) {
-        fail(registration, new NullPointerException("handler returned null"));
-        return;
-      }
-      long id = request.getId();
-      // Written straight to bytes: no Any, no envelope, no copy of the reply's value.
-      finish(reply instanceof Any
-          ? Wire.reply(id, (Any) reply) : Wire.reply(id, Payloads.typeUrl(reply), reply));
-    }
-
-    void fail(Registration<?, ?> registration, Throwable failure) {
-      Throwable cause = failure;
-      while (cause instanceof java.util.concurrent.CompletionException && cause.getCause() != null) {
-        cause = cause.getCause();
-      }
-      Status status;
-      if (cause instanceof MeshException) {
-        status = ((MeshException) cause).status();
-        log.debug("handler of '{}' for {} failed: {}", name, registration.typeName, status);
-      } else {
-        status = Status.HANDLER_FAILED.withDescription(
-            "worker '" + name + "' failed on " + registration.typeName + ": " + cause);
-        log.warn("handler of '{}' for {} failed", name, registration.typeName, cause);
-      }
-      finish(StatusCodec.error(request.getId(), status.code(), status.description()));
-    }
-
-    void finish(Envelope answer) {
-      finish(Wire.encode(answer));
-    }
-
-    void finish(byte[] answer) {
-      connection.execute(() -> {
-        connection.send(answer, epoch);
-        if (inFlight.get(request.getId()) == this) {
-          inFlight.remove(request.getId());
-        }
-      });
-      synchronized (drainMonitor) {
-        if (--unanswered == 0) {
-          drainMonitor.notifyAll();
-        }
-      }
-    }
-
-    @Override
-    public String worker() {
-      return name;
-    }
-
-    @Override
-    public String instanceId() {
-      return instanceId;
-    }
-
-    @Override
-    public Map<String, String> headers() {
-      return request.getHeadersMap();
-    }
-
-    @Override
-    public Duration timeRemaining() {
-      return Duration.ofNanos(deadlineNanos - System.nanoTime());
-    }
-
-    @Override
-    public boolean isCancelled() {
-      return cancelled || deadlineNanos - System.nanoTime() <= 0;
-    }
-
-    @Override
-    public CallOptions callOptions() {
-      return capped(options.callOptions());
-    }
-
-    @Override
-    public <R extends Message> CompletableFuture<R> request(
-        String worker, Message request, Class<R> replyType, CallOptions callOptions) {
-      Duration left = timeRemaining();
-      if (left.isNegative() || left.isZero()) {
-        return CompletableFuture.failedFuture(Status.DEADLINE_EXCEEDED
-            .withDescription("the deadline of the request being handled has passed")
-            .asException());
-      }
-      return Payloads.request(connection, worker, request, replyType, capped(callOptions));
-    }
-
-    private CallOptions capped(CallOptions callOptions) {
-      Duration left = timeRemaining();
-      return left.compareTo(callOptions.timeout()) < 0 && !left.isNegative() && !left.isZero()
-          ? callOptions.withTimeout(left)
-          : callOptions;
-    }
-  }
-
-  /** A handler and the type it takes. */
-  private static final class Registration<T extends Message, R extends Message> {
-    final Class<T> type;
-    final Descriptor descriptor;
-    final String typeName;
-    final RequestHandler<T, R> sync;
-    final AsyncRequestHandler<T, R> async;
-
-    Registration(Class<T> type, RequestHandler<T, R> sync, AsyncRequestHandler<T, R> async) {
-      this.type = type;
-      this.descriptor = Payloads.defaultInstance(type).getDescriptorForType();
-      this.typeName = descriptor.getFullName();
-      this.sync = sync;
-      this.async = async;
-    }
-  }
-
   /** Builds a {@link Worker}. {@link #name} and at least one handler are required. */
   public static final class Builder {
     private String name;
@@ -628,11 +300,12 @@ public final class Worker implements Requester, Publisher, Subscriber, AutoClose
     private int concurrency = DEFAULT_CONCURRENCY;
     private String instanceId;
     private String version = "";
-    private final Map<String, Registration<?, ?>> handlers = new LinkedHashMap<>();
+    private final Map<String, TypedHandler<?, ?>> handlers = new LinkedHashMap<>();
     private StartHook startHook;
     private Executor executor;
     private Duration drainTimeout = DEFAULT_DRAIN_TIMEOUT;
-    private Duration startTimeout = DEFAULT_START_TIMEOUT;
+    /** Null: {@link Worker#start()} waits for the broker as long as it takes. */
+    private Duration startTimeout;
     private boolean closeOnShutdown = true;
 
     private Builder() {}
@@ -649,6 +322,7 @@ public final class Worker implements Requester, Publisher, Subscriber, AutoClose
       return this;
     }
 
+    /** How to connect; default {@link MeshOptions#defaults()}. */
     public Builder options(MeshOptions options) {
       this.options = Objects.requireNonNull(options, "options");
       return this;
@@ -678,22 +352,23 @@ public final class Worker implements Requester, Publisher, Subscriber, AutoClose
     /** Handles requests of {@code type}; one handler per type. */
     public <T extends Message, R extends Message> Builder handle(
         Class<T> type, RequestHandler<T, R> handler) {
-      return add(new Registration<>(type, Objects.requireNonNull(handler, "handler"), null));
+      return add(TypedHandler.of(type, Objects.requireNonNull(handler, "handler")));
     }
 
     /** Handles requests of {@code type} asynchronously; one handler per type. */
     public <T extends Message, R extends Message> Builder handleAsync(
         Class<T> type, AsyncRequestHandler<T, R> handler) {
-      return add(new Registration<>(type, null, Objects.requireNonNull(handler, "handler")));
+      return add(TypedHandler.async(type, Objects.requireNonNull(handler, "handler")));
     }
 
-    private Builder add(Registration<?, ?> registration) {
-      if (handlers.putIfAbsent(registration.typeName, registration) != null) {
-        throw new IllegalArgumentException("two handlers for " + registration.typeName);
+    private Builder add(TypedHandler<?, ?> handler) {
+      if (handlers.putIfAbsent(handler.typeName, handler) != null) {
+        throw new IllegalArgumentException("two handlers for " + handler.typeName);
       }
       return this;
     }
 
+    /** Runs after connecting and before READY, so nothing is routed here before it returns. */
     public Builder onStart(StartHook hook) {
       this.startHook = hook;
       return this;
@@ -708,13 +383,23 @@ public final class Worker implements Requester, Publisher, Subscriber, AutoClose
       return this;
     }
 
+    /** Longest close waits for in-flight requests; default {@link Worker#DEFAULT_DRAIN_TIMEOUT}. */
     public Builder drainTimeout(Duration timeout) {
       this.drainTimeout = Objects.requireNonNull(timeout, "timeout");
       return this;
     }
 
+    /**
+     * Makes {@link Worker#start()} give up, with UNAVAILABLE, when the broker has not accepted
+     * the registration within {@code timeout}. By default it waits as long as it takes: a worker
+     * started before its broker logs that it is waiting and registers once the broker is up.
+     */
     public Builder startTimeout(Duration timeout) {
-      this.startTimeout = Objects.requireNonNull(timeout, "timeout");
+      Objects.requireNonNull(timeout, "timeout");
+      if (timeout.isNegative() || timeout.isZero()) {
+        throw new IllegalArgumentException("start timeout must be positive: " + timeout);
+      }
+      this.startTimeout = timeout;
       return this;
     }
 
