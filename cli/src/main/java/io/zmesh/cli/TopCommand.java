@@ -82,6 +82,8 @@ final class TopCommand implements Callable<Integer> {
       terminal.puts(Capability.enter_ca_mode);
       terminal.puts(Capability.cursor_invisible);
       try {
+        terminal.writer().print("zmesh top: asking the supervisor at " + broker.broker + "\r\n");
+        terminal.flush();
         NonBlockingReader keys = terminal.reader();
         for (int i = 0; count == 0 || i < count; i++) {
           String screen = frame(client);

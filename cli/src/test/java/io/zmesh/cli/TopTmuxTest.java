@@ -47,7 +47,7 @@ class TopTmuxTest {
   private String screen() {
     try {
       String s = tmux("capture-pane", "-p", "-t", "top");
-      return s == null ? "" : s;
+      return s != null ? s : "<no pane; sessions: " + tmux("list-sessions") + ">";
     } catch (IOException | InterruptedException e) {
       return e.toString();
     }
@@ -62,7 +62,7 @@ class TopTmuxTest {
       assertEquals(2, supervisor.started().get(90, TimeUnit.SECONDS).online());
       String java = Paths.get(System.getProperty("java.home"), "bin", "java").toString();
       String command = java + " -cp '" + System.getProperty("java.class.path") + "' "
-          + Main.class.getName() + " top --broker " + endpoint + "; sleep 30";
+          + Main.class.getName() + " top --broker " + endpoint + "; echo top exited $?; sleep 30";
       try {
         assertTrue(tmux("new-session", "-d", "-s", "top", "-x", "150", "-y", "30",
             command) != null, "tmux could not start a session");

@@ -149,7 +149,7 @@ class UpCliTest {
             + extra.instanceId()), both.out());
         Result json = CliRunner.run("ls", "--json", "--broker", endpoint);
         assertEquals(0, json.code(), json.err());
-        assertTrue(json.out().matches("(?s).*\"status\":\\s*\"online\".*"), json.out());
+        assertTrue(json.out().matches("(?s).*\"status\"\\s*:\\s*\"online\".*"), json.out());
       }
       Result scale = CliRunner.run("scale", "echo", "2", "--broker", endpoint);
       assertEquals(0, scale.code(), scale.err());
