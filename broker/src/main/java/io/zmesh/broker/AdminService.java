@@ -87,7 +87,7 @@ final class AdminService {
   }
 
   /** The request's payload as {@code type}; an empty payload is the default request. */
-  private static <T extends Message> T arg(Envelope request, Class<T> type) {
+  static <T extends Message> T arg(Envelope request, Class<T> type) {
     if (!request.hasPayload() || request.getPayload().getTypeUrl().isEmpty()) {
       return Internal.getDefaultInstance(type);
     }
@@ -108,7 +108,7 @@ final class AdminService {
     }
   }
 
-  private ListWorkersReply workers(ListWorkersRequest request, long now) {
+  ListWorkersReply workers(ListWorkersRequest request, long now) {
     ListWorkersReply.Builder reply = ListWorkersReply.newBuilder();
     List<WorkerGroup> groups = new ArrayList<>(loop.router.groups.values());
     groups.sort(Comparator.comparing(g -> g.name));

@@ -13,7 +13,9 @@ import io.zmesh.proto.Ready;
 import io.zmesh.proto.Scan;
 import io.zmesh.proto.Wire;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.Map;
+import java.util.Set;
 import org.agrona.collections.Long2ObjectHashMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -55,6 +57,9 @@ final class RequestRouter {
   private final long defaultTimeoutNanos;
   private final long maxTimeoutMs;
   private final long cancelGraceNanos;
+  /** Names whose requests wait for a first instance even without wait_for_worker. */
+  final Set<String> held = new HashSet<>();
+  private final Hooks hooks;
   private long nextId;
 
   RequestRouter(BrokerOptions options, Outbox out, Counters counters, TypeRegistry types, long now) {
@@ -66,6 +71,7 @@ final class RequestRouter {
     this.defaultTimeoutNanos = options.defaultRequestTimeout().toNanos();
     this.maxTimeoutMs = options.maxRequestTimeout().toMillis();
     this.cancelGraceNanos = options.cancelGrace().toNanos();
+    this.hooks = new Hooks(options.workerListener());
   }
 
   int pendingCount() {
@@ -116,6 +122,7 @@ final class RequestRouter {
     out.send(peer, Envelope.newBuilder().setCommand(Command.REPLY).setId(packet.getId()).build());
     group.balancer.changed(instance);
     pump(group, now);
+    hooks.ready(instance);
   }
 
   /**
@@ -171,7 +178,7 @@ final class RequestRouter {
     }
     WorkerGroup group = groups.get(name);
     boolean noInstance = group == null || group.instances.isEmpty();
-    if (noInstance && !request.waitForWorker()) {
+    if (noInstance && !request.waitForWorker() && !held.contains(name)) {
       refuse(from, id, Code.NO_WORKER, "no worker named '" + name + "' is registered");
       return;
     }
@@ -384,6 +391,7 @@ final class RequestRouter {
       }
     }
     pump(group, now);
+    hooks.left(instance);
   }
 
   private void removeIfEmpty(WorkerGroup group) {

@@ -21,6 +21,13 @@ import picocli.CommandLine;
     footer = {"", "In a built checkout, bin/zmesh demo also runs the samples' demo."},
     subcommands = {
         BrokerCommand.class,
+        UpCommand.class,
+        DownCommand.class,
+        AppCommand.Restart.class,
+        AppCommand.Reload.class,
+        AppCommand.Scale.class,
+        LogsCommand.class,
+        TopCommand.class,
         LsCommand.class,
         CallCommand.class,
         PubCommand.class,
