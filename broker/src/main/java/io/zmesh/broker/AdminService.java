@@ -142,7 +142,7 @@ final class AdminService {
     return reply.build();
   }
 
-  private ListTopicsReply topics(ListTopicsRequest request, long now) {
+  ListTopicsReply topics(ListTopicsRequest request, long now) {
     String topic = request.getTopic();
     String problem = topic.isEmpty() ? null : Topics.checkTopic(topic);
     if (problem != null) {
@@ -186,7 +186,7 @@ final class AdminService {
         .build();
   }
 
-  private BrokerStats stats(long now) {
+  BrokerStats stats(long now) {
     Collection<Peer> peers = loop.peers();
     int workers = 0;
     for (Peer p : peers) {

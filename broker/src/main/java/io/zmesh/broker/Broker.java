@@ -1,6 +1,9 @@
 package io.zmesh.broker;
 
 import io.zmesh.core.transport.Sockets;
+import io.zmesh.proto.BrokerStats;
+import io.zmesh.proto.ListTopicsReply;
+import io.zmesh.proto.ListTopicsRequest;
 import io.zmesh.proto.ListWorkersReply;
 import io.zmesh.proto.ListWorkersRequest;
 import io.zmesh.proto.Names;
@@ -146,6 +149,21 @@ public final class Broker implements AutoCloseable {
     CompletableFuture<ListWorkersReply> done = new CompletableFuture<>();
     loop.execute(() -> done.complete(new AdminService(loop)
         .workers(ListWorkersRequest.getDefaultInstance(), loop.now())));
+    return done;
+  }
+
+  /** What {@code zmesh.topics} answers, read in-process: every subscription. Any thread. */
+  public CompletableFuture<ListTopicsReply> topics() {
+    CompletableFuture<ListTopicsReply> done = new CompletableFuture<>();
+    loop.execute(() -> done.complete(new AdminService(loop)
+        .topics(ListTopicsRequest.getDefaultInstance(), loop.now())));
+    return done;
+  }
+
+  /** What {@code zmesh.stats} answers, read in-process: counters and totals. Any thread. */
+  public CompletableFuture<BrokerStats> stats() {
+    CompletableFuture<BrokerStats> done = new CompletableFuture<>();
+    loop.execute(() -> done.complete(new AdminService(loop).stats(loop.now())));
     return done;
   }
 

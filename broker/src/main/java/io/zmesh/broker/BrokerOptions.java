@@ -87,6 +87,7 @@ public final class BrokerOptions {
   private final long connectionBudgetBytes;
   private final Ticker ticker;
   private final WorkerListener workerListener;
+  private final RequestListener requestListener;
   private final Map<String, BrokerService> services;
 
   private BrokerOptions(Builder b) {
@@ -107,6 +108,7 @@ public final class BrokerOptions {
     this.connectionBudgetBytes = b.connectionBudgetBytes;
     this.ticker = b.ticker;
     this.workerListener = b.workerListener;
+    this.requestListener = b.requestListener;
     this.services = Collections.unmodifiableMap(new LinkedHashMap<>(b.services));
   }
 
@@ -192,6 +194,11 @@ public final class BrokerOptions {
     return workerListener;
   }
 
+  /** Told how each request ended; null for none. */
+  public RequestListener requestListener() {
+    return requestListener;
+  }
+
   /**
    * The application's services under {@code zmesh.}, by name, each with its {@link
    * BrokerService.Access}.
@@ -218,9 +225,16 @@ public final class BrokerOptions {
     private long connectionBudgetBytes = DEFAULT_CONNECTION_BUDGET_BYTES;
     private Ticker ticker = Ticker.system();
     private WorkerListener workerListener;
+    private RequestListener requestListener;
     private final Map<String, BrokerService> services = new LinkedHashMap<>();
 
     private Builder() {}
+
+    /** Told, on the loop thread, how each request ended (for metrics); null for none. */
+    public Builder requestListener(RequestListener listener) {
+      this.requestListener = listener;
+      return this;
+    }
 
     /** Told when instances register and leave (on the broker loop: it must not block). */
     public Builder workerListener(WorkerListener listener) {

@@ -1,20 +1,34 @@
 package io.zmesh.broker;
 
+import io.zmesh.Code;
 import io.zmesh.proto.Ready;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * What the broker loop tells the embedding application and does for it: the {@link
- * WorkerListener} calls, and draining an instance by its id. Broker-loop thread only.
+ * WorkerListener} and {@link RequestListener} calls, and draining an instance by its id.
+ * Broker-loop thread only.
  */
 final class Hooks {
   private static final Logger log = LoggerFactory.getLogger(Hooks.class);
 
   private final WorkerListener listener;
+  private final RequestListener requests;
 
-  Hooks(WorkerListener listener) {
+  Hooks(WorkerListener listener, RequestListener requests) {
     this.listener = listener;
+    this.requests = requests;
+  }
+
+  void requestDone(String worker, Code code, long nanos) {
+    if (requests != null) {
+      try {
+        requests.onRequestDone(worker, code, nanos);
+      } catch (RuntimeException e) {
+        log.warn("request listener failed", e);
+      }
+    }
   }
 
   void ready(WorkerInstance instance) {

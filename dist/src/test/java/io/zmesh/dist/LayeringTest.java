@@ -31,9 +31,10 @@ class LayeringTest {
       "worker-sdk", Set.of("core", "proto"),
       "broker", Set.of("core", "proto"),
       "supervisor", Set.of("broker", "core", "proto"),
+      "metrics", Set.of("broker", "core", "proto"),
       "bench", Set.of("broker", "supervisor", "worker-sdk", "core", "proto"),
       "testing", Set.of("broker", "worker-sdk", "core", "proto"),
-      "cli", Set.of("broker", "supervisor", "worker-sdk", "bench", "core", "proto"),
+      "cli", Set.of("broker", "supervisor", "metrics", "worker-sdk", "bench", "core", "proto"),
       "samples", Set.of("worker-sdk", "core", "proto"));
 
   /** Packages that are not API, and the modules allowed to use them besides their own. */
