@@ -1,11 +1,8 @@
 package io.zmesh.cli;
 
-import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.zmesh.broker.Broker;
 import io.zmesh.broker.BrokerOptions;
 import io.zmesh.broker.Policy;
-import io.zmesh.metrics.BrokerMetrics;
-import io.zmesh.metrics.MetricsServer;
 import java.io.UncheckedIOException;
 import java.time.Duration;
 import java.util.List;
@@ -104,12 +101,10 @@ final class BrokerCommand implements Callable<Integer> {
   @Override
   public Integer call() throws InterruptedException {
     BrokerOptions options;
-    PrometheusRegistry registry = new PrometheusRegistry();
-    BrokerMetrics metrics = metricsBind == null ? null : BrokerMetrics.register(registry);
-    String[] metricsAddress = metricsBind == null ? null : hostPort(metricsBind);
+    Metrics metrics = metricsBind == null ? null : new Metrics(metricsBind);
     try {
       BrokerOptions.Builder b = BrokerOptions.builder()
-          .requestListener(metrics)
+          .requestListener(metrics == null ? null : metrics.listener())
           .heartbeatInterval(heartbeat)
           .liveness(liveness)
           .maxMessageBytes(maxMessageBytes)
@@ -139,29 +134,26 @@ final class BrokerCommand implements Callable<Integer> {
       spec.commandLine().getErr().println("error: " + e.getMessage());
       return 1;
     }
-    MetricsServer server = null;
+    String metricsUrl = null;
     if (metrics != null) {
       try {
-        server = MetricsServer.start(metricsAddress[0], Integer.parseInt(metricsAddress[1]),
-            broker, metrics, registry);
+        metricsUrl = metrics.serve(broker);
       } catch (UncheckedIOException e) {
         broker.close();
         spec.commandLine().getErr().println("error: " + e.getMessage());
         return 2;
       }
     }
-    MetricsServer started = server;
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-      if (started != null) {
-        started.close();
+      if (metrics != null) {
+        metrics.close();
       }
       broker.close();
     }, "zmesh-broker-shutdown"));
     spec.commandLine().getOut().println("zmesh broker listening on "
         + String.join(", ", broker.endpoints()));
-    if (server != null) {
-      spec.commandLine().getOut().println("metrics at http://" + metricsAddress[0] + ":"
-          + server.port() + "/metrics");
+    if (metricsUrl != null) {
+      spec.commandLine().getOut().println("metrics at " + metricsUrl);
     }
     spec.commandLine().getOut().flush();
     broker.awaitTermination();
@@ -173,17 +165,5 @@ final class BrokerCommand implements Callable<Integer> {
     public Policy convert(String value) {
       return Policy.parse(value);
     }
-  }
-
-  /** {@code HOST:PORT} split, or a usage error. */
-  private static String[] hostPort(String value) {
-    int colon = value.lastIndexOf(':');
-    String host = colon > 0 ? value.substring(0, colon) : "";
-    String port = colon > 0 ? value.substring(colon + 1) : "";
-    if (host.isEmpty() || !port.matches("\\d{1,5}") || Integer.parseInt(port) > 65_535) {
-      throw new Main.UsageException(
-          "--metrics-bind takes HOST:PORT, e.g. 127.0.0.1:9464; got '" + value + "'");
-    }
-    return new String[] {host, port};
   }
 }

@@ -1,6 +1,8 @@
 package io.zmesh.cli;
 
 import com.google.protobuf.Message;
+import io.zmesh.Code;
+import io.zmesh.MeshException;
 import io.zmesh.Status;
 import io.zmesh.proto.ListTopicsReply;
 import io.zmesh.proto.ListTopicsRequest;
@@ -10,8 +12,6 @@ import io.zmesh.proto.Names;
 import io.zmesh.proto.StatusRequest;
 import io.zmesh.proto.SupervisorStatus;
 import io.zmesh.supervisor.Supervisor;
-import io.zmesh.Code;
-import io.zmesh.MeshException;
 import io.zmesh.worker.CallOptions;
 import io.zmesh.worker.MeshClient;
 import java.time.Duration;

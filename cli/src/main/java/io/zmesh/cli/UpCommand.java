@@ -6,6 +6,7 @@ import io.zmesh.supervisor.Supervisor;
 import java.io.File;
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -55,6 +56,10 @@ final class UpCommand implements Callable<Integer> {
       description = "With --detach: longest wait for the instances (default: ${DEFAULT-VALUE}).")
   Duration wait;
 
+  @Option(names = "--metrics-bind", paramLabel = "HOST:PORT",
+      description = "Serve the broker's Prometheus metrics at http://HOST:PORT/metrics.")
+  String metricsBind;
+
   /** Set by the parent of a detached supervisor: where to say that the start is over. */
   @Option(names = "--started-file", hidden = true)
   Path startedFile;
@@ -100,13 +105,29 @@ final class UpCommand implements Callable<Integer> {
 
   private int foreground(Ecosystem eco, PrintWriter out, PrintWriter err) throws Exception {
     Supervisor supervisor;
+    Metrics metrics = metricsBind == null ? null : new Metrics(metricsBind);
     try {
-      supervisor = Supervisor.start(eco);
+      supervisor = metrics == null ? Supervisor.start(eco)
+          : Supervisor.start(eco, b -> b.requestListener(metrics.listener()));
     } catch (IllegalArgumentException e) {
       err.println("error: " + e.getMessage());
       return 1;
     }
-    Runtime.getRuntime().addShutdownHook(new Thread(supervisor::close, "zmesh-up-shutdown"));
+    if (metrics != null) {
+      try {
+        out.println("zmesh up: metrics at " + metrics.serve(supervisor.broker()));
+      } catch (UncheckedIOException e) {
+        supervisor.close();
+        err.println("error: " + e.getMessage());
+        return 2;
+      }
+    }
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      if (metrics != null) {
+        metrics.close();
+      }
+      supervisor.close();
+    }, "zmesh-up-shutdown"));
     writeAtomically(eco.pidFile(), Long.toString(ProcessHandle.current().pid()) + "\n");
     eco.pidFile().toFile().deleteOnExit();
     out.println("zmesh up: broker on " + String.join(", ", supervisor.endpoints())
@@ -140,6 +161,9 @@ final class UpCommand implements Callable<Integer> {
         "up", eco.file().toString(), "--started-file", started.toString()));
     for (String b : eco.binds()) {
       cmd.addAll(List.of("--bind", b));
+    }
+    if (metricsBind != null) {
+      cmd.addAll(List.of("--metrics-bind", metricsBind));
     }
     Files.createDirectories(eco.logFile().toAbsolutePath().getParent());
     Process child = new ProcessBuilder(cmd)

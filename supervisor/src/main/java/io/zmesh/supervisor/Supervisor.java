@@ -3,8 +3,8 @@ package io.zmesh.supervisor;
 import io.zmesh.Status;
 import io.zmesh.broker.Broker;
 import io.zmesh.broker.BrokerOptions;
-import io.zmesh.broker.BrokerService;
 import io.zmesh.broker.BrokerService.Access;
+import io.zmesh.broker.BrokerService;
 import io.zmesh.broker.WorkerEvent;
 import io.zmesh.broker.WorkerListener;
 import io.zmesh.core.internal.Ticker;
@@ -32,6 +32,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Consumer;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -89,10 +90,13 @@ public final class Supervisor implements AutoCloseable {
   private final Launcher launcher;
   private boolean closed;
 
-  private Supervisor(Ecosystem eco, ScheduledExecutorService exec, Relay relay) {
+  private Supervisor(Ecosystem eco, ScheduledExecutorService exec, Relay relay,
+      Consumer<BrokerOptions.Builder> brokerSettings) {
     this.ecosystem = eco;
     this.exec = exec;
-    BrokerOptions.Builder options = eco.brokerOptions().workerListener(relay);
+    BrokerOptions.Builder options = eco.brokerOptions();
+    brokerSettings.accept(options);
+    options.workerListener(relay);
     options.service(BrokerService.of(STATUS, Access.READ, StatusRequest.class, this::status));
     options.service(BrokerService.of(LOGS, Access.READ, LogsRequest.class, this::logs));
     options.service(BrokerService.of(RESTART, Access.WRITE, AppRequest.class,
@@ -127,6 +131,18 @@ public final class Supervisor implements AutoCloseable {
    * @throws IllegalArgumentException if the broker cannot bind its endpoints
    */
   public static Supervisor start(Ecosystem ecosystem) {
+    return start(ecosystem, b -> { });
+  }
+
+  /**
+   * {@link #start(Ecosystem)} with more broker settings than the file's ({@code
+   * brokerSettings} sees the file's first), e.g. a request listener for metrics; the
+   * supervisor's own listener and services are set after it.
+   *
+   * @throws IllegalArgumentException if the broker cannot bind its endpoints
+   */
+  public static Supervisor start(Ecosystem ecosystem,
+      Consumer<BrokerOptions.Builder> brokerSettings) {
     // The control thread starts every child, so it must live as long as the supervisor: a
     // scheduled executor wraps each task, and a task that throws never ends its thread.
     ScheduledExecutorService exec = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -135,7 +151,7 @@ public final class Supervisor implements AutoCloseable {
       return t;
     });
     try {
-      return new Supervisor(ecosystem, exec, new Relay(exec));
+      return new Supervisor(ecosystem, exec, new Relay(exec), brokerSettings);
     } catch (RuntimeException e) {
       exec.shutdownNow();
       throw e;
@@ -145,6 +161,11 @@ public final class Supervisor implements AutoCloseable {
   /** Completes once every instance asked for at start is online or failed to start. */
   public CompletableFuture<Startup> started() {
     return started;
+  }
+
+  /** The broker this supervisor runs. */
+  public Broker broker() {
+    return broker;
   }
 
   /** The broker's bound endpoints. */
