@@ -87,7 +87,7 @@ final class AdminService {
   }
 
   /** The request's payload as {@code type}; an empty payload is the default request. */
-  private static <T extends Message> T arg(Envelope request, Class<T> type) {
+  static <T extends Message> T arg(Envelope request, Class<T> type) {
     if (!request.hasPayload() || request.getPayload().getTypeUrl().isEmpty()) {
       return Internal.getDefaultInstance(type);
     }
@@ -108,7 +108,7 @@ final class AdminService {
     }
   }
 
-  private ListWorkersReply workers(ListWorkersRequest request, long now) {
+  ListWorkersReply workers(ListWorkersRequest request, long now) {
     ListWorkersReply.Builder reply = ListWorkersReply.newBuilder();
     List<WorkerGroup> groups = new ArrayList<>(loop.router.groups.values());
     groups.sort(Comparator.comparing(g -> g.name));
@@ -133,7 +133,7 @@ final class AdminService {
             .setInFlight(w.outstanding())
             .setHandled(w.handled)
             .setErrors(w.errors)
-            .setUptimeMs((now - w.registeredAt) / MS)
+            .setUptimeMs((now - w.startedAt) / MS)
             .setLastHeartbeatAgeMs((now - w.peer.lastSeen) / MS)
             .setLatencyAvgUs(w.latencyNanos / 1_000.0)
             .addAllRequestTypes(w.ready.getRequestTypesList()));
@@ -142,7 +142,7 @@ final class AdminService {
     return reply.build();
   }
 
-  private ListTopicsReply topics(ListTopicsRequest request, long now) {
+  ListTopicsReply topics(ListTopicsRequest request, long now) {
     String topic = request.getTopic();
     String problem = topic.isEmpty() ? null : Topics.checkTopic(topic);
     if (problem != null) {
@@ -168,6 +168,7 @@ final class AdminService {
           .setId(s.id)
           .setDelivered(s.delivered)
           .setDropped(s.dropped)
+          .setSkipped(s.skipped)
           .setOutstandingMessages(s.outstandingMessages)
           .setOutstandingBytes(s.outstandingBytes)
           .setBudgetMessages(s.budgetMessages)
@@ -185,7 +186,7 @@ final class AdminService {
         .build();
   }
 
-  private BrokerStats stats(long now) {
+  BrokerStats stats(long now) {
     Collection<Peer> peers = loop.peers();
     int workers = 0;
     for (Peer p : peers) {

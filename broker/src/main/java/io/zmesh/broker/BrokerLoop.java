@@ -21,6 +21,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.zeromq.SocketType;
@@ -69,6 +70,9 @@ final class BrokerLoop implements Runnable {
   final TopicRouter topics;
   final long startedAt;
   private final AdminService admin = new AdminService(this);
+  private final ServiceCalls services;
+  /** Work other threads hand to the loop ({@link #execute}); run before each read. */
+  private final ConcurrentLinkedQueue<Runnable> tasks = new ConcurrentLinkedQueue<>();
   private final Map<Identity, Peer> peers = new HashMap<>();
   private final List<Peer> lost = new ArrayList<>();
 
@@ -103,6 +107,7 @@ final class BrokerLoop implements Runnable {
       }
     };
     this.router = new RequestRouter(options, outbox, counters, types, startedAt);
+    this.services = new ServiceCalls(options.services(), this);
     this.topics = new TopicRouter(options, outbox, counters, types);
     this.welcome = Welcome.newBuilder()
         .setBrokerVersion(Wire.version())
@@ -128,6 +133,28 @@ final class BrokerLoop implements Runnable {
   /** Makes the loop run an iteration now (tests that move a fake clock). Any thread. */
   void wake() {
     waiter.wake();
+  }
+
+  /** The loop's time at its current iteration. Loop thread only. */
+  long now() {
+    return now;
+  }
+
+  /** Runs {@code task} on the loop thread, soon. Any thread. */
+  void execute(Runnable task) {
+    tasks.add(task);
+    waiter.wake();
+  }
+
+  private void runTasks() {
+    Runnable task;
+    while ((task = tasks.poll()) != null) {
+      try {
+        task.run();
+      } catch (RuntimeException e) {
+        log.warn("broker task failed", e);
+      }
+    }
   }
 
   @Override
@@ -167,6 +194,8 @@ final class BrokerLoop implements Runnable {
         if (!busy) {
           waiter.await(routerSocket, pollTimeoutMillis());
         }
+        now = ticker.nanoTime();
+        runTasks();
         busy = receive() > 0;
         now = ticker.nanoTime();
         topics.checkSlow(now);
@@ -187,6 +216,7 @@ final class BrokerLoop implements Runnable {
         log.error("broker loop failed", e);
       }
     } finally {
+      services.shutdown();
       if (routerSocket != null) {
         waiter.unwatch();
         routerSocket.close();
@@ -299,7 +329,7 @@ final class BrokerLoop implements Runnable {
       topics.onPublish(peer, p.id(), p.topic(), body, p.messages(), now);
     } else if (scanned instanceof Scan.Credit) {
       Scan.Credit c = (Scan.Credit) scanned;
-      topics.onCredit(peer, c.id(), c.messages(), c.bytes(), now);
+      topics.onCredit(peer, c, now);
     } else if (packet != null) {
       onPacket(peer, packet, body);
     } else {
@@ -337,7 +367,11 @@ final class BrokerLoop implements Runnable {
       }
     }
     counters.requests++;
-    send(peer, admin.handle(packet, now));
+    if (services.handles(packet.getService())) {
+      services.call(peer, packet);
+    } else {
+      send(peer, admin.handle(packet, now));
+    }
   }
 
   /** A broker restart forgets everyone: tell a peer it does not know to start over. */

@@ -2,11 +2,13 @@ package io.zmesh.broker;
 
 import io.zmesh.core.internal.Ticker;
 import io.zmesh.core.transport.Endpoints;
+import io.zmesh.proto.Names;
 import io.zmesh.proto.Topics;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -83,6 +85,10 @@ public final class BrokerOptions {
    */
   public static final Duration DEFAULT_SLOW_SUBSCRIBER_TIMEOUT = Duration.ofSeconds(1);
 
+  /** The broker's own services; all read only. */
+  static final List<String> BUILTIN_SERVICES = List.of(Names.SERVICE_WORKERS,
+      Names.SERVICE_LOOKUP, Names.SERVICE_TYPES, Names.SERVICE_STATS, Names.SERVICE_TOPICS);
+
   private final List<String> binds;
   private final Duration heartbeatInterval;
   private final int liveness;
@@ -101,6 +107,9 @@ public final class BrokerOptions {
   private final long publishWindowBytes;
   private final Duration slowSubscriberTimeout;
   private final Ticker ticker;
+  private final WorkerListener workerListener;
+  private final RequestListener requestListener;
+  private final Map<String, BrokerService> services;
 
   private BrokerOptions(Builder b) {
     this.binds = b.binds.isEmpty()
@@ -122,6 +131,9 @@ public final class BrokerOptions {
     this.publishWindowBytes = b.publishWindowBytes;
     this.slowSubscriberTimeout = b.slowSubscriberTimeout;
     this.ticker = b.ticker;
+    this.workerListener = b.workerListener;
+    this.requestListener = b.requestListener;
+    this.services = Collections.unmodifiableMap(new LinkedHashMap<>(b.services));
   }
 
   public static Builder builder() {
@@ -216,6 +228,24 @@ public final class BrokerOptions {
     return ticker;
   }
 
+  /** Told on the broker loop when instances register and leave; null when none. */
+  public WorkerListener workerListener() {
+    return workerListener;
+  }
+
+  /** Told how each request ended; null for none. */
+  public RequestListener requestListener() {
+    return requestListener;
+  }
+
+  /**
+   * The application's services under {@code zmesh.}, by name, each with its {@link
+   * BrokerService.Access}.
+   */
+  public Map<String, BrokerService> services() {
+    return services;
+  }
+
   /** Builds {@link BrokerOptions}; every setter is optional. */
   public static final class Builder {
     private final List<String> binds = new ArrayList<>();
@@ -236,8 +266,38 @@ public final class BrokerOptions {
     private long publishWindowBytes = DEFAULT_PUBLISH_WINDOW_BYTES;
     private Duration slowSubscriberTimeout = DEFAULT_SLOW_SUBSCRIBER_TIMEOUT;
     private Ticker ticker = Ticker.system();
+    private WorkerListener workerListener;
+    private RequestListener requestListener;
+    private final Map<String, BrokerService> services = new LinkedHashMap<>();
 
     private Builder() {}
+
+    /** Told, on the loop thread, how each request ended (for metrics); null for none. */
+    public Builder requestListener(RequestListener listener) {
+      this.requestListener = listener;
+      return this;
+    }
+
+    /** Told when instances register and leave (on the broker loop: it must not block). */
+    public Builder workerListener(WorkerListener listener) {
+      this.workerListener = listener;
+      return this;
+    }
+
+    /**
+     * Adds a service the application answers under the reserved prefix.
+     *
+     * @throws IllegalArgumentException if a service of that name was added, or the broker has
+     *     one of its own by that name
+     */
+    public Builder service(BrokerService service) {
+      String name = service.name();
+      if (BUILTIN_SERVICES.contains(name) || services.containsKey(name)) {
+        throw new IllegalArgumentException("a broker service named '" + name + "' exists");
+      }
+      services.put(name, service);
+      return this;
+    }
 
     /**
      * Adds an endpoint to bind ({@code tcp://127.0.0.1:*} picks a free port); may be called more

@@ -13,7 +13,9 @@ import io.zmesh.proto.Ready;
 import io.zmesh.proto.Scan;
 import io.zmesh.proto.Wire;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.Map;
+import java.util.Set;
 import org.agrona.collections.Long2ObjectHashMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -55,6 +57,9 @@ final class RequestRouter {
   private final long defaultTimeoutNanos;
   private final long maxTimeoutMs;
   private final long cancelGraceNanos;
+  /** Names whose requests wait for a first instance even without wait_for_worker. */
+  final Set<String> held = new HashSet<>();
+  private final Hooks hooks;
   private long nextId;
 
   RequestRouter(BrokerOptions options, Outbox out, Counters counters, TypeRegistry types, long now) {
@@ -66,6 +71,7 @@ final class RequestRouter {
     this.defaultTimeoutNanos = options.defaultRequestTimeout().toNanos();
     this.maxTimeoutMs = options.maxRequestTimeout().toMillis();
     this.cancelGraceNanos = options.cancelGrace().toNanos();
+    this.hooks = new Hooks(options.workerListener(), options.requestListener());
   }
 
   int pendingCount() {
@@ -116,6 +122,7 @@ final class RequestRouter {
     out.send(peer, Envelope.newBuilder().setCommand(Command.REPLY).setId(packet.getId()).build());
     group.balancer.changed(instance);
     pump(group, now);
+    hooks.ready(instance);
   }
 
   /**
@@ -161,18 +168,19 @@ final class RequestRouter {
     String name = request.worker();
     String problem = Names.checkWorkerName(name);
     if (problem != null) {
-      refuse(from, id, Code.INVALID_ARGUMENT, problem);
+      refuseRequest(from, id, "", Code.INVALID_ARGUMENT, problem);
       return;
     }
     if (request.timeoutMs() > maxTimeoutMs) {
-      refuse(from, id, Code.INVALID_ARGUMENT, "timeout_ms " + request.timeoutMs()
+      refuseRequest(from, id, name, Code.INVALID_ARGUMENT, "timeout_ms " + request.timeoutMs()
           + " exceeds the broker's maximum of " + maxTimeoutMs + " ms");
       return;
     }
     WorkerGroup group = groups.get(name);
     boolean noInstance = group == null || group.instances.isEmpty();
-    if (noInstance && !request.waitForWorker()) {
-      refuse(from, id, Code.NO_WORKER, "no worker named '" + name + "' is registered");
+    if (noInstance && !request.waitForWorker() && !held.contains(name)) {
+      refuseRequest(from, id, name, Code.NO_WORKER,
+          "no worker named '" + name + "' is registered");
       return;
     }
     if (group == null) {
@@ -181,8 +189,8 @@ final class RequestRouter {
     }
     WorkerInstance instance = group.queue.isEmpty() ? group.balancer.next() : null;
     if (instance == null && group.queue.size() >= options.queueLimit()) {
-      refuse(from, id, Code.OVERLOADED, "worker '" + name + "' has " + group.queue.size()
-          + " requests queued, the limit; retry later");
+      refuseRequest(from, id, name, Code.OVERLOADED, "worker '" + name + "' has "
+          + group.queue.size() + " requests queued, the limit; retry later");
       return;
     }
     long timeout = request.timeoutMs() > 0 ? request.timeoutMs() * MS : defaultTimeoutNanos;
@@ -227,11 +235,13 @@ final class RequestRouter {
     if (p.answered) {
       counters.lateReplies++;
     } else {
+      Code code = ok ? Code.OK : Code.forNumber(answer.getStatus().getCodeValue());
       if (ok) {
         counters.replies++;
       } else {
-        counters.error(Code.forNumber(answer.getStatus().getCodeValue()));
+        counters.error(code);
       }
+      hooks.requestDone(instance.group.name, code, now - p.acceptedAt);
       out.send(p.requester, body != null
           ? Wire.withId(body, p.requesterId)
           : Wire.encode(answer.toBuilder().setId(p.requesterId).build()));
@@ -258,7 +268,7 @@ final class RequestRouter {
     if (found == null) {
       return; // answered already, or never accepted: the answer the requester gets stands
     }
-    answer(found, Code.CANCELLED, "request to '" + found.group.name
+    answer(found, Code.CANCELLED, now, "request to '" + found.group.name
         + "' cancelled by its requester");
     if (found.instance == null) {
       found.group.queue.remove(found);
@@ -343,10 +353,10 @@ final class RequestRouter {
           ? "no worker named '" + group.name + "' registered within " + waitedMs + " ms"
           : "request to '" + group.name + "' waited " + waitedMs
               + " ms in the queue without a free instance";
-      answer(p, Code.DEADLINE_EXCEEDED, why);
+      answer(p, Code.DEADLINE_EXCEEDED, now, why);
       removeIfEmpty(group);
     } else {
-      answer(p, Code.DEADLINE_EXCEEDED, "worker '" + group.name + "' (" + p.instance.instanceId
+      answer(p, Code.DEADLINE_EXCEEDED, now, "worker '" + group.name + "' (" + p.instance.instanceId
           + ") did not reply within " + waitedMs + " ms");
       cancelAtWorker(p, now);
     }
@@ -379,11 +389,12 @@ final class RequestRouter {
       } else {
         pending.remove(p.id);
         deadlines.cancel(p);
-        answer(p, Code.WORKER_LOST, "worker '" + group.name + "' (" + instance.instanceId
+        answer(p, Code.WORKER_LOST, now, "worker '" + group.name + "' (" + instance.instanceId
             + ") was lost with the request in flight: " + why);
       }
     }
     pump(group, now);
+    hooks.left(instance);
   }
 
   private void removeIfEmpty(WorkerGroup group) {
@@ -392,13 +403,20 @@ final class RequestRouter {
     }
   }
 
-  private void answer(PendingRequest p, Code code, String message) {
+  private void answer(PendingRequest p, Code code, long now, String message) {
     counters.error(code);
+    hooks.requestDone(p.group.name, code, now - p.acceptedAt);
     out.send(p.requester, StatusCodec.error(p.requesterId, code, message));
   }
 
   private void refuse(Peer to, Envelope packet, Code code, String message) {
     refuse(to, packet.getId(), code, message);
+  }
+
+  /** A request refused before it was accepted: answered at once. */
+  private void refuseRequest(Peer to, long id, String name, Code code, String message) {
+    hooks.requestDone(name, code, 0);
+    refuse(to, id, code, message);
   }
 
   private void refuse(Peer to, long id, Code code, String message) {

@@ -6,6 +6,7 @@ import io.zmesh.core.internal.StatusCodec;
 import io.zmesh.proto.Command;
 import io.zmesh.proto.Credit;
 import io.zmesh.proto.Envelope;
+import io.zmesh.proto.Scan;
 import io.zmesh.proto.Subscribe;
 import io.zmesh.proto.Topics;
 import io.zmesh.proto.Wire;
@@ -127,23 +128,26 @@ final class TopicRouter implements TopicTrie.Visitor {
   }
 
   /**
-   * Subscription {@code id} took {@code creditMessages} messages (a uint32) of {@code
-   * creditBytes} bytes (a uint64) off its queue. Credit for an unknown subscription (one just
-   * unsubscribed) is ignored.
+   * A CREDIT: subscription {@code credit.id} took {@code messages} messages (a uint32) of {@code
+   * bytes} bytes (a uint64) off its queue, {@code skipped} of them without handling them. Credit
+   * for an unknown subscription (one just unsubscribed) is ignored.
    */
-  void onCredit(Peer peer, long id, long creditMessages, long creditBytes, long now) {
-    TopicSubscription s = peer.subscriptions == null ? null : peer.subscriptions.get(id);
+  void onCredit(Peer peer, Scan.Credit credit, long now) {
+    TopicSubscription s = peer.subscriptions == null ? null
+        : peer.subscriptions.get(credit.id());
     if (s == null) {
       return;
     }
     s.lastCredit = now;
     peer.lastCredit = now;
     // Never more than is outstanding: a confused subscriber cannot raise its budget.
-    int messages = (int) Math.min(creditMessages, s.outstandingMessages);
-    long bytes = Long.compareUnsigned(creditBytes, s.outstandingBytes) > 0
-        ? s.outstandingBytes : creditBytes;
+    int messages = (int) Math.min(credit.messages(), s.outstandingMessages);
+    long bytes = Long.compareUnsigned(credit.bytes(), s.outstandingBytes) > 0
+        ? s.outstandingBytes : credit.bytes();
     s.outstandingMessages -= messages;
     s.outstandingBytes -= bytes;
+    s.skipped += Long.compareUnsigned(credit.skipped(), messages) > 0 ? messages
+        : credit.skipped();
     peer.topicMessages -= messages;
     peer.topicBytes -= bytes;
     if (s.memberOf != null) {

@@ -21,6 +21,8 @@ final class TopicSubscription extends TopicTrie.Entry {
   long outstandingBytes;
   long delivered;
   long dropped;
+  /** Messages the subscriber credited as skipped (not of its type, or unparseable). */
+  long skipped;
   /** Dropped since the last message sent, told in the next one's {@code delivery}. */
   long gap;
 

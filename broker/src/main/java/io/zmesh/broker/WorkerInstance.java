@@ -1,5 +1,7 @@
 package io.zmesh.broker;
 
+import static io.zmesh.core.internal.Ticker.MS;
+
 import io.zmesh.proto.Ready;
 
 /** One registered instance of a worker name, and its credit. */
@@ -12,7 +14,8 @@ final class WorkerInstance {
   final String instanceId;
   final int concurrency;
   final Ready ready;
-  final long registeredAt;
+  /** When the instance started, by the broker's clock: READY says how long it had run. */
+  final long startedAt;
   final RequestList inFlight = new RequestList();
 
   long handled;
@@ -42,7 +45,9 @@ final class WorkerInstance {
     this.ready = ready;
     this.instanceId = ready.getInstanceId();
     this.concurrency = ready.getConcurrency();
-    this.registeredAt = now;
+    // The instance says how long it has run; a broker that restarted shows that, not the time
+    // since this READY. Capped so a clock's nonsense cannot go back before the broker's epoch.
+    this.startedAt = now - Math.min(ready.getUptimeMs(), Long.MAX_VALUE / MS / 2) * MS;
   }
 
   int outstanding() {

@@ -16,6 +16,7 @@ import picocli.CommandLine;
         BenchOverloadCommand.class,
         BenchDispatchCommand.class,
         BenchPubSubCommand.class,
+        BenchReloadCommand.class,
         CommandLine.HelpCommand.class,
     })
 final class BenchCommand implements Runnable {

@@ -3,6 +3,7 @@ package io.zmesh.cli;
 import io.zmesh.broker.Broker;
 import io.zmesh.broker.BrokerOptions;
 import io.zmesh.broker.Policy;
+import java.io.UncheckedIOException;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -110,11 +111,18 @@ final class BrokerCommand implements Callable<Integer> {
           + " (default: ${DEFAULT-VALUE}).")
   Duration slowSubscriberTimeout;
 
+  @Option(names = "--metrics-bind", paramLabel = "HOST:PORT",
+      description = "Serve Prometheus metrics at http://HOST:PORT/metrics (e.g. 127.0.0.1:9464;"
+          + " port 0 picks one).")
+  String metricsBind;
+
   @Override
   public Integer call() throws InterruptedException {
     BrokerOptions options;
+    Metrics metrics = metricsBind == null ? null : new Metrics(metricsBind);
     try {
       BrokerOptions.Builder b = BrokerOptions.builder()
+          .requestListener(metrics == null ? null : metrics.listener())
           .heartbeatInterval(heartbeat)
           .liveness(liveness)
           .maxMessageBytes(maxMessageBytes)
@@ -146,9 +154,27 @@ final class BrokerCommand implements Callable<Integer> {
       spec.commandLine().getErr().println("error: " + e.getMessage());
       return 1;
     }
-    Runtime.getRuntime().addShutdownHook(new Thread(broker::close, "zmesh-broker-shutdown"));
+    String metricsUrl = null;
+    if (metrics != null) {
+      try {
+        metricsUrl = metrics.serve(broker);
+      } catch (UncheckedIOException e) {
+        broker.close();
+        spec.commandLine().getErr().println("error: " + e.getMessage());
+        return 2;
+      }
+    }
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      if (metrics != null) {
+        metrics.close();
+      }
+      broker.close();
+    }, "zmesh-broker-shutdown"));
     spec.commandLine().getOut().println("zmesh broker listening on "
         + String.join(", ", broker.endpoints()));
+    if (metricsUrl != null) {
+      spec.commandLine().getOut().println("metrics at " + metricsUrl);
+    }
     spec.commandLine().getOut().flush();
     broker.awaitTermination();
     return 0;

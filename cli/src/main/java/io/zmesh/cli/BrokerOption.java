@@ -1,7 +1,9 @@
 package io.zmesh.cli;
 
+import io.zmesh.Status;
 import io.zmesh.worker.MeshClient;
 import io.zmesh.worker.MeshOptions;
+import java.time.Duration;
 import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.TypeConversionException;
@@ -16,8 +18,38 @@ final class BrokerOption {
       description = "Broker endpoint (default: $ZMESH_BROKER or tcp://127.0.0.1:5555).")
   String broker;
 
+  @Option(
+      names = "--connect-timeout",
+      paramLabel = "DURATION",
+      defaultValue = "2s",
+      converter = DurationConverter.class,
+      description = "How long to wait for the broker to answer (default: ${DEFAULT-VALUE}).")
+  Duration connectTimeout;
+
   MeshClient connect() {
-    return MeshClient.connect(options().build());
+    return connect(options());
+  }
+
+  /**
+   * A client connected to the broker, or UNAVAILABLE (exit 19) naming the URL once {@link
+   * #connectTimeout} has passed: a command never waits out its whole deadline for a broker that
+   * is not there.
+   */
+  MeshClient connect(MeshOptions.Builder options) {
+    MeshClient client = MeshClient.connect(options.build());
+    boolean connected;
+    try {
+      connected = client.awaitConnected(connectTimeout);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      connected = false;
+    }
+    if (!connected) {
+      client.close();
+      throw Status.UNAVAILABLE.withDescription("no broker answering at " + broker + " within "
+          + connectTimeout.toMillis() + " ms").asException();
+    }
+    return client;
   }
 
   MeshOptions.Builder options() {

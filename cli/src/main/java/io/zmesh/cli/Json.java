@@ -3,6 +3,7 @@ package io.zmesh.cli;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.util.DefaultIndenter;
 import com.fasterxml.jackson.core.util.DefaultPrettyPrinter;
+import com.fasterxml.jackson.core.util.Separators;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.ObjectWriter;
@@ -22,7 +23,10 @@ import java.util.Map;
  */
 final class Json {
   private static final ObjectMapper MAPPER = new ObjectMapper();
+  /** Laid out as JsonFormat lays it out: two spaces, {@code "key": value}. */
   private static final ObjectWriter PRETTY = MAPPER.writer(new DefaultPrettyPrinter()
+      .withSeparators(Separators.createDefaultInstance()
+          .withObjectFieldValueSpacing(Separators.Spacing.AFTER))
       .withObjectIndenter(new DefaultIndenter("  ", "\n")));
 
   private Json() {}

@@ -48,7 +48,7 @@ final class PubCommand implements Callable<Integer> {
     // Before connecting: a bad topic needs no broker to be refused.
     Publisher.checkTopic(topic);
     CallOptions options = CallOptions.DEFAULT.withTimeout(timeout);
-    try (MeshClient client = MeshClient.connect(broker.options().callOptions(options).build())) {
+    try (MeshClient client = broker.connect(broker.options().callOptions(options))) {
       MessageTypes types = MessageTypes.fromBroker(client, options);
       client.publish(topic, types.parseArgument(type, json));
       // close() sends what was published before it says goodbye.

@@ -81,8 +81,8 @@ final class SubCommand implements Callable<Integer> {
     CountDownLatch done = new CountDownLatch(1);
     long[] received = {0};
     Thread hook = null;
-    try (MeshClient client = MeshClient.connect(broker.options()
-        .callbackExecutor(callbacks).callOptions(lookups).build())) {
+    try (MeshClient client = broker.connect(broker.options()
+        .callbackExecutor(callbacks).callOptions(lookups))) {
       Subscription subscription = client.subscribe(pattern, group, Any.class, (any, ctx) -> {
         String type = any.getTypeUrl().substring(any.getTypeUrl().lastIndexOf('/') + 1);
         try {

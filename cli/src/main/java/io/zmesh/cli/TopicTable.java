@@ -18,7 +18,7 @@ public final class TopicTable {
     } else {
       List<String[]> rows = new ArrayList<>();
       rows.add(new String[] {"PATTERN", "GROUP", "TYPE", "SUBSCRIBER", "DELIVERED", "DROPPED",
-          "OUTSTANDING", "BUDGET", "AGE"});
+          "SKIPPED", "OUTSTANDING", "BUDGET", "AGE"});
       for (SubscriptionInfo s : reply.getSubscriptionsList()) {
         dropped += s.getDropped();
         rows.add(new String[] {
@@ -28,6 +28,7 @@ public final class TopicTable {
             s.getClientName() + " (pid " + s.getPid() + "@" + s.getHost() + ")",
             Long.toString(s.getDelivered()),
             Long.toString(s.getDropped()),
+            Long.toString(s.getSkipped()),
             s.getOutstandingMessages() + " / " + bytes(s.getOutstandingBytes()),
             s.getBudgetMessages() + " / " + bytes(s.getBudgetBytes()),
             WorkerTable.age(s.getAgeMs())});

@@ -11,6 +11,8 @@ import com.google.protobuf.StringValue;
 import io.zmesh.Code;
 import io.zmesh.cli.CliRunner.Result;
 import io.zmesh.testing.TestMesh;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -51,6 +53,31 @@ class CliFailureTest {
         "google.protobuf.StringValue"), "tcp://HOST:PORT");
     assertUsage(CliRunner.run("pub", "--broker", "tcp://127.0.0.1:99999", "a.b",
         "google.protobuf.StringValue", "\"x\""), "port 99999");
+  }
+
+  @Test
+  void noBrokerIsOneLineNamingTheUrl() throws Exception {
+    String nobody;
+    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      nobody = "tcp://127.0.0.1:" + s.getLocalPort();
+    }
+    for (String[] args : new String[][] {
+        {"ls"}, {"call", "echo", "google.protobuf.Empty"},
+        {"pub", "a.b", "google.protobuf.StringValue", "\"x\""}, {"sub", "a.>"}}) {
+      String[] full = java.util.Arrays.copyOf(args, args.length + 4);
+      System.arraycopy(new String[] {"--broker", nobody, "--connect-timeout", "300ms"}, 0,
+          full, args.length, 4);
+      Result r = CliRunner.run(full);
+      assertEquals(Main.STATUS_EXIT_BASE + Code.UNAVAILABLE.number(), r.code(), args[0]);
+      assertEquals("error: UNAVAILABLE: no broker answering at " + nobody + " within 300 ms",
+          r.err().trim(), args[0]);
+    }
+  }
+
+  @Test
+  void aMalformedMetricsAddressIsAUsageError() {
+    assertUsage(CliRunner.run("broker", "--bind", "tcp://127.0.0.1:*", "--metrics-bind", "9464"),
+        "--metrics-bind takes HOST:PORT");
   }
 
   @Test

@@ -150,14 +150,14 @@ class CliTest {
             .setPattern("jobs.>").setGroup("builders").setClientName("builder")
             .setPid(7).setHost("h2").setDelivered(1000).setDropped(200)
             .setOutstandingMessages(100).setOutstandingBytes(5_000).setBudgetMessages(100)
-            .setBudgetBytes(1 << 20).setAgeMs(500))
+            .setBudgetBytes(1 << 20).setAgeMs(500).setSkipped(7))
         .build();
     String[] lines = TopicTable.render(reply).split("\n");
     assertTrue(lines[0].startsWith("PATTERN") && lines[0].contains("OUTSTANDING"), lines[0]);
     assertTrue(lines[1].matches("chat\\.\\*\\s+-\\s+chat\\.v1\\.Line\\s+chat-ui \\(pid 42@h1\\)"
-        + "\\s+1000\\s+0\\s+2 / 300 B\\s+10000 / 4\\.0 MiB\\s+65s"), lines[1]);
+        + "\\s+1000\\s+0\\s+0\\s+2 / 300 B\\s+10000 / 4\\.0 MiB\\s+65s"), lines[1]);
     assertTrue(lines[2].matches("jobs\\.>\\s+builders\\s+any\\s+builder \\(pid 7@h2\\)"
-        + "\\s+1000\\s+200\\s+100 / 4\\.9 KiB\\s+100 / 1\\.0 MiB\\s+500ms"), lines[2]);
+        + "\\s+1000\\s+200\\s+7\\s+100 / 4\\.9 KiB\\s+100 / 1\\.0 MiB\\s+500ms"), lines[2]);
     assertEquals("messages published 1200, delivered 2000, with no subscriber 3; dropped by the"
         + " subscriptions listed 200", lines[4]);
   }

@@ -52,8 +52,11 @@ public final class Scan {
     }
   }
 
-  /** A CREDIT for subscription {@code id}: messages (a uint32) and bytes taken off its queue. */
-  public record Credit(long id, long messages, long bytes) implements Packet {
+  /**
+   * A CREDIT for subscription {@code id}: messages (a uint32) and bytes taken off its queue, and
+   * how many of those messages it skipped.
+   */
+  public record Credit(long id, long messages, long bytes, long skipped) implements Packet {
     @Override
     public int command() {
       return Command.CREDIT_VALUE;
@@ -102,7 +105,7 @@ public final class Scan {
         return c.repeats == 0 ? new Publish(c.id, c.topic(), 1 + c.batch) : null;
       case Command.CREDIT_VALUE:
         // A body given twice is read in order, later fields winning, as the decoder merges it.
-        return new Credit(c.id, c.creditMessages, c.creditBytes);
+        return new Credit(c.id, c.creditMessages, c.creditBytes, c.creditSkipped);
       case Command.REQUEST_VALUE:
         // Everything the decoder would check must have been read: no strings the scan skips
         // (headers, bodies), no name or type URL given twice, both ASCII (valid UTF-8, and the
@@ -154,7 +157,7 @@ public final class Scan {
         return new Publish(decoded.getId(), decoded.getService(), 1 + decoded.getBatchCount());
       case CREDIT:
         return new Credit(decoded.getId(), decoded.getCredit().getMessages() & 0xFFFF_FFFFL,
-            decoded.getCredit().getBytes());
+            decoded.getCredit().getBytes(), decoded.getCredit().getSkipped());
       default:
         return null;
     }
@@ -248,6 +251,7 @@ public final class Scan {
     int topicLength;
     long creditMessages;
     long creditBytes;
+    long creditSkipped;
     long timeoutMs;
     boolean waitForWorker;
     boolean idempotent;
@@ -330,6 +334,8 @@ public final class Scan {
               creditMessages = value & 0xFFFF_FFFFL;
             } else if (kind == CREDIT && field == io.zmesh.proto.Credit.BYTES_FIELD_NUMBER) {
               creditBytes = value;
+            } else if (kind == CREDIT && field == io.zmesh.proto.Credit.SKIPPED_FIELD_NUMBER) {
+              creditSkipped = value;
             } else if (kind == DELIVERY && field == Delivery.DROPPED_FIELD_NUMBER) {
               dropped = value;
             }

@@ -41,12 +41,12 @@ class ScanTest {
     assertEquals(new Scan.Publish(0, "", 1),
         Scan.read(Wire.encode(Envelope.newBuilder().setCommand(Command.PUBLISH).build())));
 
-    assertEquals(new Scan.Credit(9, 0xFFFF_FFFFL, Long.MIN_VALUE),
+    assertEquals(new Scan.Credit(9, 0xFFFF_FFFFL, Long.MIN_VALUE, 0),
         Scan.read(Wire.encode(credit(9, -1, Long.MIN_VALUE))));
     // Two credit bodies merge, the later values winning, as the decoder has it.
     byte[] two = concat(Wire.encode(credit(3, 5, 700)), Wire.encode(Envelope.newBuilder()
         .setCredit(Credit.newBuilder().setBytes(900)).build()));
-    assertEquals(new Scan.Credit(3, 5, 900), Scan.read(two));
+    assertEquals(new Scan.Credit(3, 5, 900, 0), Scan.read(two));
   }
 
   @Test

@@ -5,33 +5,52 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 
-/** The README's demo: broker and workers as real processes, requests through all of them. */
-@Timeout(120)
+/**
+ * README's demo with {@code --script-only}: broker, db, two chat and receive as real processes,
+ * a request by name, a worker-to-worker call, a topic message reaching a WebSocket, then a
+ * clean stop.
+ */
+@Timeout(180)
 class DemoTest {
+  @TempDir
+  Path dir;
+
   @Test
-  void demoRunsEndToEndAcrossProcesses() {
+  void scriptRunsAcrossProcessesAndStopsCleanly() {
     StringWriter out = new StringWriter();
     CommandLine cl = new CommandLine(new Demo());
     cl.setOut(new PrintWriter(out, true));
-    int code = cl.execute("--bind", "tcp://127.0.0.1:*", "--chat-instances", "2");
+    int code = cl.execute("--bind", "tcp://127.0.0.1:*", "--port", "0", "--data",
+        dir.resolve("data").toString(), "--script-only");
     String text = out.toString();
     assertEquals(0, code, text);
-    assertTrue(text.contains("workers registered: db x1, chat x2, receive x1"), text);
-    assertTrue(text.contains("stored as #3"), text);
-    assertTrue(text.contains("#3 bob: any chat"), text);
-    // Published by a chat process, received by the receive process, read back from it.
-    assertTrue(text.contains("chat -> broker -> receive: 4 messages on chat.room.lobby"), text);
-    assertTrue(text.contains("#3 bob: any chat (published by chat["), text);
-    // The receive process's own output, relayed.
-    assertTrue(text.contains("[receive] chat.room.lobby #0 ann: hello, mesh"), text);
-    assertTrue(text.contains("chat.room.>") && text.contains("zmesh.samples.Posted"), text);
-    assertTrue(text.contains("NO_WORKER: no worker named 'search' is registered"), text);
-    assertTrue(text.contains("INVALID_ARGUMENT: a post needs a room and a text"), text);
-    assertTrue(text.contains("DEADLINE_EXCEEDED: no worker named 'nobody-yet' registered"), text);
-    assertTrue(text.contains("done"), text);
+    for (String expected : new String[] {
+        "workers registered: db x1, chat x2, receive x1",
+        "chat page: http://127.0.0.1:",
+        "-> chat[", "ann joined",
+        "PostMessage \"db, in SQL\" -> chat[", "stored as #3",
+        "#3 ann: db, in SQL",
+        "<- {\"id\":1,\"ok\":true,\"subscribed\":\"chat.room.demo\"}",
+        "\"type\":\"zmesh.samples.PostAck\"",
+        "<- {\"topic\":\"chat.room.demo\"", "\"text\":\"hi from a WebSocket\"",
+        "\"code\":\"NO_WORKER\",\"message\":\"no worker named 'search' is registered\"",
+        "\"message\":\"the text is empty\"",
+        "unknown user 'eve' in room 'demo'",
+        "unknown type 'zmesh.samples.Nothing'",
+        "not JSON",
+        "from Java, the same: NO_WORKER",
+        "receive ", "db ",
+        "stopped"}) {
+      assertTrue(text.contains(expected), "missing '" + expected + "' in:\n" + text);
+    }
+    // Every process left the broker by saying so: each drained and disconnected.
+    assertTrue(text.contains("[broker] [INFO] BrokerLoop - db/"), text);
+    assertTrue(!text.contains("Exception in thread") && !text.contains("did not print"), text);
   }
 }

@@ -64,6 +64,8 @@ class BrokerRestartTest {
       assertEquals("echo before", client.call("echo", StringValue.of("before"),
           StringValue.class).getValue());
       String endpoint = mesh.endpoint();
+      Await.until("the worker to have run half a second", WAIT,
+          () -> mesh.instance("echo", "echo-1").get().getUptimeMs() >= 500);
 
       mesh.broker().close();
       Await.until("worker and client notice the broker is gone", WAIT,
@@ -79,6 +81,8 @@ class BrokerRestartTest {
 
       Await.until("the worker registers again by itself", RECONNECT,
           () -> worker.isRegistered() && mesh.instance("echo", "echo-1").isPresent());
+      // The instance's own uptime, not the time since it registered with the new broker.
+      assertTrue(mesh.instance("echo", "echo-1").get().getUptimeMs() >= 500);
       Await.until("the old client reaches the new broker", RECONNECT,
           () -> reaches(client, "echo"));
       assertEquals("echo after", client.call("echo", StringValue.of("after"),

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.google.protobuf.Int32Value;
 import com.google.protobuf.StringValue;
 import io.zmesh.Code;
 import io.zmesh.MeshException;
@@ -215,6 +216,24 @@ class SdkTopicsTest {
     Await.until("the open one gets the next ten", WAIT, () -> open.size() == 20);
     assertEquals(10, closed.size());
     assertEquals(10, s.delivered());
+  }
+
+  @Test
+  void messagesOfAnotherTypeAreSkippedCountedAndReportedToTheBroker() throws Exception {
+    Recorder strings = new Recorder();
+    Subscription s = mesh.client().subscribe("typed.*", StringValue.class, strings);
+    ready(s);
+    MeshClient publisher = mesh.client();
+    publisher.publish("typed.a", Int32Value.of(1));
+    publisher.publish("typed.a", StringValue.of("one"));
+    publisher.publish("typed.a", Int32Value.of(2));
+    publisher.publish("typed.a", StringValue.of("two"));
+    Await.until("the strings to arrive", WAIT, () -> strings.size() == 2);
+    Await.until("both others to be skipped", WAIT, () -> s.skipped() == 2);
+    assertEquals(2, s.delivered());
+    // Credited as skipped, so the broker's view (zmesh ls --topics) says so too.
+    Await.until("the broker to count them", WAIT,
+        () -> mesh.topics("typed.a").getSubscriptions(0).getSkipped() == 2);
   }
 
   @Test

@@ -230,10 +230,14 @@ final class RawConnection implements AutoCloseable {
   }
 
   static Envelope credit(long id, int messages, long bytes) {
+    return credit(id, messages, bytes, 0);
+  }
+
+  static Envelope credit(long id, int messages, long bytes, long skipped) {
     return Envelope.newBuilder()
         .setCommand(Command.CREDIT)
         .setId(id)
-        .setCredit(Credit.newBuilder().setMessages(messages).setBytes(bytes))
+        .setCredit(Credit.newBuilder().setMessages(messages).setBytes(bytes).setSkipped(skipped))
         .build();
   }
 }

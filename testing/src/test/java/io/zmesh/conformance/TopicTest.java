@@ -12,6 +12,9 @@ import com.google.protobuf.Any;
 import com.google.protobuf.ByteString;
 import io.zmesh.proto.Command;
 import io.zmesh.proto.Envelope;
+import io.zmesh.proto.ListTopicsReply;
+import io.zmesh.proto.ListTopicsRequest;
+import io.zmesh.proto.Names;
 import io.zmesh.proto.StatusCode;
 import io.zmesh.proto.Subscribe;
 import org.junit.jupiter.api.AfterAll;
@@ -131,6 +134,39 @@ class TopicTest {
       assertEquals(sent.getHeadersMap(), m.getHeadersMap());
       assertEquals(0, m.getDelivery().getDropped());
     }
+  }
+
+  @Test
+  @Checks("T-8")
+  void skippedMessagesCreditedAreReported() {
+    try (RawConnection s = peer(); RawConnection p = peer(); RawConnection c = peer()) {
+      subscribed(s, 9, "t8", "", 0, 0);
+      for (int i = 0; i < 3; i++) {
+        p.send(publish(0, "t8", "m" + i));
+      }
+      p.send(publish(1, "t8", "m3"));
+      p.expectReply(1);
+      long bytes = 0;
+      for (int i = 0; i < 4; i++) {
+        message(s, 9);
+        bytes += s.raw.lastLength();
+      }
+      s.send(credit(9, 2, bytes / 2, 1));
+      s.send(credit(9, 1, bytes / 4, 5)); // more skipped than credited: only the one counts
+      assertEquals(2, skipped(c, "t8"));
+    }
+  }
+
+  /** The subscription's skipped count, as zmesh.topics reports it, once it has settled. */
+  private static long skipped(RawConnection c, String topic) {
+    long[] seen = {-1};
+    io.zmesh.testing.Await.until("skipped credit to be counted", RawConnection.WAIT, () -> {
+      ListTopicsReply r = c.call(50, Names.SERVICE_TOPICS,
+          ListTopicsRequest.newBuilder().setTopic(topic).build(), ListTopicsReply.class);
+      seen[0] = r.getSubscriptions(0).getSkipped();
+      return seen[0] == 2;
+    });
+    return seen[0];
   }
 
   @Test

@@ -12,6 +12,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.zmesh.proto.Command;
 import io.zmesh.proto.Envelope;
+import io.zmesh.proto.ListWorkersReply;
+import io.zmesh.proto.ListWorkersRequest;
+import io.zmesh.proto.Names;
 import io.zmesh.proto.StatusCode;
 import io.zmesh.proto.WorkerInfo;
 import io.zmesh.testing.Await;
@@ -228,6 +231,23 @@ class WorkerTest {
       assertEquals(before + 3, broker.counter("late_replies_dropped"));
       w.send(reply(r.getId(), "mine"));
       assertEquals("mine", text(c.expectReply(1)));
+    }
+  }
+
+  @Test
+  @Checks("W-10")
+  void uptimeIsTheInstancesOwn() {
+    try (RawConnection w = RawConnection.connected(broker.endpoint());
+        RawConnection c = broker.client()) {
+      Envelope ready = RawConnection.ready(1, "w10", "w10-1", 1);
+      w.send(ready.toBuilder().setReady(ready.getReady().toBuilder().setUptimeMs(3_600_000))
+          .build());
+      w.expectReply(1);
+      ListWorkersReply workers = c.call(2, Names.SERVICE_WORKERS,
+          ListWorkersRequest.newBuilder().setName("w10").build(), ListWorkersReply.class);
+      long uptime = workers.getWorkers(0).getUptimeMs();
+      assertTrue(uptime >= 3_600_000 && uptime < 3_600_000 + RawConnection.WAIT.toMillis(),
+          "uptime " + uptime);
     }
   }
 }

@@ -71,12 +71,14 @@ final class Registration {
   /**
    * Waits for {@link #accepted()}.
    *
+   * @param timeout null to wait as long as it takes
    * @throws MeshException the refusal's status, INTERNAL if the start hook failed, UNAVAILABLE
    *     if the broker did not accept within {@code timeout}, CANCELLED if interrupted
    */
   Worker awaitAccepted(Duration timeout) {
     try {
-      return accepted.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+      return timeout == null ? accepted.get()
+          : accepted.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
     } catch (TimeoutException e) {
       throw Status.UNAVAILABLE.withDescription("worker '" + worker.name()
           + "' was not registered by " + worker.connection.options().broker() + " within "
@@ -117,15 +119,16 @@ final class Registration {
       return;
     }
     sentEpoch = epoch;
-    byte[] packet = Wire.encode(
-        Envelope.newBuilder().setCommand(Command.READY).setReady(ready).build());
+    // Uptime as of now: the broker shows the instance's own, even after it restarted.
+    byte[] packet = Wire.encode(Envelope.newBuilder().setCommand(Command.READY)
+        .setReady(ready.toBuilder().setUptimeMs(worker.uptime().toMillis())).build());
     String name = worker.name();
     connection.request(packet, connection.options().handshakeTimeout().toNanos() * 5, r -> r)
         .whenComplete((reply, failure) -> {
           if (failure == null) {
             registered = true;
-            log.info("worker '{}' ({}) registered with {}", name, worker.instanceId(),
-                connection.options().broker());
+            log.info("worker '{}' registered with {} as instance {}, concurrency {}", name,
+                connection.options().broker(), worker.instanceId(), worker.concurrency());
             accepted.complete(worker);
             return;
           }
@@ -152,6 +155,8 @@ final class Registration {
   void drain(Duration timeout) {
     Connection connection = worker.connection;
     if (registered && connection.isConnected()) {
+      log.info("worker '{}' draining: the broker routes nothing new here; {} in flight",
+          worker.name(), worker.inFlight());
       byte[] drain = Wire.encode(Envelope.newBuilder().setCommand(Command.DRAIN).build());
       try {
         Payloads.await(connection.request(drain, timeout.toNanos(), r -> r), timeout);

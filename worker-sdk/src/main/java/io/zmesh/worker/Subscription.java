@@ -23,6 +23,13 @@ public interface Subscription extends AutoCloseable {
   long dropped();
 
   /**
+   * Messages this subscription received but did not hand to the handler: of another type than
+   * the one subscribed, or a payload that does not parse. Reported to the broker with the
+   * credit, so {@code zmesh ls --topics} shows them too.
+   */
+  long skipped();
+
+  /**
    * Completes when the broker has accepted the subscription for the first time (it is not
    * renewed after a reconnect), on the callback executor. Fails with {@link MeshException}
    * {@link Code#INVALID_ARGUMENT} if the broker refused it (the subscription is then closed),

@@ -67,9 +67,7 @@ public final class Worker implements Requester, Publisher, Subscriber, AutoClose
   /** Longest wait for in-flight requests on close: 30 s. */
   public static final Duration DEFAULT_DRAIN_TIMEOUT = Duration.ofSeconds(30);
 
-  /** Longest wait in {@link #start()} for the broker to accept the registration: 30 s. */
-  public static final Duration DEFAULT_START_TIMEOUT = Duration.ofSeconds(30);
-
+  
   private enum State { NEW, STARTING, RUNNING, DRAINING, CLOSED }
 
   private final String name;
@@ -83,9 +81,13 @@ public final class Worker implements Requester, Publisher, Subscriber, AutoClose
   final Registration registration;
   private final Dispatcher dispatcher;
   final Connection connection;
+  /** When {@link #start()} was called, on the options' ticker: READY reports uptime from it. */
+  private volatile long startedAt;
   private final AtomicReference<State> state = new AtomicReference<>(State.NEW);
   private final CountDownLatch terminated = new CountDownLatch(1);
   private Thread shutdownHook;
+  /** Opened by {@code ZMESH_HEALTH_PORT}; see {@link HealthEndpoint}. */
+  private volatile HealthEndpoint health;
 
   private Worker(Builder b) {
     this.name = b.name;
@@ -131,6 +133,11 @@ public final class Worker implements Requester, Publisher, Subscriber, AutoClose
     return concurrency;
   }
 
+  /** How long this worker has been running, for READY. */
+  Duration uptime() {
+    return Duration.ofNanos(options.ticker().nanoTime() - startedAt);
+  }
+
   /** Whether the broker currently has this worker registered. */
   public boolean isRegistered() {
     return registration.isRegistered();
@@ -144,9 +151,12 @@ public final class Worker implements Requester, Publisher, Subscriber, AutoClose
   /**
    * Connects, runs the start hook, registers, and returns once the broker accepted.
    *
+   * <p>Waits for the broker as long as it takes unless {@link Builder#startTimeout} says
+   * otherwise: a worker may start before its broker.
+   *
    * @throws MeshException PERMISSION_DENIED or INVALID_ARGUMENT if the broker refused the
-   *     registration, UNAVAILABLE if it did not answer within the start timeout, INTERNAL if
-   *     the start hook threw. The worker is closed in each case.
+   *     registration, UNAVAILABLE if it did not accept within the start timeout (when one is
+   *     set), INTERNAL if the start hook threw. The worker is closed in each case.
    * @throws IllegalStateException if called twice
    */
   public Worker start() {
@@ -168,7 +178,9 @@ public final class Worker implements Requester, Publisher, Subscriber, AutoClose
     if (!state.compareAndSet(State.NEW, State.STARTING)) {
       throw new IllegalStateException("worker '" + name + "' was already started");
     }
+    startedAt = options.ticker().nanoTime();
     connection.start();
+    health = HealthEndpoint.fromEnvironment(this);
     if (closeOnShutdown) {
       shutdownHook = Threads.addShutdownHook("zmesh-" + name + "-shutdown", this::close);
     }
@@ -260,6 +272,9 @@ public final class Worker implements Requester, Publisher, Subscriber, AutoClose
       Thread.currentThread().interrupt();
     } finally {
       connection.close();
+      if (health != null) {
+        health.close();
+      }
       dispatcher.shutdown();
       Threads.removeShutdownHook(shutdownHook);
       registration.accepted().completeExceptionally(
@@ -296,7 +311,8 @@ public final class Worker implements Requester, Publisher, Subscriber, AutoClose
     private StartHook startHook;
     private Executor executor;
     private Duration drainTimeout = DEFAULT_DRAIN_TIMEOUT;
-    private Duration startTimeout = DEFAULT_START_TIMEOUT;
+    /** Null: {@link Worker#start()} waits for the broker as long as it takes. */
+    private Duration startTimeout;
     private boolean closeOnShutdown = true;
 
     private Builder() {}
@@ -380,9 +396,17 @@ public final class Worker implements Requester, Publisher, Subscriber, AutoClose
       return this;
     }
 
-    /** Longest wait in {@link Worker#start()}; default {@link Worker#DEFAULT_START_TIMEOUT}. */
+    /**
+     * Makes {@link Worker#start()} give up, with UNAVAILABLE, when the broker has not accepted
+     * the registration within {@code timeout}. By default it waits as long as it takes: a worker
+     * started before its broker logs that it is waiting and registers once the broker is up.
+     */
     public Builder startTimeout(Duration timeout) {
-      this.startTimeout = Objects.requireNonNull(timeout, "timeout");
+      Objects.requireNonNull(timeout, "timeout");
+      if (timeout.isNegative() || timeout.isZero()) {
+        throw new IllegalArgumentException("start timeout must be positive: " + timeout);
+      }
+      this.startTimeout = timeout;
       return this;
     }
 

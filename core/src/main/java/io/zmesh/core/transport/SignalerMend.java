@@ -3,6 +3,7 @@ package io.zmesh.core.transport;
 import java.io.IOException;
 import java.lang.reflect.Field;
 import java.nio.ByteBuffer;
+import java.nio.channels.ClosedChannelException;
 import java.nio.channels.Pipe;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
@@ -174,6 +175,13 @@ final class SignalerMend {
       cursor.incrementAndGet();
       try {
         return sink.write(src);
+      } catch (ClosedChannelException closed) {
+        // The mailbox was closed under the writer (a socket or context closing while another
+        // thread hands it a command): nobody is left to wake. JeroMQ would turn this into a
+        // ZError.IOException with a stack trace on a normal close; the byte is dropped instead.
+        int n = src.remaining();
+        src.position(src.limit());
+        return n;
       } finally {
         cursor.decrementAndGet();
       }

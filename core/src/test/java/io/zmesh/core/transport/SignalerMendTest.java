@@ -77,6 +77,18 @@ class SignalerMendTest {
   }
 
   @Test
+  void aSignalToAClosedMailboxIsDroppedNotThrown() throws IOException {
+    // A socket closing while another thread hands it a command: nobody is left to wake.
+    Pipe pipe = Pipe.open();
+    SignalerMend.CountingSink sink = new SignalerMend.CountingSink(pipe.sink(), new AtomicLong());
+    pipe.sink().close();
+    ByteBuffer signal = ByteBuffer.wrap(new byte[1]);
+    assertEquals(1, sink.write(signal));
+    assertEquals(0, signal.remaining());
+    pipe.source().close();
+  }
+
+  @Test
   void mendedSocketsCarryTrafficBothWays() {
     ZMQ.Context context = Sockets.newContext(0);
     try (ZMQ.Socket router = Sockets.newSocket(context, SocketType.ROUTER);

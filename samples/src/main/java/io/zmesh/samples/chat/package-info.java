@@ -1,2 +1,5 @@
-/** The {@code chat} sample worker: posts and history of chat rooms, stored by {@code db}. */
+/**
+ * The {@code chat} sample worker: rooms and posts, checked here, stored by {@code db} and
+ * published to {@code chat.room.<room>}.
+ */
 package io.zmesh.samples.chat;

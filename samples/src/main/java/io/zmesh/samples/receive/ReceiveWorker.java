@@ -1,71 +1,89 @@
 package io.zmesh.samples.receive;
 
-import io.zmesh.samples.Args;
-import io.zmesh.samples.chat.ChatWorker;
-import io.zmesh.samples.proto.Inbox;
-import io.zmesh.samples.proto.InboxRequest;
-import io.zmesh.samples.proto.Posted;
-import io.zmesh.worker.MessageContext;
+import io.zmesh.samples.MeshArgs;
 import io.zmesh.worker.Worker;
-import java.util.ArrayDeque;
-import java.util.HashMap;
-import java.util.Map;
-import java.util.concurrent.TimeUnit;
+import java.io.IOException;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
 
-/**
- * The {@code receive} worker: subscribes to every chat room ({@code chat.room.>}), prints each
- * {@link Posted} message it hears and keeps the newest of each room, which {@link InboxRequest}
- * reads back. It registers only once the subscription is in place, so a registered {@code
- * receive} hears every post published from then on.
- */
-public final class ReceiveWorker {
-  /** Every room's topic. */
-  public static final String PATTERN = ChatWorker.topic(">");
-  private static final int KEEP = 100;
+/** {@code receive}: runs the {@link Gateway} until SIGTERM or Ctrl-C. */
+@Command(name = "receive", mixinStandardHelpOptions = true,
+    description = "Run the receive gateway: the chat page at /, a WebSocket at /ws that makes"
+        + " requests to workers by name and delivers topic messages, and /healthz.")
+public final class ReceiveWorker implements Callable<Integer> {
+  @Mixin
+  MeshArgs mesh;
 
-  private final Map<String, ArrayDeque<Posted>> rooms = new HashMap<>();
-  private long received;
-  private long dropped;
+  @Option(names = "--host", paramLabel = "ADDRESS", defaultValue = "127.0.0.1",
+      description = "Address to listen on (default: ${DEFAULT-VALUE}).")
+  String host;
 
-  private ReceiveWorker() {}
+  @Option(names = "--port", paramLabel = "PORT", defaultValue = "8080",
+      description = "Port to listen on; 0 picks a free one, logged at start (default: ${DEFAULT-VALUE}).")
+  int port;
 
-  /** The worker, not yet started. */
-  public static Worker create(String broker) {
-    ReceiveWorker receive = new ReceiveWorker();
-    return Worker.builder()
-        .name("receive")
-        .broker(broker)
-        .handle(InboxRequest.class, (req, ctx) -> receive.inbox(req))
-        .onStart(w -> w.subscribe(PATTERN, Posted.class, receive::onPosted)
-            .ready().get(30, TimeUnit.SECONDS))
-        .build();
+  @Option(names = "--max-frame-chars", paramLabel = "N",
+      defaultValue = "" + GatewayOptions.DEFAULT_MAX_FRAME_CHARS,
+      description = "Longest text frame a socket may send; longer ones get an error frame"
+          + " (default: ${DEFAULT-VALUE}).")
+  int maxFrameChars;
+
+  @Option(names = "--max-in-flight", paramLabel = "N",
+      defaultValue = "" + GatewayOptions.DEFAULT_MAX_IN_FLIGHT,
+      description = "Requests one socket may have waiting for answers (default: ${DEFAULT-VALUE}).")
+  int maxInFlight;
+
+  @Option(names = "--max-outbound-bytes", paramLabel = "N",
+      defaultValue = "" + GatewayOptions.DEFAULT_MAX_OUTBOUND_BYTES,
+      description = "Bytes waiting to be sent to one socket: past half of it topic messages are"
+          + " dropped (and counted), past all of it the socket is (default: ${DEFAULT-VALUE}).")
+  long maxOutboundBytes;
+
+  @Option(names = "--max-subscriptions", paramLabel = "N",
+      defaultValue = "" + GatewayOptions.DEFAULT_MAX_SUBSCRIPTIONS,
+      description = "Topic patterns one socket may subscribe to (default: ${DEFAULT-VALUE}).")
+  int maxSubscriptions;
+
+  @Option(names = "--allow-worker", paramLabel = "NAME",
+      description = "Only this worker may be asked through the gateway (repeat for more);"
+          + " without it, any worker but the broker's own services.")
+  java.util.Set<String> allowedWorkers = new java.util.LinkedHashSet<>();
+
+  /** {@code java ... io.zmesh.samples.receive.ReceiveWorker --help}. */
+  public static void main(String[] args) {
+    System.exit(new CommandLine(new ReceiveWorker()).execute(args));
   }
 
-  /** One message at a time (the subscription's handler calls never overlap). */
-  private synchronized void onPosted(Posted posted, MessageContext ctx) {
-    received++;
-    dropped += ctx.dropped();
-    ArrayDeque<Posted> room = rooms.computeIfAbsent(posted.getRoom(), r -> new ArrayDeque<>());
-    if (room.size() == KEEP) {
-      room.removeFirst();
+  @Override
+  public Integer call() throws Exception {
+    GatewayOptions options;
+    try {
+      options = GatewayOptions.builder().host(host).port(port).maxFrameChars(maxFrameChars)
+          .maxInFlight(maxInFlight).maxOutboundBytes(maxOutboundBytes)
+          .maxSubscriptions(maxSubscriptions).allowedWorkers(allowedWorkers).build();
+    } catch (IllegalArgumentException e) {
+      throw new CommandLine.ParameterException(new CommandLine(this), e.getMessage());
     }
-    room.addLast(posted);
-    System.out.printf("%s #%d %s: %s%s%n", ctx.topic(), posted.getLine().getIndex(),
-        posted.getLine().getUser(), posted.getLine().getText(),
-        ctx.dropped() > 0 ? " (" + ctx.dropped() + " missed before it)" : "");
-    System.out.flush();
-  }
-
-  synchronized Inbox inbox(InboxRequest req) {
-    return Inbox.newBuilder()
-        .setRoom(req.getRoom())
-        .addAllMessages(rooms.getOrDefault(req.getRoom(), new ArrayDeque<>()))
-        .setReceived(received)
-        .setDropped(dropped)
-        .build();
-  }
-
-  public static void main(String[] args) throws InterruptedException {
-    create(Args.broker(args)).start().awaitTermination();
+    Gateway gateway;
+    try {
+      gateway = Gateway.start(options,
+          Worker.builder().broker(mesh.broker()).concurrency(4).closeOnShutdown(false));
+    } catch (IOException e) {
+      System.err.println("receive: cannot listen on " + host + ":" + port + ": "
+          + (e.getCause() != null ? e.getCause().getMessage() : e.getMessage())
+          + " (--port 0 picks a free port)");
+      return 1;
+    }
+    CountDownLatch stopped = new CountDownLatch(1);
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      gateway.close();
+      stopped.countDown();
+    }, "receive-shutdown"));
+    stopped.await();
+    return 0;
   }
 }

@@ -63,6 +63,11 @@ final class Session {
   private long handshakeDeadline;
   private long reconnectAt;
   private Status lastLoss = Status.UNAVAILABLE.withDescription("not yet connected");
+  /** For the log: whether a WELCOME ever came, when the last connection was lost, and whether
+   *  the wait for the broker has been reported since. */
+  private boolean everConnected;
+  private long lostAt;
+  private boolean waitReported;
 
   Session(Connection connection, ZMQ.Context context, SocketWaiter waiter, Ticker ticker) {
     this.connection = connection;
@@ -192,8 +197,15 @@ final class Session {
     connection.calls.onLost(Status.UNAVAILABLE.withDescription(
         "connection to broker " + options.broker() + " lost: " + why.description()));
     if (wasConnected) {
-      log.info("connection to broker {} lost: {}", options.broker(), why.description());
+      lostAt = now;
+      waitReported = true; // this line says it: no "waiting" line for the same outage
+      log.info("connection to broker {} lost: {}; reconnecting", options.broker(),
+          why.description());
       connection.listener.onDisconnected(connection, why);
+    } else if (!waitReported && !connection.loop.isClosing()) {
+      // Said once per outage, not per attempt: a worker may be started before its broker.
+      waitReported = true;
+      log.info("waiting for broker at {} ({})", options.broker(), why.description());
     } else {
       log.debug("handshake with broker {} failed: {}", options.broker(), why.description());
     }
@@ -250,7 +262,14 @@ final class Session {
     state = State.CONNECTED;
     setConnected(true);
     backoff.reset();
-    log.debug("connected to broker {} (version {})", options.broker(), welcome.getBrokerVersion());
+    if (everConnected) {
+      log.info("reconnected to broker {} after {} ms", options.broker(), (now - lostAt) / MS);
+    } else {
+      log.info("connected to broker {} ({}, broker {})", options.broker(),
+          welcome.getProtocol(), welcome.getBrokerVersion());
+    }
+    everConnected = true;
+    waitReported = false;
     connection.listener.onConnected(connection);
     connection.subscriptions.subscribeAll();
     connection.calls.onConnected(now);
@@ -301,13 +320,17 @@ final class Session {
     return heartbeatNanos * liveness;
   }
 
-  /** Says DISCONNECT if connected and gives the last packets up to 1 s to leave on close. */
+  /**
+   * Says DISCONNECT if connected and gives the last packets up to 1 s to leave on close; without
+   * a connection nothing queued can leave (a HELLO nobody answered), so nothing waits.
+   */
   void leave() {
-    if (state == State.CONNECTED) {
+    boolean connectedNow = state == State.CONNECTED;
+    if (connectedNow) {
       send(Envelope.newBuilder().setCommand(Command.DISCONNECT).build());
     }
     if (socket != null) {
-      socket.setLinger(CLOSE_LINGER_MS);
+      socket.setLinger(connectedNow ? CLOSE_LINGER_MS : 0);
     }
   }
 

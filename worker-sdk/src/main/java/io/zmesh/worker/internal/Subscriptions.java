@@ -125,14 +125,16 @@ final class Subscriptions {
    * message, and a CREDIT for each would double the packets of a busy topic; gathered per pass,
    * a burst costs one.
    */
-  void credit(TopicSubscription<?> s, long epoch, long messages, long bytes) {
+  void credit(TopicSubscription<?> s, long epoch, long messages, long bytes, long skipped) {
     if (s.creditEpoch != epoch) {
       s.creditEpoch = epoch;
       s.creditMessagesDue = 0;
       s.creditBytesDue = 0;
+      s.creditSkippedDue = 0;
     }
     s.creditMessagesDue += messages;
     s.creditBytesDue += bytes;
+    s.creditSkippedDue += skipped;
     if (!s.creditQueued) {
       s.creditQueued = true;
       creditDue.add(s);
@@ -146,8 +148,10 @@ final class Subscriptions {
       s.creditQueued = false;
       long messages = s.creditMessagesDue;
       long bytes = s.creditBytesDue;
+      long skipped = s.creditSkippedDue;
       s.creditMessagesDue = 0;
       s.creditBytesDue = 0;
+      s.creditSkippedDue = 0;
       if (messages > 0 && connection.isConnectedOnIoThread()
           && s.creditEpoch == connection.epochOnIoThread() && open.get(s.id) == s) {
         connection.sendOnIoThread(Envelope.newBuilder()
@@ -155,7 +159,8 @@ final class Subscriptions {
             .setId(s.id)
             .setCredit(Credit.newBuilder()
                 .setMessages((int) Math.min(messages, 0xFFFF_FFFFL))
-                .setBytes(bytes))
+                .setBytes(bytes)
+                .setSkipped(skipped))
             .build());
       }
     }

@@ -73,11 +73,13 @@ final class TopicSubscription<T extends Message> implements Subscription {
   private QueuedMessage head;
   private long owedMessages;
   private long owedBytes;
+  private long owedSkipped;
   private long owedEpoch;
   // Credit handed to the I/O thread and not yet sent; I/O thread only (see Subscriptions).
   long creditEpoch = -1;
   long creditMessagesDue;
   long creditBytesDue;
+  long creditSkippedDue;
   boolean creditQueued;
   private long gap;
 
@@ -158,8 +160,8 @@ final class TopicSubscription<T extends Message> implements Subscription {
     return dropped;
   }
 
-  /** Messages not handed to the handler because their type was not the declared one. */
-  long skipped() {
+  @Override
+  public long skipped() {
     return skipped;
   }
 
@@ -271,8 +273,7 @@ final class TopicSubscription<T extends Message> implements Subscription {
       QueuedMessage d;
       while ((d = poll()) != null) {
         if (state.get() != CLOSED) {
-          dispatch(d);
-          owe(d);
+          owe(d, !dispatch(d));
         }
         if (++handled == DRAIN_BATCH && head.next != null) {
           // Yield the thread (a client's only callback thread, say) and continue later.
@@ -292,7 +293,8 @@ final class TopicSubscription<T extends Message> implements Subscription {
     }
   }
 
-  private void dispatch(QueuedMessage d) {
+  /** Hands {@code d} to the handler; false when it was skipped instead. */
+  private boolean dispatch(QueuedMessage d) {
     gap += d.dropped;
     if (d.dropped > 0) {
       dropped = dropped + d.dropped;
@@ -301,7 +303,7 @@ final class TopicSubscription<T extends Message> implements Subscription {
     try {
       if (d.typeUrlStart < 0) {
         skipped = skipped + 1; // the payload does not scan; logged by the I/O thread
-        return;
+        return false;
       }
       message = Payloads.unpack(d.frame, d.typeUrlStart, d.typeUrlLength, d.valueStart,
           d.valueLength, type, "message");
@@ -309,10 +311,10 @@ final class TopicSubscription<T extends Message> implements Subscription {
       skipped = skipped + 1;
       log.debug("subscription to '{}' skipped a message on '{}': {}", pattern, d.topic,
           e.status().description());
-      return;
+      return false;
     }
     if (!state.compareAndSet(IDLE, CALLING)) {
-      return;
+      return true; // closed meanwhile: neither handled nor skipped for a wrong type
     }
     d.dropped = gap;
     gap = 0;
@@ -324,17 +326,22 @@ final class TopicSubscription<T extends Message> implements Subscription {
     } finally {
       state.compareAndSet(CALLING, IDLE);
     }
+    return true;
   }
 
-  private void owe(QueuedMessage d) {
+  private void owe(QueuedMessage d, boolean skippedIt) {
     if (d.epoch != owedEpoch) {
       // Credit for a connection that is gone means nothing to the broker of the new one.
       owedEpoch = d.epoch;
       owedMessages = 0;
       owedBytes = 0;
+      owedSkipped = 0;
     }
     owedMessages++;
     owedBytes += d.bytes;
+    if (skippedIt) {
+      owedSkipped++;
+    }
     if (owedMessages >= creditMessages || owedBytes >= creditBytes) {
       flushCredit();
     }
@@ -346,10 +353,13 @@ final class TopicSubscription<T extends Message> implements Subscription {
     }
     long messages = owedMessages;
     long bytes = owedBytes;
+    long skippedNow = owedSkipped;
     long epoch = owedEpoch;
     owedMessages = 0;
     owedBytes = 0;
-    connection.execute(() -> connection.subscriptions.credit(this, epoch, messages, bytes));
+    owedSkipped = 0;
+    connection.execute(
+        () -> connection.subscriptions.credit(this, epoch, messages, bytes, skippedNow));
   }
 
   @Override
