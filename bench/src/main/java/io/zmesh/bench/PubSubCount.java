@@ -116,11 +116,16 @@ final class PubSubCount {
     long pub = published.sum();
     long total = 0;
     PubSubRun.Builder run = PubSubRun.newBuilder().setLabel(label).setSeconds(seconds);
+    long most = 0;
+    long fewest = Long.MAX_VALUE;
     for (LongAdder d : delivered) {
       long n = d.sum();
       total += n;
+      most = Math.max(most, n);
+      fewest = Math.min(fewest, n);
       run.addPerSubscriber(n);
     }
+    run.setSpread(most > 0 ? (double) (most - fewest) / most : 0);
     return run.setPublished(pub)
         .setDelivered(total)
         .setGaps(gaps.sum())

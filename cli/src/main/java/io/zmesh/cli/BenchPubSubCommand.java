@@ -205,7 +205,7 @@ final class BenchPubSubCommand implements Callable<Integer> {
   static String render(PubSubReport report) {
     List<String[]> rows = new ArrayList<>();
     rows.add(new String[] {"RUN", "ROUND", "DELIVERED/S", "PUBLISHED/S", "DELIVERED", "SHARE",
-        "GAPS", "LOST", "PER SUBSCRIBER"});
+        "GAPS", "LOST", "SPREAD", "PER SUBSCRIBER"});
     for (PubSubRun r : report.getRunsList()) {
       StringBuilder per = new StringBuilder();
       for (long n : r.getPerSubscriberList()) {
@@ -220,6 +220,7 @@ final class BenchPubSubCommand implements Callable<Integer> {
           String.format(Locale.ROOT, "%.1f%%", r.getDeliveredShare() * 100),
           Long.toString(r.getGaps()),
           Long.toString(r.getLost()),
+          String.format(Locale.ROOT, "%.1f%%", r.getSpread() * 100),
           per.toString()});
     }
     StringBuilder out = new StringBuilder();
