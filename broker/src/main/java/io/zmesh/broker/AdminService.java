@@ -203,6 +203,7 @@ final class AdminService {
         .putCounters("requests_pending", loop.router.pendingCount())
         .putCounters("known_type_files", loop.types.size())
         .putCounters("subscriptions", loop.topics.trie.subscriptions())
+        .putCounters("subscriptions_behind", loop.topics.behind())
         .build();
   }
 }

@@ -198,6 +198,8 @@ final class BrokerLoop implements Runnable {
         runTasks();
         busy = receive() > 0;
         now = ticker.nanoTime();
+        topics.checkSlow(now);
+        topics.flushPublishCredit();
         router.expire(now);
         if (now - nextHeartbeat >= 0) {
           heartbeat();
@@ -246,7 +248,8 @@ final class BrokerLoop implements Runnable {
   }
 
   private long pollTimeoutMillis() {
-    long wakeAt = Math.min(nextHeartbeat, router.nextDeadlineAt());
+    long wakeAt = Math.min(Math.min(nextHeartbeat, router.nextDeadlineAt()),
+        topics.nextSlowCheckAt());
     long delta = wakeAt - ticker.nanoTime();
     return delta <= 0 ? 0 : Math.min((delta + MS - 1) / MS, heartbeatNanos / MS + 1);
   }
@@ -323,10 +326,10 @@ final class BrokerLoop implements Runnable {
       }
     } else if (scanned instanceof Scan.Publish) {
       Scan.Publish p = (Scan.Publish) scanned;
-      topics.onPublish(peer, p.id(), p.topic(), body);
+      topics.onPublish(peer, p.id(), p.topic(), body, p.messages(), now);
     } else if (scanned instanceof Scan.Credit) {
       Scan.Credit c = (Scan.Credit) scanned;
-      topics.onCredit(peer, c);
+      topics.onCredit(peer, c, now);
     } else if (packet != null) {
       onPacket(peer, packet, body);
     } else {
@@ -453,10 +456,15 @@ final class BrokerLoop implements Runnable {
     Peer peer = new Peer(identity, packet.getHello(), now);
     peers.put(identity, peer);
     log.debug("hello from {} ({})", peer.describe(), agreed);
-    send(peer, Envelope.newBuilder()
-        .setCommand(Command.WELCOME)
-        .setWelcome(welcome.toBuilder().setProtocol(agreed))
-        .build());
+    Welcome.Builder w = welcome.toBuilder().setProtocol(agreed);
+    if (Wire.minorOf(agreed) >= Wire.MINOR_FLOW) {
+      peer.publishCredit = true;
+      peer.batches = true;
+      w.setPublishWindowMessages(options.publishWindowMessages())
+          .setPublishWindowBytes(options.publishWindowBytes())
+          .setSlowSubscriberMs((int) options.slowSubscriberTimeout().toMillis());
+    }
+    send(peer, Envelope.newBuilder().setCommand(Command.WELCOME).setWelcome(w).build());
   }
 
   private void malformed(Identity identity, long id, String why) {

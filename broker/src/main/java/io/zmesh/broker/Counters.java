@@ -21,6 +21,8 @@ final class Counters {
   long delivered;
   long dropped;
   long unmatched;
+  long publishersHeld;
+  long subscriptionsSlow;
   final long[] errors = new long[Code.values().length];
 
   void error(Code code) {
@@ -44,6 +46,8 @@ final class Counters {
     m.put("messages_delivered", delivered);
     m.put("messages_dropped", dropped);
     m.put("messages_unmatched", unmatched);
+    m.put("publishers_held", publishersHeld);
+    m.put("subscriptions_slow", subscriptionsSlow);
     for (Code c : Code.values()) {
       if (c != Code.OK) {
         m.put("errors." + c.name().toLowerCase(java.util.Locale.ROOT), errors[c.number()]);

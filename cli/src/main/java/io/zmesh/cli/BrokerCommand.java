@@ -93,6 +93,24 @@ final class BrokerCommand implements Callable<Integer> {
       description = "The same in bytes (default: ${DEFAULT-VALUE}).")
   long connectionBudgetBytes;
 
+  @Option(names = "--publish-window", paramLabel = "N",
+      defaultValue = "" + BrokerOptions.DEFAULT_PUBLISH_WINDOW_MESSAGES,
+      description = "Messages a publisher may have sent and not seen credited back, which the"
+          + " broker withholds while a subscriber is behind (default: ${DEFAULT-VALUE}).")
+  int publishWindow;
+
+  @Option(names = "--publish-window-bytes", paramLabel = "BYTES",
+      defaultValue = "" + BrokerOptions.DEFAULT_PUBLISH_WINDOW_BYTES,
+      description = "The same in bytes of PUBLISH frames (default: ${DEFAULT-VALUE}).")
+  long publishWindowBytes;
+
+  @Option(names = "--slow-subscriber-timeout", paramLabel = "DURATION",
+      converter = DurationConverter.class, defaultValue = "1s",
+      description = "How long a subscription that holds publishers back may credit nothing"
+          + " before publishers stop waiting for it and it loses what exceeds its budget"
+          + " (default: ${DEFAULT-VALUE}).")
+  Duration slowSubscriberTimeout;
+
   @Option(names = "--metrics-bind", paramLabel = "HOST:PORT",
       description = "Serve Prometheus metrics at http://HOST:PORT/metrics (e.g. 127.0.0.1:9464;"
           + " port 0 picks one).")
@@ -114,7 +132,9 @@ final class BrokerCommand implements Callable<Integer> {
           .cancelGrace(cancelGrace)
           .policy(policy)
           .subscriptionBudget(subscriptionBudget, subscriptionBudgetBytes)
-          .connectionBudget(connectionBudget, connectionBudgetBytes);
+          .connectionBudget(connectionBudget, connectionBudgetBytes)
+          .publishWindow(publishWindow, publishWindowBytes)
+          .slowSubscriberTimeout(slowSubscriberTimeout);
       if (policies != null) {
         for (Map.Entry<String, String> e : policies.entrySet()) {
           b.policy(e.getKey(), Policy.parse(e.getValue()));

@@ -62,11 +62,15 @@ final class Calls {
     return nextId.incrementAndGet();
   }
 
-  /** See {@link Connection#request}. Any thread. */
-  <T> CompletableFuture<T> start(byte[] body, long timeoutNanos, Function<Envelope, T> decode) {
+  /**
+   * See {@link Connection#request}; {@code direct}: {@link Connection#call}, completed on the
+   * I/O thread. Any thread.
+   */
+  <T> CompletableFuture<T> start(byte[] body, long timeoutNanos, Function<Envelope, T> decode,
+      boolean direct) {
     CallFuture<T> future = new CallFuture<>();
     long due = ticker.nanoTime() + timeoutNanos;
-    Call<T> call = new Call<>(newId(), body, future, decode, due, timeoutNanos);
+    Call<T> call = new Call<>(newId(), body, future, decode, due, timeoutNanos, direct);
     future.call = call;
     connection.loop.execute(() -> begin(call));
     return future;
@@ -128,7 +132,11 @@ final class Calls {
     }
     deadlines.cancel(call);
     if (packet.getCommand() == Command.REPLY) {
-      callbacks.execute(() -> call.complete(packet));
+      if (call.direct) {
+        call.complete(packet);
+      } else {
+        callbacks.execute(() -> call.complete(packet));
+      }
     } else {
       fail(call, StatusCodec.fromWire(packet.getStatus()));
     }
@@ -202,6 +210,10 @@ final class Calls {
 
   private void fail(Call<?> call, Status why) {
     MeshException e = why.asException();
+    if (call.direct) {
+      call.future.completeExceptionally(e);
+      return;
+    }
     try {
       callbacks.execute(() -> call.future.completeExceptionally(e));
     } catch (RuntimeException rejected) {
@@ -230,13 +242,16 @@ final class Calls {
     final Function<Envelope, T> decode;
     final long due;
     final long timeoutNanos;
+    /** Completed on the I/O thread: a blocking call's future, which carries no user code. */
+    final boolean direct;
     /** The packet, without id and timeout, until it is sent. */
     byte[] body;
     boolean sent;
 
     Call(long id, byte[] body, CompletableFuture<T> future, Function<Envelope, T> decode,
-        long due, long timeoutNanos) {
+        long due, long timeoutNanos, boolean direct) {
       this.id = id;
+      this.direct = direct;
       this.body = body;
       this.future = future;
       this.decode = decode;

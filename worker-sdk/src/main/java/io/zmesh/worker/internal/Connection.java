@@ -54,9 +54,9 @@ public final class Connection implements AutoCloseable {
     default void onDisconnected(Connection connection, Status why) {}
 
     /** A REQUEST routed to this process; {@code epoch} identifies the connection it came on. */
-    default void onRequest(Connection connection, Envelope request, long epoch) {
+    default void onRequest(Connection connection, IncomingRequest request, long epoch) {
       connection.send(
-          StatusCodec.error(request.getId(), Code.NO_WORKER, "this connection is not a worker"),
+          StatusCodec.error(request.id(), Code.NO_WORKER, "this connection is not a worker"),
           epoch);
     }
 
@@ -136,7 +136,15 @@ public final class Connection implements AutoCloseable {
    */
   public <T> CompletableFuture<T> request(
       byte[] body, long timeoutNanos, Function<Envelope, T> decode) {
-    return calls.start(body, timeoutNanos, decode);
+    return calls.start(body, timeoutNanos, decode, false);
+  }
+
+  /**
+   * {@link #request} for a caller that blocks on the future and attaches nothing to it: the I/O
+   * thread completes it with the REPLY itself, never running user code there.
+   */
+  public CompletableFuture<Envelope> call(byte[] body, long timeoutNanos) {
+    return calls.start(body, timeoutNanos, Function.identity(), true);
   }
 
   /**

@@ -254,6 +254,11 @@ final class Session {
     if (welcome.getMaxMessageBytes() > 0) {
       maxMessageBytes = welcome.getMaxMessageBytes();
     }
+    boolean credit = Wire.minorOf(welcome.getProtocol()) >= Wire.MINOR_FLOW
+        && welcome.getPublishWindowMessages() > 0;
+    connection.publishing.onConnected(credit ? welcome.getPublishWindowMessages() : 0,
+        credit ? Math.max(1, welcome.getPublishWindowBytes()) : 0,
+        Wire.minorOf(welcome.getProtocol()) >= Wire.MINOR_FLOW);
     state = State.CONNECTED;
     setConnected(true);
     backoff.reset();
