@@ -9,16 +9,21 @@ public final class PubSubBench {
 
   /** What to run. */
   public record Config(int subscribers, int size, double warmupSeconds, double seconds,
-      int unrelated, boolean inline) {
+      int unrelated, boolean inline, int stalled) {
     public Config {
-      if (subscribers < 1 || size < 0 || seconds <= 0 || warmupSeconds < 0 || unrelated < 0) {
+      if (subscribers < 1 || size < 0 || seconds <= 0 || warmupSeconds < 0 || unrelated < 0
+          || stalled < 0) {
         throw new IllegalArgumentException("subscribers must be at least 1, duration positive;"
-            + " size, warm-up and unrelated subscriptions not negative");
+            + " size, warm-up, stalled and unrelated subscriptions not negative");
       }
     }
 
+    public Config withStalled(int n) {
+      return new Config(subscribers, size, warmupSeconds, seconds, unrelated, inline, n);
+    }
+
     public Config withUnrelated(int n) {
-      return new Config(subscribers, size, warmupSeconds, seconds, n, inline);
+      return new Config(subscribers, size, warmupSeconds, seconds, n, inline, stalled);
     }
 
     /**
@@ -27,7 +32,7 @@ public final class PubSubBench {
      * the code paths they share.
      */
     public Config jitWarmup() {
-      return new Config(subscribers, size, 0, Math.max(1, warmupSeconds), 0, inline);
+      return new Config(subscribers, size, 0, Math.max(1, warmupSeconds), 0, inline, 0);
     }
   }
 

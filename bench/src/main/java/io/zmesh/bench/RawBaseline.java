@@ -93,7 +93,7 @@ public final class RawBaseline {
     return s;
   }
 
-  private static void forward(Measurement m, ZMQ.Context context, int workers,
+  static void forward(Measurement m, ZMQ.Context context, int workers,
       CompletableFuture<String[]> endpoints) {
     try (ZMQ.Socket frontend = socket(context, SocketType.ROUTER);
         ZMQ.Socket backend = socket(context, SocketType.ROUTER);
@@ -134,7 +134,7 @@ public final class RawBaseline {
     }
   }
 
-  private static void echo(Measurement m, ZMQ.Context context, String endpoint) {
+  static void echo(Measurement m, ZMQ.Context context, String endpoint) {
     try (ZMQ.Socket s = socket(context, SocketType.DEALER)) {
       s.setReceiveTimeOut(POLL_MS);
       s.connect(endpoint);
@@ -151,7 +151,7 @@ public final class RawBaseline {
     }
   }
 
-  private static void client(Measurement m, ZMQ.Context context, String endpoint, int size,
+  static void client(Measurement m, ZMQ.Context context, String endpoint, int size,
       int window) {
     try (ZMQ.Socket s = socket(context, SocketType.DEALER)) {
       s.setReceiveTimeOut(POLL_MS);
@@ -171,7 +171,7 @@ public final class RawBaseline {
     }
   }
 
-  private static void send(ZMQ.Socket s, int length) {
+  static void send(ZMQ.Socket s, int length) {
     byte[] payload = new byte[length];
     ByteBuffer.wrap(payload).putLong(0, System.nanoTime());
     s.send(payload, 0);

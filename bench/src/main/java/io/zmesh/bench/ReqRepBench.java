@@ -68,6 +68,11 @@ public final class ReqRepBench {
           concurrency, serviceTime, slow, slowFactor, inline, p, idleInstances, heartbeat);
     }
 
+    public Config withRequests(long n) {
+      return new Config(broker, clients, workers, size, window, warmupSeconds, seconds, n,
+          concurrency, serviceTime, slow, slowFactor, inline, policy, idleInstances, heartbeat);
+    }
+
     public Config withIdleInstances(int n) {
       return new Config(broker, clients, workers, size, window, warmupSeconds, seconds, requests,
           concurrency, serviceTime, slow, slowFactor, inline, policy, n, heartbeat);
@@ -163,7 +168,7 @@ public final class ReqRepBench {
   }
 
   /** Sends one request and, when it ends, the next: a window slot that refills itself. */
-  private static void fire(MeshClient client, String service, BytesValue payload,
+  static void fire(MeshClient client, String service, BytesValue payload,
       CallOptions options, Measurement m) {
     if (!m.running()) {
       return;

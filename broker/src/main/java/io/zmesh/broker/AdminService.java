@@ -111,7 +111,7 @@ final class AdminService {
   }
 
   /** The request's payload as {@code type}; an empty payload is the default request. */
-  private static <T extends Message> T arg(Envelope request, Class<T> type) {
+  static <T extends Message> T arg(Envelope request, Class<T> type) {
     if (!request.hasPayload() || request.getPayload().getTypeUrl().isEmpty()) {
       return Internal.getDefaultInstance(type);
     }
@@ -132,7 +132,7 @@ final class AdminService {
     }
   }
 
-  private ListWorkersReply workers(ListWorkersRequest request, long now) {
+  ListWorkersReply workers(ListWorkersRequest request, long now) {
     ListWorkersReply.Builder reply = ListWorkersReply.newBuilder();
     List<WorkerGroup> groups = new ArrayList<>(loop.router.groups.values());
     groups.sort(Comparator.comparing(g -> g.name));
@@ -166,7 +166,7 @@ final class AdminService {
     return reply.build();
   }
 
-  private ListTopicsReply topics(ListTopicsRequest request, long now) {
+  ListTopicsReply topics(ListTopicsRequest request, long now) {
     String topic = request.getTopic();
     String problem = topic.isEmpty() ? null : Topics.checkTopic(topic);
     if (problem != null) {
@@ -227,7 +227,7 @@ final class AdminService {
         .build();
   }
 
-  private BrokerStats stats(long now) {
+  BrokerStats stats(long now) {
     Collection<Peer> peers = loop.peers();
     int workers = 0;
     for (Peer p : peers) {
@@ -251,6 +251,7 @@ final class AdminService {
         .putCounters("known_type_files", loop.types.size())
         .putCounters("type_definitions_refused", loop.types.refused)
         .putCounters("subscriptions", loop.topics.trie.subscriptions())
+        .putCounters("subscriptions_behind", loop.topics.behind())
         .build();
   }
 }

@@ -1,6 +1,12 @@
 package io.zmesh.broker;
 
 import io.zmesh.core.transport.Sockets;
+import io.zmesh.proto.BrokerStats;
+import io.zmesh.proto.ListTopicsReply;
+import io.zmesh.proto.ListTopicsRequest;
+import io.zmesh.proto.ListWorkersReply;
+import io.zmesh.proto.ListWorkersRequest;
+import io.zmesh.proto.Names;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
@@ -21,7 +27,10 @@ import org.zeromq.ZMQ;
  * }</pre>
  *
  * <p>Threads: one event-loop thread, started by {@link #start}, owns the socket and all tables;
- * this object only starts and stops it. An {@link Error} on that thread or on one of JeroMQ's
+ * this object only starts and stops it, and hands it tasks ({@link #holdRequests}, {@link
+ * #drain}, {@link #workers}) that run there. The handlers of {@link BrokerService}s run on a
+ * pool of at most {@link BrokerService#MAX_CONCURRENT_CALLS} service threads, a {@link
+ * WorkerListener} on the loop thread. An {@link Error} on the loop thread or on one of JeroMQ's
  * stops the broker and runs {@link BrokerOptions#fatalErrorHandler()}.
  */
 public final class Broker implements AutoCloseable {
@@ -121,6 +130,67 @@ public final class Broker implements AutoCloseable {
   /** Blocks until the broker stops (by {@link #close()} or a fatal error). */
   public void awaitTermination() throws InterruptedException {
     thread.join();
+  }
+
+  /**
+   * Whether requests to worker {@code name} that find no instance registered wait at the broker
+   * for one, up to their deadline, instead of failing with NO_WORKER at once, as if each asked
+   * {@code wait_for_worker}. A supervisor holds the names it runs, so a request that arrives
+   * while every instance restarts is served by the next one. Any thread; takes effect on the
+   * loop's next iteration.
+   *
+   * @throws IllegalArgumentException if {@code name} is not a valid worker name
+   */
+  public void holdRequests(String name, boolean hold) {
+    String problem = Names.checkWorkerName(name);
+    if (problem != null) {
+      throw new IllegalArgumentException(problem);
+    }
+    loop.execute(() -> {
+      if (hold) {
+        loop.router.held.add(name);
+      } else {
+        loop.router.held.remove(name);
+      }
+    });
+  }
+
+  /**
+   * Routes nothing new to the instance with id {@code instanceId}, as its own DRAIN would; what
+   * it holds stays with it. The future tells whether such an instance was registered. Any
+   * thread.
+   */
+  public CompletableFuture<Boolean> drain(String instanceId) {
+    Objects.requireNonNull(instanceId, "instanceId");
+    CompletableFuture<Boolean> done = new CompletableFuture<>();
+    loop.execute(() -> done.complete(Hooks.drain(loop.router, instanceId)));
+    return done;
+  }
+
+  /**
+   * What {@code zmesh.workers} answers, read in-process: every instance with its counters, and
+   * every group. Any thread.
+   */
+  public CompletableFuture<ListWorkersReply> workers() {
+    CompletableFuture<ListWorkersReply> done = new CompletableFuture<>();
+    loop.execute(() -> done.complete(new AdminService(loop)
+        .workers(ListWorkersRequest.getDefaultInstance(), loop.now())));
+    return done;
+  }
+
+  /** What {@code zmesh.topics} answers, read in-process: every subscription. Any thread. */
+  public CompletableFuture<ListTopicsReply> topics() {
+    CompletableFuture<ListTopicsReply> done = new CompletableFuture<>();
+    loop.execute(() -> done.complete(new AdminService(loop)
+        .topics(ListTopicsRequest.getDefaultInstance(), loop.now())));
+    return done;
+  }
+
+  /** What {@code zmesh.stats} answers, read in-process: counters and totals. Any thread. */
+  public CompletableFuture<BrokerStats> stats() {
+    CompletableFuture<BrokerStats> done = new CompletableFuture<>();
+    loop.execute(() -> done.complete(new AdminService(loop).stats(loop.now())));
+    return done;
   }
 
   /** Makes the loop run one iteration now, so tests that move a fake clock see its effect. */

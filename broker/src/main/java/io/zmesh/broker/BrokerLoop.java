@@ -24,6 +24,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.zeromq.SocketType;
@@ -89,6 +90,9 @@ final class BrokerLoop implements Runnable {
   final TopicRouter topics;
   final long startedAt;
   private final AdminService admin = new AdminService(this);
+  private final ServiceCalls services;
+  /** Work other threads hand to the loop ({@link #execute}); run before each read. */
+  private final ConcurrentLinkedQueue<Runnable> tasks = new ConcurrentLinkedQueue<>();
   private final Map<Identity, Peer> peers = new HashMap<>();
   private final List<Peer> lost = new ArrayList<>();
 
@@ -133,6 +137,7 @@ final class BrokerLoop implements Runnable {
     };
     this.memory = new MemoryBudget(options.memoryBudget());
     this.router = new RequestRouter(options, outbox, counters, types, memory, startedAt);
+    this.services = new ServiceCalls(options.services(), this);
     this.topics = new TopicRouter(options, outbox, counters, types);
     this.welcome = Welcome.newBuilder()
         .setBrokerVersion(Wire.version())
@@ -167,6 +172,28 @@ final class BrokerLoop implements Runnable {
   /** Makes the loop run an iteration now (tests that move a fake clock). Any thread. */
   void wake() {
     waiter.wake();
+  }
+
+  /** The loop's time at its current iteration. Loop thread only. */
+  long now() {
+    return now;
+  }
+
+  /** Runs {@code task} on the loop thread, soon. Any thread. */
+  void execute(Runnable task) {
+    tasks.add(task);
+    waiter.wake();
+  }
+
+  private void runTasks() {
+    Runnable task;
+    while ((task = tasks.poll()) != null) {
+      try {
+        task.run();
+      } catch (RuntimeException e) {
+        log.warn("broker task failed", e);
+      }
+    }
   }
 
   @Override
@@ -235,8 +262,12 @@ final class BrokerLoop implements Runnable {
         if (!busy) {
           waiter.await(routerSocket, pollTimeoutMillis());
         }
+        now = ticker.nanoTime();
+        runTasks();
         busy = receive() > 0;
         now = ticker.nanoTime();
+        topics.checkSlow(now);
+        topics.flushPublishCredit();
         router.expire(now);
         if (now - nextHeartbeat >= 0) {
           checkAccess();
@@ -255,6 +286,7 @@ final class BrokerLoop implements Runnable {
         fatal.fatal(Thread.currentThread(), e);
       }
     } finally {
+      services.shutdown();
       if (routerSocket != null) {
         waiter.unwatch();
         routerSocket.close();
@@ -304,7 +336,8 @@ final class BrokerLoop implements Runnable {
   }
 
   private long pollTimeoutMillis() {
-    long wakeAt = Math.min(nextHeartbeat, router.nextDeadlineAt());
+    long wakeAt = Math.min(Math.min(nextHeartbeat, router.nextDeadlineAt()),
+        topics.nextSlowCheckAt());
     long delta = wakeAt - ticker.nanoTime();
     return delta <= 0 ? 0 : Math.min((delta + MS - 1) / MS, heartbeatNanos / MS + 1);
   }
@@ -390,27 +423,32 @@ final class BrokerLoop implements Runnable {
         refuseIdZero(peer, Command.REQUEST);
       } else if (Names.isReserved(r.worker())) {
         onAdmin(peer, identity, packet, body);
-      } else if (permitted(peer, r.id(), access(peer).mayCall(r.worker()),
-          "call '" + r.worker() + "'")) {
+      } else if (access(peer).mayCall(r.worker())) {
         router.onRequest(peer, r, body, now);
       } else {
         counters.requests++;
+        Code code = refused(peer, r.id(), peer.access, "call '" + r.worker() + "'");
+        router.refused(r.worker(), code);
       }
     } else if (scanned instanceof Scan.Publish) {
       Scan.Publish p = (Scan.Publish) scanned;
       Access a = access(peer);
       if (a.restricted() && !a.mayPublish(p.topic())) {
         // A refused publish is answered only when it has an id, like any refused publish.
+        // Credited like any other, so a 1.1 publisher's window is not lost to refusals.
         refused(peer, p.id() == 0 ? -1 : p.id(), a, "publish to '" + p.topic() + "'");
+        topics.owePublishCredit(peer, p.messages(), body.length);
         return;
       }
-      topics.onPublish(peer, p.id(), p.topic(), body);
+      topics.onPublish(peer, p.id(), p.topic(), body, p.messages(), now);
     } else if (scanned instanceof Scan.Credit) {
       Scan.Credit c = (Scan.Credit) scanned;
       if (c.id() == 0) {
+        // From a peer, CREDIT id 0 acknowledges bytes read; the broker's own to a 1.1
+        // publisher (publish credit) goes the other way.
         acknowledged(peer, c.bytes());
       } else {
-        topics.onCredit(peer, c);
+        topics.onCredit(peer, c, now);
       }
     } else if (packet != null) {
       onPacket(peer, packet, body);
@@ -450,14 +488,19 @@ final class BrokerLoop implements Runnable {
     }
     counters.requests++;
     String service = packet.getService();
-    Access.Admin needed = admin.required(service);
+    Access.Admin needed = services.handles(service) ? services.required(service)
+        : admin.required(service);
     Access a = access(peer);
     if (!a.mayAdmin(needed)) {
       refused(peer, packet.getId(), a, (needed == Access.Admin.WRITE ? "change the broker with '"
           : "read '") + service + "' (admin " + a.admin.label() + ")");
       return;
     }
-    send(peer, admin.handle(packet, now));
+    if (services.handles(service)) {
+      services.call(peer, packet);
+    } else {
+      send(peer, admin.handle(packet, now));
+    }
   }
 
   /**
@@ -579,10 +622,15 @@ final class BrokerLoop implements Runnable {
     peer.accessVersion = access == null ? 0 : access.version();
     peers.put(identity, peer);
     log.debug("hello from {} ({})", peer.describe(), agreed);
-    send(peer, Envelope.newBuilder()
-        .setCommand(Command.WELCOME)
-        .setWelcome(welcome.toBuilder().setProtocol(agreed))
-        .build());
+    Welcome.Builder w = welcome.toBuilder().setProtocol(agreed);
+    if (Wire.minorOf(agreed) >= Wire.MINOR_FLOW) {
+      peer.publishCredit = true;
+      peer.batches = true;
+      w.setPublishWindowMessages(options.publishWindowMessages())
+          .setPublishWindowBytes(options.publishWindowBytes())
+          .setSlowSubscriberMs((int) options.slowSubscriberTimeout().toMillis());
+    }
+    send(peer, Envelope.newBuilder().setCommand(Command.WELCOME).setWelcome(w).build());
   }
 
   private void malformed(Identity identity, long id, String why) {
@@ -617,7 +665,7 @@ final class BrokerLoop implements Runnable {
    * Refuses {@code act}: PERMISSION_DENIED, or UNAUTHENTICATED for a key no longer on the
    * list, answered with {@code id} (none when -1) and logged with the key's name.
    */
-  private void refused(Peer peer, long id, Access a, String act) {
+  private Code refused(Peer peer, long id, Access a, String act) {
     boolean revoked = access != null && access.current().byName(a.keyName) == null;
     Code code = revoked ? Code.UNAUTHENTICATED : Code.PERMISSION_DENIED;
     String why = revoked ? a.who() + " is no longer on the broker's allow-list"
@@ -630,6 +678,7 @@ final class BrokerLoop implements Runnable {
     if (id >= 0) {
       send(peer, StatusCodec.error(id, code, why));
     }
+    return code;
   }
 
   /**

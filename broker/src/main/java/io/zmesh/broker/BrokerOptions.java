@@ -3,12 +3,14 @@ package io.zmesh.broker;
 import io.zmesh.CurveKeys;
 import io.zmesh.core.internal.Ticker;
 import io.zmesh.core.transport.Endpoints;
+import io.zmesh.proto.Names;
 import io.zmesh.proto.Topics;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -76,17 +78,20 @@ public final class BrokerOptions {
   private static final long WIRE_MAX_MS = 0xFFFF_FFFFL;
 
   /**
-   * Messages the broker may have sent to one subscription and not seen credited back: 10,000.
-   * Beyond it (or {@link #DEFAULT_SUBSCRIPTION_BUDGET_BYTES}) its messages are dropped and
-   * counted. A subscriber may ask for less.
+   * Messages the broker may have sent to one subscription and not seen credited back: 524,288,
+   * as many as a NATS Java subscription holds pending by default. Beyond it (or {@link
+   * #DEFAULT_SUBSCRIPTION_BUDGET_BYTES}) its messages are dropped and counted. A subscriber may
+   * ask for less. Publishers that asked for credit are held back long before (see {@link
+   * Builder#slowSubscriberTimeout}), so a budget is what a subscriber that stalls may fall
+   * behind before it loses messages.
    */
   public static final int DEFAULT_SUBSCRIPTION_BUDGET_MESSAGES = Topics.DEFAULT_BUDGET_MESSAGES;
 
-  /** Envelope bytes outstanding per subscription: 4 MiB. */
+  /** Envelope bytes outstanding per subscription: 64 MiB, NATS's pending bytes per client. */
   public static final long DEFAULT_SUBSCRIPTION_BUDGET_BYTES = Topics.DEFAULT_BUDGET_BYTES;
 
-  /** Messages outstanding over all subscriptions of one connection: 50,000. */
-  public static final int DEFAULT_CONNECTION_BUDGET_MESSAGES = 50_000;
+  /** Messages outstanding over all subscriptions of one connection: 524,288. */
+  public static final int DEFAULT_CONNECTION_BUDGET_MESSAGES = Topics.DEFAULT_BUDGET_MESSAGES;
 
   /** Envelope bytes outstanding over all subscriptions of one connection: 64 MiB. */
   public static final long DEFAULT_CONNECTION_BUDGET_BYTES = 64L << 20;
@@ -102,6 +107,26 @@ public final class BrokerOptions {
    * JVM's {@code -XX:+ExitOnOutOfMemoryError}.
    */
   public static final int FATAL_EXIT_CODE = 3;
+
+  /**
+   * Messages a publisher that asked for credit (protocol 1.1) may have published and not yet
+   * seen credited back: 16,384.
+   */
+  public static final int DEFAULT_PUBLISH_WINDOW_MESSAGES = 16_384;
+
+  /** Bytes of PUBLISH frames a publisher may have outstanding: 2 MiB. */
+  public static final long DEFAULT_PUBLISH_WINDOW_BYTES = 2L << 20;
+
+  /**
+   * How long a subscription that holds publishers back may credit nothing before it is slow
+   * and publishers stop waiting for it: 1 s.
+   */
+  public static final Duration DEFAULT_SLOW_SUBSCRIBER_TIMEOUT = Duration.ofSeconds(1);
+
+  /** The broker's own services: those that list, and {@code zmesh.keys.reload}. */
+  static final List<String> BUILTIN_SERVICES = List.of(Names.SERVICE_WORKERS,
+      Names.SERVICE_LOOKUP, Names.SERVICE_TYPES, Names.SERVICE_STATS, Names.SERVICE_TOPICS,
+      Names.SERVICE_RELOAD_KEYS);
 
   private final List<String> binds;
   private final Duration heartbeatInterval;
@@ -124,11 +149,17 @@ public final class BrokerOptions {
   private final long subscriptionBudgetBytes;
   private final int connectionBudgetMessages;
   private final long connectionBudgetBytes;
+  private final int publishWindowMessages;
+  private final long publishWindowBytes;
+  private final Duration slowSubscriberTimeout;
   private final Ticker ticker;
   private final Consumer<Throwable> fatalErrorHandler;
   private final CurveKeys.Pair curveKeys;
   private final Path allowList;
   private final boolean requireCurve;
+  private final WorkerListener workerListener;
+  private final RequestListener requestListener;
+  private final Map<String, BrokerService> services;
 
   private BrokerOptions(Builder b) {
     this.binds = b.binds.isEmpty()
@@ -154,11 +185,17 @@ public final class BrokerOptions {
     this.subscriptionBudgetBytes = b.subscriptionBudgetBytes;
     this.connectionBudgetMessages = b.connectionBudgetMessages;
     this.connectionBudgetBytes = b.connectionBudgetBytes;
+    this.publishWindowMessages = b.publishWindowMessages;
+    this.publishWindowBytes = b.publishWindowBytes;
+    this.slowSubscriberTimeout = b.slowSubscriberTimeout;
     this.ticker = b.ticker;
     this.fatalErrorHandler = b.fatalErrorHandler;
     this.curveKeys = b.curveKeys;
     this.allowList = b.allowList;
     this.requireCurve = b.requireCurve;
+    this.workerListener = b.workerListener;
+    this.requestListener = b.requestListener;
+    this.services = Collections.unmodifiableMap(new LinkedHashMap<>(b.services));
   }
 
   public static Builder builder() {
@@ -287,6 +324,21 @@ public final class BrokerOptions {
     return connectionBudgetBytes;
   }
 
+  /** Messages a publisher with credit may have outstanding (announced in WELCOME). */
+  public int publishWindowMessages() {
+    return publishWindowMessages;
+  }
+
+  /** Bytes of PUBLISH frames a publisher with credit may have outstanding. */
+  public long publishWindowBytes() {
+    return publishWindowBytes;
+  }
+
+  /** How long a subscription holding publishers back may credit nothing before it is slow. */
+  public Duration slowSubscriberTimeout() {
+    return slowSubscriberTimeout;
+  }
+
   Ticker ticker() {
     return ticker;
   }
@@ -309,6 +361,24 @@ public final class BrokerOptions {
   /** Runs when an Error ends a broker thread; see {@link Builder#fatalErrorHandler}. */
   public Consumer<Throwable> fatalErrorHandler() {
     return fatalErrorHandler;
+  }
+
+  /** Told on the broker loop when instances register and leave; null when none. */
+  public WorkerListener workerListener() {
+    return workerListener;
+  }
+
+  /** Told how each request ended; null for none. */
+  public RequestListener requestListener() {
+    return requestListener;
+  }
+
+  /**
+   * The application's services under {@code zmesh.}, by name, each with its {@link
+   * BrokerService.Access}.
+   */
+  public Map<String, BrokerService> services() {
+    return services;
   }
 
   /** Builds {@link BrokerOptions}; every setter is optional. */
@@ -334,13 +404,46 @@ public final class BrokerOptions {
     private long subscriptionBudgetBytes = DEFAULT_SUBSCRIPTION_BUDGET_BYTES;
     private int connectionBudgetMessages = DEFAULT_CONNECTION_BUDGET_MESSAGES;
     private long connectionBudgetBytes = DEFAULT_CONNECTION_BUDGET_BYTES;
+    private int publishWindowMessages = DEFAULT_PUBLISH_WINDOW_MESSAGES;
+    private long publishWindowBytes = DEFAULT_PUBLISH_WINDOW_BYTES;
+    private Duration slowSubscriberTimeout = DEFAULT_SLOW_SUBSCRIBER_TIMEOUT;
     private Ticker ticker = Ticker.system();
     private Consumer<Throwable> fatalErrorHandler = FatalErrors.HALT;
     private CurveKeys.Pair curveKeys;
     private Path allowList;
     private boolean requireCurve;
+    private WorkerListener workerListener;
+    private RequestListener requestListener;
+    private final Map<String, BrokerService> services = new LinkedHashMap<>();
 
     private Builder() {}
+
+    /** Told, on the loop thread, how each request ended (for metrics); null for none. */
+    public Builder requestListener(RequestListener listener) {
+      this.requestListener = listener;
+      return this;
+    }
+
+    /** Told when instances register and leave (on the broker loop: it must not block). */
+    public Builder workerListener(WorkerListener listener) {
+      this.workerListener = listener;
+      return this;
+    }
+
+    /**
+     * Adds a service the application answers under the reserved prefix.
+     *
+     * @throws IllegalArgumentException if a service of that name was added, or the broker has
+     *     one of its own by that name
+     */
+    public Builder service(BrokerService service) {
+      String name = service.name();
+      if (BUILTIN_SERVICES.contains(name) || services.containsKey(name)) {
+        throw new IllegalArgumentException("a broker service named '" + name + "' exists");
+      }
+      services.put(name, service);
+      return this;
+    }
 
     /**
      * Adds an endpoint to bind ({@code tcp://127.0.0.1:*} picks a free port); may be called more
@@ -497,6 +600,33 @@ public final class BrokerOptions {
     public Builder connectionBudget(int messages, long bytes) {
       this.connectionBudgetMessages = checkMessages("connection", messages);
       this.connectionBudgetBytes = checkBytes("connection", bytes);
+      return this;
+    }
+
+    /**
+     * What a publisher that asked for credit may have published and not seen credited back:
+     * {@code messages} messages and {@code bytes} bytes of PUBLISH frames. The broker credits a
+     * publish once it has sent its copies, unless a subscription it matched is behind (more
+     * than an eighth of its budget outstanding): then only once that subscription has caught up
+     * to a sixteenth, or is found slow.
+     */
+    public Builder publishWindow(int messages, long bytes) {
+      if (messages < 1 || messages > MAX_BUDGET_MESSAGES || bytes < 1024) {
+        throw new IllegalArgumentException("publish window must be 1 to " + MAX_BUDGET_MESSAGES
+            + " messages and at least 1024 bytes: " + messages + ", " + bytes);
+      }
+      this.publishWindowMessages = messages;
+      this.publishWindowBytes = bytes;
+      return this;
+    }
+
+    /**
+     * How long a subscription that holds publishers back may credit nothing before it is slow:
+     * publishers stop waiting for it, and it loses what does not fit its budget, until it
+     * catches up again. 1 ms to 1 h.
+     */
+    public Builder slowSubscriberTimeout(Duration timeout) {
+      this.slowSubscriberTimeout = checkMillis("slow subscriber timeout", timeout, 3_600_000);
       return this;
     }
 

@@ -24,6 +24,8 @@ final class Counters {
   long internalErrors;
   long refusals;
   long outboundHeld;
+  long publishersHeld;
+  long subscriptionsSlow;
   final long[] errors = new long[Code.values().length];
 
   void error(Code code) {
@@ -50,6 +52,8 @@ final class Counters {
     m.put("internal_errors", internalErrors);
     m.put("refused_acts", refusals);
     m.put("sends_held_unread_budget", outboundHeld);
+    m.put("publishers_held", publishersHeld);
+    m.put("subscriptions_slow", subscriptionsSlow);
     for (Code c : Code.values()) {
       if (c != Code.OK) {
         m.put("errors." + c.name().toLowerCase(java.util.Locale.ROOT), errors[c.number()]);

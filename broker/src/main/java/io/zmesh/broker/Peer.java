@@ -27,6 +27,21 @@ final class Peer {
   Access access = Access.ALL;
   /** The allow-list version {@link #access} was read from. */
   long accessVersion;
+  /** When a subscription of this connection last credited anything. */
+  long lastCredit;
+
+  // --- as a publisher (protocol 1.1: publish credit)
+  /** Whether it agreed a version with publish credit: its publishes are credited back. */
+  boolean publishCredit;
+  /** Whether it agreed a version with batches: it may be sent a MESSAGE carrying several. */
+  boolean batches;
+  /** Messages and bytes published and handled, to be credited back. */
+  long owedMessages;
+  long owedBytes;
+  /** Subscriptions behind that this publisher's credit waits for. */
+  int waits;
+  /** Whether it is in the router's list of publishers to credit at the end of the batch. */
+  boolean creditQueued;
   boolean gone;
   String goneReason;
 

@@ -13,8 +13,10 @@ import io.zmesh.proto.Ready;
 import io.zmesh.proto.Scan;
 import io.zmesh.proto.Wire;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.agrona.collections.Long2ObjectHashMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -85,6 +87,12 @@ final class RequestRouter {
    * a new instance (a supervisor restarting a crashed worker) instead of getting NO_WORKER.
    */
   private final Map<String, Long> emptiedAt = new HashMap<>();
+  /**
+   * Names whose requests wait for a first instance even without wait_for_worker, up to their
+   * deadline (an embedding supervisor holds the names it runs).
+   */
+  final Set<String> held = new HashSet<>();
+  private final Hooks hooks;
   private long nextId;
 
   RequestRouter(BrokerOptions options, Outbox out, Counters counters, TypeRegistry types,
@@ -100,6 +108,7 @@ final class RequestRouter {
     this.cancelGraceNanos = options.cancelGrace().toNanos();
     this.windowNanos = options.registrationWindow().toNanos();
     this.graceUntil = now + windowNanos;
+    this.hooks = new Hooks(options.workerListener(), options.requestListener());
   }
 
   int pendingCount() {
@@ -163,6 +172,7 @@ final class RequestRouter {
     out.send(peer, Envelope.newBuilder().setCommand(Command.REPLY).setId(packet.getId()).build());
     group.balancer.changed(instance);
     pump(group, now);
+    hooks.ready(instance);
   }
 
   /**
@@ -208,18 +218,20 @@ final class RequestRouter {
     String name = request.worker();
     String problem = Names.checkWorkerName(name);
     if (problem != null) {
-      refuse(from, id, Code.INVALID_ARGUMENT, problem);
+      refuseRequest(from, id, "", Code.INVALID_ARGUMENT, problem);
       return;
     }
     if (request.timeoutMs() > maxTimeoutMs) {
-      refuse(from, id, Code.INVALID_ARGUMENT, "timeout_ms " + request.timeoutMs()
+      refuseRequest(from, id, name, Code.INVALID_ARGUMENT, "timeout_ms " + request.timeoutMs()
           + " exceeds the broker's maximum of " + maxTimeoutMs + " ms");
       return;
     }
     WorkerGroup group = groups.get(name);
     boolean noInstance = group == null || group.instances.isEmpty();
+    // A held name waits as if the request asked to: up to its deadline, not only a window.
+    boolean waits = request.waitForWorker() || held.contains(name);
     long waitUntil = 0;
-    if (noInstance && !request.waitForWorker()) {
+    if (noInstance && !waits) {
       Long emptied = emptiedAt.get(name);
       if (emptied != null && now - (emptied + windowNanos) < 0) {
         waitUntil = emptied + windowNanos;
@@ -228,23 +240,24 @@ final class RequestRouter {
       }
     }
     boolean grace = waitUntil != 0;
-    if (noInstance && !request.waitForWorker() && !grace) {
-      refuse(from, id, Code.NO_WORKER, "no worker named '" + name + "' is registered");
+    if (noInstance && !waits && !grace) {
+      refuseRequest(from, id, name, Code.NO_WORKER,
+          "no worker named '" + name + "' is registered");
       return;
     }
     if (out.unreadFull(from)) {
-      refuse(from, id, Code.OVERLOADED, "this connection has " + from.outbound + " bytes sent"
-          + " by the broker that it has not read, its limit; read them first");
+      refuseRequest(from, id, name, Code.OVERLOADED, "this connection has " + from.outbound
+          + " bytes sent by the broker that it has not read, its limit; read them first");
       return;
     }
     if (from.waiting >= options.connectionRequests()) {
-      refuse(from, id, Code.OVERLOADED, "this connection has " + from.waiting
+      refuseRequest(from, id, name, Code.OVERLOADED, "this connection has " + from.waiting
           + " requests waiting for their answers, the limit; retry later");
       return;
     }
     if (group == null) {
       if (groups.size() >= options.maxWorkerNames()) {
-        refuse(from, id, Code.OVERLOADED, "cannot wait for a worker named '" + name
+        refuseRequest(from, id, name, Code.OVERLOADED, "cannot wait for a worker named '" + name
             + "': the broker holds " + groups.size() + " worker names, its limit");
         return;
       }
@@ -254,14 +267,14 @@ final class RequestRouter {
     WorkerInstance instance = group.queue.isEmpty() ? group.balancer.next() : null;
     if (instance == null && (group.queue.size() >= options.queueLimit()
         || group.queuedBytes + body.length > options.queueBytes())) {
-      refuse(from, id, Code.OVERLOADED, "worker '" + name + "' has " + group.queue.size()
-          + " requests (" + group.queuedBytes + " bytes) queued, the limit is "
-          + options.queueLimit() + " (" + options.queueBytes() + " bytes); retry later");
+      refuseRequest(from, id, name, Code.OVERLOADED, "worker '" + name + "' has "
+          + group.queue.size() + " requests (" + group.queuedBytes + " bytes) queued, the limit"
+          + " is " + options.queueLimit() + " (" + options.queueBytes() + " bytes); retry later");
       removeIfEmpty(group);
       return;
     }
     if (!memory.tryAcquire(body.length)) {
-      refuse(from, id, Code.OVERLOADED, memory.describe() + "; retry later");
+      refuseRequest(from, id, name, Code.OVERLOADED, memory.describe() + "; retry later");
       removeIfEmpty(group);
       return;
     }
@@ -309,22 +322,25 @@ final class RequestRouter {
     if (p.answered) {
       counters.lateReplies++;
     } else {
+      Code code = ok ? Code.OK : Code.forNumber(answer.getStatus().getCodeValue());
       if (ok) {
         counters.replies++;
       } else {
-        counters.error(Code.forNumber(answer.getStatus().getCodeValue()));
+        counters.error(code);
       }
       byte[] forward = body != null
           ? Wire.withId(body, p.requesterId)
           : Wire.encode(answer.toBuilder().setId(p.requesterId).build());
       if (!out.send(p.requester, forward) && !p.requester.gone) {
         // Its true answer, in a packet small enough to pass: the reply could not be held.
-        counters.error(Code.OVERLOADED);
-        out.send(p.requester, StatusCodec.error(p.requesterId, Code.OVERLOADED, "the reply of "
+        code = Code.OVERLOADED;
+        counters.error(code);
+        out.send(p.requester, StatusCodec.error(p.requesterId, code, "the reply of "
             + forward.length + " bytes from '" + instance.group.name + "' was dropped: this"
             + " connection has " + p.requester.outbound + " bytes sent by the broker that it has"
             + " not read, its limit"));
       }
+      hooks.requestDone(instance.group.name, code, now - p.acceptedAt);
     }
     instance.group.balancer.changed(instance);
     pump(instance.group, now);
@@ -347,7 +363,7 @@ final class RequestRouter {
     if (found == null) {
       return; // answered already, or never accepted: the answer the requester gets stands
     }
-    answer(found, Code.CANCELLED, "request to '" + found.group.name
+    answer(found, Code.CANCELLED, now, "request to '" + found.group.name
         + "' cancelled by its requester");
     drop(found, now);
   }
@@ -449,7 +465,7 @@ final class RequestRouter {
         if (p.graceWait && now - p.graceUntil >= 0) {
           unqueue(g, p);
           finish(p);
-          answer(p, Code.NO_WORKER, "no worker named '" + g.name + "' registered within "
+          answer(p, Code.NO_WORKER, now, "no worker named '" + g.name + "' registered within "
               + (now - p.acceptedAt) / MS + " ms");
         }
         p = next;
@@ -484,10 +500,10 @@ final class RequestRouter {
               + " ms in the queue without a free instance";
       // One that did not ask to wait, and waited only for the broker's start, learns the truth.
       answer(p, p.graceWait && group.instances.isEmpty() ? Code.NO_WORKER
-          : Code.DEADLINE_EXCEEDED, why);
+          : Code.DEADLINE_EXCEEDED, now, why);
       removeIfEmpty(group);
     } else {
-      answer(p, Code.DEADLINE_EXCEEDED, "worker '" + group.name + "' (" + p.instance.instanceId
+      answer(p, Code.DEADLINE_EXCEEDED, now, "worker '" + group.name + "' (" + p.instance.instanceId
           + ") did not reply within " + waitedMs + " ms");
       cancelAtWorker(p, now);
     }
@@ -529,11 +545,12 @@ final class RequestRouter {
         enqueueFirst(group, p);
       } else {
         finish(p);
-        answer(p, Code.WORKER_LOST, "worker '" + group.name + "' (" + instance.instanceId
+        answer(p, Code.WORKER_LOST, now, "worker '" + group.name + "' (" + instance.instanceId
             + ") was lost with the request in flight: " + why);
       }
     }
     pump(group, now);
+    hooks.left(instance);
   }
 
   // ------------------------------------------------------------ bookkeeping
@@ -612,13 +629,25 @@ final class RequestRouter {
     }
   }
 
-  private void answer(PendingRequest p, Code code, String message) {
+  private void answer(PendingRequest p, Code code, long now, String message) {
     counters.error(code);
+    hooks.requestDone(p.group.name, code, now - p.acceptedAt);
     out.send(p.requester, StatusCodec.error(p.requesterId, code, message));
   }
 
   private void refuse(Peer to, Envelope packet, Code code, String message) {
     refuse(to, packet.getId(), code, message);
+  }
+
+  /** A request to {@code name} the broker refused before routing it (its key may not call). */
+  void refused(String name, Code code) {
+    hooks.requestDone(name, code, 0);
+  }
+
+  /** A request refused before it was accepted: answered at once. */
+  private void refuseRequest(Peer to, long id, String name, Code code, String message) {
+    hooks.requestDone(name, code, 0);
+    refuse(to, id, code, message);
   }
 
   private void refuse(Peer to, long id, Code code, String message) {

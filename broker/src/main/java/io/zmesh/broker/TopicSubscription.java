@@ -26,6 +26,21 @@ final class TopicSubscription extends TopicTrie.Entry {
   /** Dropped since the last message sent, told in the next one's {@code delivery}. */
   long gap;
 
+  /** Outstanding levels at which publishers wait for it, and at which they stop waiting. */
+  final int holdMessages;
+  final long holdBytes;
+  final int releaseMessages;
+  final long releaseBytes;
+  /** Whether it is behind: publishers of what it matches wait for it. */
+  boolean pressing;
+  /** Behind and silent for the slow-subscriber timeout: nobody waits for it. */
+  boolean slow;
+  /** When it began pressing, and when it last credited anything. */
+  long pressingSince;
+  long lastCredit;
+  /** Publishers whose credit waits for this subscription; null when none. */
+  java.util.ArrayList<Peer> waiting;
+
   /** The group this subscription is a member of; null for broadcast. */
   TopicGroup memberOf;
   /** Position in its group's heap, -1 when in none. */
@@ -54,6 +69,21 @@ final class TopicSubscription extends TopicTrie.Entry {
     this.budgetMessages = budgetMessages;
     this.budgetBytes = budgetBytes;
     this.createdAt = now;
+    this.holdMessages = Math.max(1, budgetMessages / TopicRouter.HOLD_FRACTION);
+    this.holdBytes = Math.max(1, budgetBytes / TopicRouter.HOLD_FRACTION);
+    this.releaseMessages = Math.max(1, budgetMessages / TopicRouter.RELEASE_FRACTION);
+    this.releaseBytes = Math.max(1, budgetBytes / TopicRouter.RELEASE_FRACTION);
+    this.lastCredit = now;
+  }
+
+  /** Whether it is above the level at which publishers wait for it. */
+  boolean behind() {
+    return outstandingMessages >= holdMessages || outstandingBytes >= holdBytes;
+  }
+
+  /** Whether it has caught up to the level at which publishers stop waiting. */
+  boolean caughtUp() {
+    return outstandingMessages < releaseMessages && outstandingBytes < releaseBytes;
   }
 
   @Override

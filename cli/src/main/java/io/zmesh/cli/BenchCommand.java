@@ -20,6 +20,7 @@ import picocli.CommandLine;
         BenchReliabilityCommands.Restart.class,
         BenchReliabilityCommands.Fuzz.class,
         BenchReliabilityCommands.Attack.class,
+        BenchReloadCommand.class,
         CommandLine.HelpCommand.class,
     })
 final class BenchCommand implements Runnable {

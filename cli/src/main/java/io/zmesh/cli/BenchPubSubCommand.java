@@ -1,5 +1,6 @@
 package io.zmesh.cli;
 
+import io.zmesh.bench.ProcsBench;
 import io.zmesh.bench.PubSubBench;
 import io.zmesh.bench.RawPubSub;
 import io.zmesh.bench.ZmeshPubSub;
@@ -73,6 +74,17 @@ final class BenchPubSubCommand implements Callable<Integer> {
           + " ${DEFAULT-VALUE}).")
   String executor;
 
+  @Option(names = "--procs",
+      description = "Run the broker (or the raw proxy), the subscribers and the publisher each in"
+          + " a process of their own, and report each process's CPU time, context switches and"
+          + " allocation per delivered message.")
+  boolean procs;
+
+  @Option(names = "--stalled", paramLabel = "N", defaultValue = "0",
+      description = "Add N subscribers whose handler never returns (zmesh only; default:"
+          + " ${DEFAULT-VALUE}).")
+  int stalled;
+
   @Option(names = "--json", description = "Print the whole result as one JSON object.")
   boolean json;
 
@@ -89,11 +101,16 @@ final class BenchPubSubCommand implements Callable<Integer> {
       out.println(header(config));
       out.flush();
     }
-    Side base = unrelated == null
-        ? () -> RawPubSub.run(config)
-        : () -> ZmeshPubSub.run(config.withUnrelated(PubSubBench.FEW_UNRELATED));
-    Side compared = () -> ZmeshPubSub.run(config);
-    ZmeshPubSub.run(config.jitWarmup());
+    PubSubBench.Config baseConfig = config.withStalled(0);
+    Side base = procs
+        ? () -> ProcsBench.pubsub(baseConfig, true)
+        : unrelated == null
+            ? () -> RawPubSub.run(baseConfig)
+            : () -> ZmeshPubSub.run(config.withUnrelated(PubSubBench.FEW_UNRELATED));
+    Side compared = procs ? () -> ProcsBench.pubsub(config, false) : () -> ZmeshPubSub.run(config);
+    if (!procs) {
+      ZmeshPubSub.run(config.jitWarmup()); // each process of --procs warms up on its own
+    }
     PubSubReport.Builder report = PubSubReport.newBuilder().setConfig(describe(config));
     List<PubSubRun> bases = new ArrayList<>();
     List<PubSubRun> compareds = new ArrayList<>();
@@ -128,10 +145,13 @@ final class BenchPubSubCommand implements Callable<Integer> {
     if (rounds < 1) {
       throw new Main.UsageException("--rounds must be at least 1");
     }
+    if (procs && unrelated != null) {
+      throw new Main.UsageException("--unrelated runs in one process; drop --procs");
+    }
     try {
       return new PubSubBench.Config(subscribers, size, warmup.toMillis() / 1000.0,
           duration.toMillis() / 1000.0, unrelated == null ? 0 : unrelated,
-          executor.equals("inline"));
+          executor.equals("inline"), stalled);
     } catch (IllegalArgumentException e) {
       throw new Main.UsageException(e.getMessage());
     }
@@ -159,10 +179,12 @@ final class BenchPubSubCommand implements Callable<Integer> {
 
   private String header(PubSubBench.Config c) {
     return String.format(Locale.ROOT,
-        "1 publisher -> %d subscribers of one topic, %d-byte payloads, %s handlers; %d round%s"
-            + " of %.0f s after %.0f s warm-up per run; in-process broker", c.subscribers(),
+        "1 publisher -> %d subscribers of one topic%s, %d-byte payloads, %s handlers; %d round%s"
+            + " of %.0f s after %.0f s warm-up per run; %s", c.subscribers(),
+        c.stalled() > 0 ? " (+ " + c.stalled() + " stalled)" : "",
         c.size(), c.inline() ? "inline" : "pooled", rounds, rounds == 1 ? "" : "s", c.seconds(),
-        c.warmupSeconds());
+        c.warmupSeconds(), procs ? "broker, subscribers and publisher in 3 processes"
+            : "in-process broker");
   }
 
   private PubSubConfig describe(PubSubBench.Config c) {
@@ -175,13 +197,15 @@ final class BenchPubSubCommand implements Callable<Integer> {
         .setUnrelated(c.unrelated())
         .setExecutor(c.inline() ? "inline" : "pool")
         .setRounds(rounds)
+        .setProcs(procs)
+        .setStalled(c.stalled())
         .build();
   }
 
   static String render(PubSubReport report) {
     List<String[]> rows = new ArrayList<>();
     rows.add(new String[] {"RUN", "ROUND", "DELIVERED/S", "PUBLISHED/S", "DELIVERED", "SHARE",
-        "GAPS", "PER SUBSCRIBER"});
+        "GAPS", "LOST", "SPREAD", "PER SUBSCRIBER"});
     for (PubSubRun r : report.getRunsList()) {
       StringBuilder per = new StringBuilder();
       for (long n : r.getPerSubscriberList()) {
@@ -195,10 +219,23 @@ final class BenchPubSubCommand implements Callable<Integer> {
           Long.toString(r.getDelivered()),
           String.format(Locale.ROOT, "%.1f%%", r.getDeliveredShare() * 100),
           Long.toString(r.getGaps()),
+          Long.toString(r.getLost()),
+          String.format(Locale.ROOT, "%.1f%%", r.getSpread() * 100),
           per.toString()});
     }
     StringBuilder out = new StringBuilder();
     Columns.append(rows, true, out);
+    BenchReport.appendCosts(report.getRunsList().stream()
+        .map(r -> new BenchReport.Costs(r.getLabel() + " #" + r.getRound(), r.getCostsList()))
+        .toList(), "delivered message", out);
+    for (PubSubRun r : report.getRunsList()) {
+      if (r.getStalledDropped() > 0 || r.getBrokerHeapBytes() > 0 && !r.getLabel().contains("raw")) {
+        out.append(String.format(Locale.ROOT,
+            "%s #%d: stalled subscriptions dropped %d, hold %,d bytes at the broker; broker heap"
+                + " %,d bytes%n", r.getLabel(), r.getRound(), r.getStalledDropped(),
+            r.getStalledOutstandingBytes(), r.getBrokerHeapBytes()));
+      }
+    }
     PubSubSide base = report.getBase();
     PubSubSide compared = report.getCompared();
     out.append(String.format(Locale.ROOT,

@@ -3,6 +3,7 @@ package io.zmesh.cli;
 import io.zmesh.bench.ReqRepBench;
 import io.zmesh.bench.proto.InstanceShare;
 import io.zmesh.bench.proto.Latency;
+import io.zmesh.bench.proto.ProcessCost;
 import io.zmesh.bench.proto.ReqRepReport;
 import io.zmesh.bench.proto.Run;
 import java.util.ArrayList;
@@ -39,6 +40,7 @@ final class BenchReport {
     }
     StringBuilder out = new StringBuilder();
     Columns.append(rows, true, out);
+    appendCosts(costs(report), "reply", out);
     if (report.hasBaseline()) {
       out.append(String.format(Locale.ROOT, "%nratio %s / baseline: %.2f%n",
           report.getRuns(0).getLabel(), report.getRatio()));
@@ -78,6 +80,7 @@ final class BenchReport {
     }
     StringBuilder out = new StringBuilder();
     Columns.append(rows, true, out);
+    appendCosts(costs(report), "reply", out);
     Run zmesh = BenchReqRepCommand.median(report.getRunsList());
     out.append(String.format(Locale.ROOT, "%nmedian replies/s: %s %,.0f, %s %,.0f%n",
         report.getBaseline().getLabel(), report.getBaseline().getThroughput(), zmesh.getLabel(),
@@ -97,6 +100,49 @@ final class BenchReport {
         us(l.getP50Us()), us(l.getP99Us()), us(l.getP999Us()), us(l.getMaxUs()),
         r.getInstancesCount() > 0 ? String.format(Locale.ROOT, "%.1f%%", r.getSpread() * 100) : "-",
     };
+  }
+
+  private static List<Costs> costs(ReqRepReport report) {
+    List<Run> all = new ArrayList<>(report.getRunsList());
+    if (report.getBaselineRunsCount() > 0) {
+      all.addAll(report.getBaselineRunsList());
+    } else if (report.hasBaseline()) {
+      all.add(report.getBaseline());
+    }
+    all.sort(Comparator.comparingInt(Run::getRound));
+    List<Costs> costs = new ArrayList<>();
+    for (Run r : all) {
+      costs.add(new Costs(r.getLabel() + (r.getRound() > 0 ? " #" + r.getRound() : ""),
+          r.getCostsList()));
+    }
+    return costs;
+  }
+
+  /** One run's per-process costs, under a name. */
+  record Costs(String run, List<ProcessCost> costs) {}
+
+  /**
+   * A table of what each process of each {@code --procs} run spent per {@code unit}: CPU time,
+   * context switches and allocated bytes. Nothing when no run has costs.
+   */
+  static void appendCosts(List<Costs> runs, String unit, StringBuilder out) {
+    List<String[]> rows = new ArrayList<>();
+    rows.add(new String[] {"RUN", "PROCESS", "CPU MS", "CPU US/MSG", "SWITCHES/MSG",
+        "BYTES/MSG"});
+    for (Costs r : runs) {
+      for (ProcessCost c : r.costs()) {
+        rows.add(new String[] {r.run(), c.getRole(),
+            String.format(Locale.ROOT, "%,.0f", c.getCpuMs()),
+            String.format(Locale.ROOT, "%.3f", c.getCpuUsPerMessage()),
+            String.format(Locale.ROOT, "%.4f", c.getSwitchesPerMessage()),
+            String.format(Locale.ROOT, "%.0f", c.getBytesPerMessage())});
+      }
+    }
+    if (rows.size() > 1) {
+      out.append(String.format(Locale.ROOT, "%nper %s, each process (kernel CPU time and context"
+          + " switches of all its threads, bytes its threads allocated):%n", unit));
+      Columns.append(rows, true, out);
+    }
   }
 
   static String us(double us) {

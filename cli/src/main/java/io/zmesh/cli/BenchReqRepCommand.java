@@ -1,5 +1,6 @@
 package io.zmesh.cli;
 
+import io.zmesh.bench.ProcsBench;
 import io.zmesh.bench.RawBaseline;
 import io.zmesh.bench.ReqRepBench;
 import io.zmesh.bench.proto.ReqRepConfig;
@@ -50,12 +51,46 @@ final class BenchReqRepCommand implements Callable<Integer> {
           + " the ratio is of the medians (default: ${DEFAULT-VALUE}).")
   int rounds;
 
+  @Option(names = "--procs",
+      description = "Run the broker (or the raw forwarder), the workers and the clients each in a"
+          + " process of their own, and report each process's CPU time, context switches and"
+          + " allocation per reply.")
+  boolean procs;
+
+  @Option(names = "--sync",
+      description = "With --procs: one thread's sequential calls (window 1) after"
+          + " --warmup-requests unmeasured ones; measures --requests calls (default 100000).")
+  boolean sync;
+
+  @Option(names = "--warmup-requests", paramLabel = "N", defaultValue = "100000",
+      description = "With --sync: unmeasured calls first (default: ${DEFAULT-VALUE}).")
+  long warmupRequests;
+
   @Option(names = "--json", description = "Print the whole result as one JSON object.")
   boolean json;
+
+  private Run.Builder zmesh(ReqRepBench.Config c) throws Exception {
+    return procs ? ProcsBench.reqrep(c, sync, warmupRequests, false) : ReqRepBench.run(c);
+  }
+
+  private Run.Builder base(ReqRepBench.Config c) throws Exception {
+    return procs ? ProcsBench.reqrep(c, sync, warmupRequests, true) : RawBaseline.reqrep(c);
+  }
 
   @Override
   public Integer call() throws Exception {
     ReqRepBench.Config config = load.config();
+    if (sync && !procs) {
+      throw new Main.UsageException("--sync needs --procs");
+    }
+    if (procs && (config.broker() != null || comparePolicies || config.idleInstances() > 0
+        || config.slow() > 0 || !config.serviceTime().isZero())) {
+      throw new Main.UsageException("--procs runs its own broker, echo workers and clients:"
+          + " no --broker, --compare-policies, --idle-instances, --slow or --service-time");
+    }
+    if (sync) {
+      config = config.withRequests(config.requests() > 0 ? config.requests() : 100_000);
+    }
     if (comparePolicies && config.broker() != null) {
       throw new Main.UsageException("--compare-policies needs the in-process broker (no --broker)");
     }
@@ -66,9 +101,11 @@ final class BenchReqRepCommand implements Callable<Integer> {
       throw new Main.UsageException("--rounds needs --baseline, and no --compare-policies");
     }
     PrintWriter out = spec.commandLine().getOut();
-    ReqRepReport.Builder report = ReqRepReport.newBuilder().setConfig(describe(config));
+    ReqRepReport.Builder report = ReqRepReport.newBuilder().setConfig(describeAll(config));
     if (!json) {
-      out.println(BenchReport.header(config));
+      out.println(procs ? BenchReport.header(config).replace("broker in-process",
+          "broker, workers and clients in 3 processes" + (sync ? ", one thread's sequential"
+              + " calls after " + warmupRequests + " unmeasured" : "")) : BenchReport.header(config));
       out.flush();
     }
     if (rounds > 1) {
@@ -83,10 +120,10 @@ final class BenchReqRepCommand implements Callable<Integer> {
         report.addRuns(ReqRepBench.run(config.withPolicy(p)));
       }
     } else {
-      report.addRuns(ReqRepBench.run(config));
+      report.addRuns(zmesh(config));
     }
     if (baseline) {
-      Run.Builder base = RawBaseline.reqrep(config);
+      Run.Builder base = base(config);
       report.setBaseline(base);
     }
     if (baseline && report.getBaseline().getThroughput() > 0) {
@@ -111,8 +148,7 @@ final class BenchReqRepCommand implements Callable<Integer> {
       boolean baseFirst = round % 2 == 0;
       for (int i = 0; i < 2; i++) {
         boolean isBase = (i == 0) == baseFirst;
-        Run run = (isBase ? RawBaseline.reqrep(config) : ReqRepBench.run(config))
-            .setRound(round).build();
+        Run run = (isBase ? base(config) : zmesh(config)).setRound(round).build();
         (isBase ? bases : zmesh).add(run);
       }
     }
@@ -148,5 +184,10 @@ final class BenchReqRepCommand implements Callable<Integer> {
         .setExecutor(c.inline() ? "inline" : "pool")
         .setHeartbeatMs(c.heartbeat().toMillis())
         .build();
+  }
+
+  private ReqRepConfig describeAll(ReqRepBench.Config c) {
+    return describe(c).toBuilder().setProcs(procs).setSync(sync)
+        .setWarmupRequests(sync ? warmupRequests : 0).build();
   }
 }

@@ -5,6 +5,7 @@ import io.zmesh.broker.BindException;
 import io.zmesh.broker.Broker;
 import io.zmesh.broker.BrokerOptions;
 import io.zmesh.broker.Policy;
+import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -99,6 +100,7 @@ final class BrokerCommand implements Callable<Integer> {
   @Option(names = "--require-curve",
       description = "Refuse to start without --curve-key and --allow.")
   boolean requireCurve;
+
   @Option(names = "--request-timeout", paramLabel = "DURATION",
       converter = DurationConverter.class, defaultValue = "10s",
       description = "Deadline of a request that names none, timeout_ms 0"
@@ -148,11 +150,36 @@ final class BrokerCommand implements Callable<Integer> {
       description = "The same in bytes (default: ${DEFAULT-VALUE}).")
   long connectionBudgetBytes;
 
+  @Option(names = "--publish-window", paramLabel = "N",
+      defaultValue = "" + BrokerOptions.DEFAULT_PUBLISH_WINDOW_MESSAGES,
+      description = "Messages a publisher may have sent and not seen credited back, which the"
+          + " broker withholds while a subscriber is behind (default: ${DEFAULT-VALUE}).")
+  int publishWindow;
+
+  @Option(names = "--publish-window-bytes", paramLabel = "BYTES",
+      defaultValue = "" + BrokerOptions.DEFAULT_PUBLISH_WINDOW_BYTES,
+      description = "The same in bytes of PUBLISH frames (default: ${DEFAULT-VALUE}).")
+  long publishWindowBytes;
+
+  @Option(names = "--slow-subscriber-timeout", paramLabel = "DURATION",
+      converter = DurationConverter.class, defaultValue = "1s",
+      description = "How long a subscription that holds publishers back may credit nothing"
+          + " before publishers stop waiting for it and it loses what exceeds its budget"
+          + " (default: ${DEFAULT-VALUE}).")
+  Duration slowSubscriberTimeout;
+
+  @Option(names = "--metrics-bind", paramLabel = "HOST:PORT",
+      description = "Serve Prometheus metrics at http://HOST:PORT/metrics (e.g. 127.0.0.1:9464;"
+          + " port 0 picks one).")
+  String metricsBind;
+
   @Override
   public Integer call() throws InterruptedException {
     BrokerOptions options;
+    Metrics metrics = metricsBind == null ? null : new Metrics(metricsBind);
     try {
       BrokerOptions.Builder b = BrokerOptions.builder()
+          .requestListener(metrics == null ? null : metrics.listener())
           .heartbeatInterval(heartbeat)
           .liveness(liveness)
           .maxMessageBytes(maxMessageBytes)
@@ -169,7 +196,9 @@ final class BrokerCommand implements Callable<Integer> {
           .cancelGrace(cancelGrace)
           .policy(policy)
           .subscriptionBudget(subscriptionBudget, subscriptionBudgetBytes)
-          .connectionBudget(connectionBudget, connectionBudgetBytes);
+          .connectionBudget(connectionBudget, connectionBudgetBytes)
+          .publishWindow(publishWindow, publishWindowBytes)
+          .slowSubscriberTimeout(slowSubscriberTimeout);
       if (policies != null) {
         for (Map.Entry<String, String> e : policies.entrySet()) {
           b.policy(e.getKey(), Policy.parse(e.getValue()));
@@ -201,10 +230,28 @@ final class BrokerCommand implements Callable<Integer> {
       spec.commandLine().getErr().println("error: " + e.getMessage());
       return Main.EXIT_USAGE;
     }
+    String metricsUrl = null;
+    if (metrics != null) {
+      try {
+        metricsUrl = metrics.serve(broker);
+      } catch (UncheckedIOException e) {
+        broker.close();
+        spec.commandLine().getErr().println("error: " + e.getMessage());
+        return Main.EXIT_USAGE;
+      }
+    }
     // The broker's default fatal-error handler halts with BrokerOptions.FATAL_EXIT_CODE (3).
-    Runtime.getRuntime().addShutdownHook(new Thread(broker::close, "zmesh-broker-shutdown"));
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      if (metrics != null) {
+        metrics.close();
+      }
+      broker.close();
+    }, "zmesh-broker-shutdown"));
     spec.commandLine().getOut().println("zmesh broker listening on "
         + String.join(", ", broker.endpoints()));
+    if (metricsUrl != null) {
+      spec.commandLine().getOut().println("metrics at " + metricsUrl);
+    }
     spec.commandLine().getOut().flush();
     broker.awaitTermination();
     return 0;

@@ -1,12 +1,17 @@
 package io.zmesh.cli;
 
 import com.google.protobuf.Message;
+import io.zmesh.Code;
+import io.zmesh.MeshException;
 import io.zmesh.Status;
 import io.zmesh.proto.ListTopicsReply;
 import io.zmesh.proto.ListTopicsRequest;
 import io.zmesh.proto.ListWorkersReply;
 import io.zmesh.proto.ListWorkersRequest;
 import io.zmesh.proto.Names;
+import io.zmesh.proto.StatusRequest;
+import io.zmesh.proto.SupervisorStatus;
+import io.zmesh.supervisor.Supervisor;
 import io.zmesh.worker.CallOptions;
 import io.zmesh.worker.MeshClient;
 import java.time.Duration;
@@ -25,6 +30,8 @@ import picocli.CommandLine.Spec;
     description = {
         "List registered workers: name, instance, pid, host, state, in-flight, handled, errors,"
             + " latency, uptime, last heartbeat.",
+        "Under a supervisor ('zmesh up'), list its instances instead: app, number, pid, status,"
+            + " restarts, uptime, CPU, memory, in-flight, handled, errors.",
         "With --topics, list subscriptions: pattern, group, type, subscriber, delivered, dropped,"
             + " outstanding, budget, age; and the broker's publish totals."})
 final class LsCommand implements Callable<Integer> {
@@ -48,6 +55,23 @@ final class LsCommand implements Callable<Integer> {
       converter = DurationConverter.class, description = "Deadline (default: ${DEFAULT-VALUE}).")
   Duration timeout;
 
+  /**
+   * The supervisor's view when one runs (its status adds CPU, memory, restarts to the broker's
+   * counters); null when the broker has no supervisor, so ls lists the broker's workers.
+   */
+  private static SupervisorStatus supervised(MeshClient client, String app,
+      CallOptions options) {
+    try {
+      return client.call(Supervisor.STATUS, StatusRequest.newBuilder().setApp(app).build(),
+          SupervisorStatus.class, options);
+    } catch (MeshException e) {
+      if (e.code() == Code.NO_WORKER) {
+        return null;
+      }
+      throw e;
+    }
+  }
+
   @Override
   public Integer call() {
     try (MeshClient client = broker.connect()) {
@@ -61,6 +85,8 @@ final class LsCommand implements Callable<Integer> {
             options);
         reply = r;
         table = json ? null : TopicTable.render(r);
+      } else if ((reply = supervised(client, filter, options)) != null) {
+        table = json ? null : AppTable.render((SupervisorStatus) reply, null);
       } else {
         ListWorkersReply r = client.call(Names.SERVICE_WORKERS,
             ListWorkersRequest.newBuilder().setName(filter).build(), ListWorkersReply.class,

@@ -22,6 +22,13 @@ import picocli.CommandLine;
     footer = {"", "In a built checkout, bin/zmesh demo also runs the samples' demo."},
     subcommands = {
         BrokerCommand.class,
+        UpCommand.class,
+        DownCommand.class,
+        AppCommand.Restart.class,
+        AppCommand.Reload.class,
+        AppCommand.Scale.class,
+        LogsCommand.class,
+        TopCommand.class,
         LsCommand.class,
         CallCommand.class,
         PubCommand.class,
@@ -31,6 +38,8 @@ import picocli.CommandLine;
         CommandLine.HelpCommand.class,
     })
 public final class Main implements Runnable {
+  private static final String SDK_LOG_LEVEL = "org.slf4j.simpleLogger.log.io.zmesh.worker";
+
   /** Added to a Status code's number to make the process exit code. */
   public static final int STATUS_EXIT_BASE = 10;
 
@@ -47,6 +56,12 @@ public final class Main implements Runnable {
   CommandSpec spec;
 
   public static void main(String[] args) {
+    // A command is a client of the broker for a moment: the SDK's INFO lines (connected,
+    // registered...) are for long-lived workers, and would only clutter a command's output.
+    // Set before the first logger is made; an explicit -D setting wins.
+    if (System.getProperty(SDK_LOG_LEVEL) == null) {
+      System.setProperty(SDK_LOG_LEVEL, "warn");
+    }
     System.exit(run(args));
   }
 

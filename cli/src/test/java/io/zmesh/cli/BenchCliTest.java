@@ -76,6 +76,21 @@ class BenchCliTest {
   }
 
   @Test
+  void reqrepProcsMeasuresSequentialCallsInThreeProcessesBesideTheBaseline() throws Exception {
+    String json = run("bench", "reqrep", "--json", "--procs", "--sync", "--executor", "pool",
+        "--warmup-requests", "500", "--requests", "300", "--baseline");
+    ReqRepReport.Builder report = ReqRepReport.newBuilder();
+    JsonFormat.parser().merge(json, report);
+    assertTrue(report.getConfig().getProcs() && report.getConfig().getSync(), json);
+    assertEquals(300, report.getRuns(0).getReplies(), json);
+    assertEquals(300, report.getBaseline().getReplies(), json);
+    assertEquals(3, report.getRuns(0).getCostsCount(), json);
+    assertTrue(report.getRuns(0).getLatency().getP999Us() > 0, json);
+    assertEquals(2, exitCode("bench", "reqrep", "--sync"));
+    assertEquals(2, exitCode("bench", "reqrep", "--procs", "--broker", "tcp://127.0.0.1:1"));
+  }
+
+  @Test
   void overloadAnswersEveryRequestOfTheBurstExactly() throws Exception {
     String json = run("bench", "overload", "--json", "--workers", "2", "--concurrency", "3",
         "--queue-limit", "20", "--burst", "200");

@@ -35,6 +35,29 @@ class BenchPubSubTest {
   }
 
   @Test
+  void procsRunEachPartInItsOwnProcessAndReportTheirCosts() throws Exception {
+    CliRunner.Result r = CliRunner.run("bench", "pubsub", "--procs", "--duration", "1s",
+        "--warmup", "500ms", "--subscribers", "2", "--stalled", "1", "--rounds", "1", "--json");
+    assertEquals(0, r.code(), r.err());
+    PubSubReport.Builder report = PubSubReport.newBuilder();
+    JsonFormat.parser().merge(r.out(), report);
+    assertTrue(report.getConfig().getProcs());
+    assertEquals(2, report.getRunsCount(), r.out());
+    for (PubSubRun run : report.getRunsList()) {
+      assertEquals(2, run.getPerSubscriberCount());
+      assertTrue(run.getDelivered() > 0, r.out());
+      assertEquals(0, run.getLost(), r.out());
+      assertEquals(3, run.getCostsCount(), r.out());
+      assertTrue(run.getCosts(0).getCpuMs() > 0, r.out());
+    }
+    // The stalled subscriber is zmesh's only; the broker reports what it holds for it.
+    PubSubRun zmesh = report.getRuns(1);
+    assertEquals("zmesh", zmesh.getLabel());
+    assertTrue(zmesh.getStalledOutstandingBytes() > 0, r.out());
+    assertTrue(zmesh.getBrokerHeapBytes() > 0, r.out());
+  }
+
+  @Test
   void unrelatedSubscriptionsComparedAsText() {
     CliRunner.Result r = CliRunner.run("bench", "pubsub", "--duration", "500ms", "--warmup",
         "200ms", "--subscribers", "1", "--rounds", "1", "--unrelated", "2000");
@@ -50,5 +73,7 @@ class BenchPubSubTest {
     assertEquals(2, CliRunner.run("bench", "pubsub", "--subscribers", "0").code());
     assertEquals(2, CliRunner.run("bench", "pubsub", "--rounds", "0").code());
     assertEquals(2, CliRunner.run("bench", "pubsub", "--executor", "fast").code());
+    assertEquals(2, CliRunner.run("bench", "pubsub", "--procs", "--unrelated").code());
+    assertEquals(2, CliRunner.run("bench", "pubsub", "--stalled", "-1").code());
   }
 }

@@ -75,6 +75,12 @@ class CliFailureTest {
   }
 
   @Test
+  void aMalformedMetricsAddressIsAUsageError() {
+    assertUsage(CliRunner.run("broker", "--bind", "tcp://127.0.0.1:*", "--metrics-bind", "9464"),
+        "--metrics-bind takes HOST:PORT");
+  }
+
+  @Test
   void zeroAndNegativeDurationsAreUsageErrors() {
     assertUsage(CliRunner.run("call", "--broker", mesh.endpoint(), "--timeout", "0s", "echo",
         "google.protobuf.StringValue"), "'0s' is not a positive duration");

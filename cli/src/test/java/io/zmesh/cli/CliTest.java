@@ -167,12 +167,18 @@ class CliTest {
     Result zero = run("broker", "--subscription-budget", "0");
     assertEquals(2, zero.code(), zero.err());
     assertTrue(zero.err().contains("subscription budget must be 1 to"), zero.err());
-    Result above = run("broker", "--subscription-budget", "60000");
+    Result above = run("broker", "--subscription-budget", "600000");
     assertEquals(2, above.code(), above.err());
     assertTrue(above.err().contains("must not exceed the connection budget"), above.err());
     Result small = run("broker", "--subscription-budget-bytes", "100000");
     assertEquals(2, small.code(), small.err());
     assertTrue(small.err().contains("cannot hold a message of the largest size"), small.err());
+    Result window = run("broker", "--publish-window", "0");
+    assertEquals(2, window.code(), window.err());
+    assertTrue(window.err().contains("publish window must be"), window.err());
+    Result slow = run("broker", "--slow-subscriber-timeout", "2h");
+    assertEquals(2, slow.code(), slow.err());
+    assertTrue(slow.err().contains("slow subscriber timeout must be"), slow.err());
   }
 
   @Test

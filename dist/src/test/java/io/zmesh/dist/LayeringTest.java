@@ -30,15 +30,17 @@ class LayeringTest {
       "core", Set.of("proto"),
       "worker-sdk", Set.of("core", "proto"),
       "broker", Set.of("core", "proto"),
-      "bench", Set.of("broker", "worker-sdk", "core", "proto"),
+      "supervisor", Set.of("broker", "core", "proto"),
+      "metrics", Set.of("broker", "core", "proto"),
+      "bench", Set.of("broker", "supervisor", "worker-sdk", "core", "proto"),
       "testing", Set.of("broker", "worker-sdk", "core", "proto"),
-      "cli", Set.of("broker", "worker-sdk", "bench", "core", "proto"),
+      "cli", Set.of("broker", "supervisor", "metrics", "worker-sdk", "bench", "core", "proto"),
       "samples", Set.of("worker-sdk", "core", "proto"));
 
   /** Packages that are not API, and the modules allowed to use them besides their own. */
   private static final Map<String, Set<String>> INTERNAL = Map.of(
       "io.zmesh.worker.internal", Set.of(),
-      "io.zmesh.core.internal", Set.of("worker-sdk", "broker", "bench", "testing"),
+      "io.zmesh.core.internal", Set.of("worker-sdk", "broker", "supervisor", "bench", "testing"),
       "io.zmesh.core.transport", Set.of("worker-sdk", "broker", "bench", "testing"));
 
   /** A jar of the local repository or the reactor, or a module's target/classes. */

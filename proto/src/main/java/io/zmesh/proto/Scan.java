@@ -28,8 +28,11 @@ public final class Scan {
     long id();
   }
 
-  /** A PUBLISH: its id (0: never answered) and topic, read as Latin-1 (a valid one is ASCII). */
-  public record Publish(long id, String topic) implements Packet {
+  /**
+   * A PUBLISH: its id (0: never answered), topic, read as Latin-1 (a valid one is ASCII), and
+   * the messages it carries: 1, plus those of its batch (protocol 1.1).
+   */
+  public record Publish(long id, String topic, int messages) implements Packet {
     @Override
     public int command() {
       return Command.PUBLISH_VALUE;
@@ -67,7 +70,8 @@ public final class Scan {
    * subscriber skips the message (and still credits it).
    */
   public record Message(long id, int topicStart, int topicLength, int typeUrlStart,
-      int typeUrlLength, int valueStart, int valueLength, long dropped) implements Packet {
+      int typeUrlLength, int valueStart, int valueLength, long dropped, int messages)
+      implements Packet {
     public boolean payloadReadable() {
       return typeUrlStart >= 0;
     }
@@ -98,7 +102,7 @@ public final class Scan {
     }
     switch ((int) c.command) {
       case Command.PUBLISH_VALUE:
-        return c.repeats == 0 ? new Publish(c.id, c.topic()) : null;
+        return c.repeats == 0 ? new Publish(c.id, c.topic(), 1 + c.batch) : null;
       case Command.CREDIT_VALUE:
         // A body given twice is read in order, later fields winning, as the decoder merges it.
         return new Credit(c.id, c.creditMessages, c.creditBytes, c.creditSkipped);
@@ -106,7 +110,8 @@ public final class Scan {
         // Everything the decoder would check must have been read: no strings the scan skips
         // (headers, bodies), no name or type URL given twice, both ASCII (valid UTF-8, and the
         // Latin-1 name is the name).
-        return c.repeats == 0 && c.headers == 0 && c.bodies == 0 && c.payloads <= 1
+        return c.repeats == 0 && c.headers == 0 && c.bodies == 0 && c.batch == 0
+            && c.payloads <= 1
             && c.readPayload() && c.ascii(c.topicStart, c.topicLength)
             && c.ascii(c.typeUrlStart, c.typeUrlLength)
             ? new Request(c.id, c.topic(), c.timeoutMs, c.waitForWorker, c.idempotent)
@@ -115,10 +120,14 @@ public final class Scan {
         if (c.repeats > 0 || c.payloads > 1 || c.deliveries > 1 || !c.readDelivery()) {
           return null; // the decoder checks every copy, or merges the bodies
         }
+        if (c.payloads == 0 && c.batch > 0) {
+          return null; // a batch without its first message: the decoder's canonical form has one
+        }
         return c.readPayload()
             ? new Message(c.id, c.topicStart, c.topicLength, c.typeUrlStart, c.typeUrlLength,
-                c.valueStart, c.valueLength, c.dropped)
-            : new Message(c.id, c.topicStart, c.topicLength, -1, 0, -1, 0, c.dropped);
+                c.valueStart, c.valueLength, c.dropped, 1 + c.batch)
+            : new Message(c.id, c.topicStart, c.topicLength, -1, 0, -1, 0, c.dropped,
+                1 + c.batch);
       default:
         return null;
     }
@@ -145,13 +154,80 @@ public final class Scan {
             decoded.getTimeoutMs() & 0xFFFF_FFFFL, decoded.getWaitForWorker(),
             decoded.getIdempotent());
       case PUBLISH:
-        return new Publish(decoded.getId(), decoded.getService());
+        return new Publish(decoded.getId(), decoded.getService(), 1 + decoded.getBatchCount());
       case CREDIT:
         return new Credit(decoded.getId(), decoded.getCredit().getMessages() & 0xFFFF_FFFFL,
             decoded.getCredit().getBytes(), decoded.getCredit().getSkipped());
       default:
         return null;
     }
+  }
+
+  /**
+   * Where each message of a MESSAGE (or PUBLISH) frame that {@link #read} scanned lies: its
+   * payload, then each of its batch in order, as four ints each (type URL start and length,
+   * value start and length; a type URL start of -1 for a message whose payload does not scan).
+   */
+  public static int[] items(byte[] frame) {
+    Cursor c = new Cursor(frame);
+    int[] out = new int[8];
+    int n = 0;
+    int payloadAt = -1;
+    while (c.pos < frame.length) {
+      long tag = c.varint(frame.length);
+      if (c.pos < 0) {
+        break;
+      }
+      int field = (int) (tag >>> 3);
+      int type = (int) tag & 7;
+      if (type == LENGTH_DELIMITED) {
+        long length = c.varint(frame.length);
+        if (c.pos < 0 || length < 0 || length > frame.length - c.pos) {
+          break;
+        }
+        int start = c.pos;
+        int end = start + (int) length;
+        if (field == Envelope.PAYLOAD_FIELD_NUMBER || field == Envelope.BATCH_FIELD_NUMBER) {
+          if (n + 4 > out.length) {
+            out = java.util.Arrays.copyOf(out, out.length * 2);
+          }
+          int slot = n;
+          if (field == Envelope.PAYLOAD_FIELD_NUMBER) {
+            payloadAt = slot; // moved to the front below
+          }
+          Cursor any = new Cursor(frame);
+          any.pos = start;
+          if (any.fields(end, Cursor.PAYLOAD) && any.repeats == 0) {
+            out[slot] = any.typeUrlStart > 0 ? any.typeUrlStart : start;
+            out[slot + 1] = any.typeUrlLength;
+            out[slot + 2] = any.valueStart > 0 ? any.valueStart : start;
+            out[slot + 3] = any.valueLength;
+          } else {
+            out[slot] = -1;
+          }
+          n += 4;
+        }
+        c.pos = end;
+      } else if (type == VARINT) {
+        c.varint(frame.length);
+      } else if (type == FIXED64) {
+        c.pos += 8;
+      } else if (type == FIXED32) {
+        c.pos += 4;
+      } else {
+        break;
+      }
+      if (c.pos < 0 || c.pos > frame.length) {
+        break;
+      }
+    }
+    if (payloadAt > 0) {
+      // The payload is the first message, wherever the encoder put it.
+      int[] first = java.util.Arrays.copyOfRange(out, payloadAt, payloadAt + 4);
+      System.arraycopy(out, 0, out, 4, payloadAt);
+      System.arraycopy(first, 0, out, 0, 4);
+    }
+    return n == out.length ? out : java.util.Arrays.copyOf(out, n);
   }
 
   private static boolean scanned(byte command) {
@@ -188,6 +264,8 @@ public final class Scan {
     int deliveryStart;
     int deliveryLength;
     int deliveries;
+    /** Messages of a batch (field 9) after the payload. */
+    int batch;
     int typeUrlStart;
     int typeUrlLength;
     int valueStart;
@@ -286,6 +364,8 @@ public final class Scan {
               payloadStart = start; // only remembered: the broker forwards payloads unread
               payloadLength = (int) length;
               payloads++;
+            } else if (kind == ENVELOPE && field == Envelope.BATCH_FIELD_NUMBER) {
+              batch++; // read by items(), when a subscriber hands them out
             } else if (kind == ENVELOPE && field == Envelope.DELIVERY_FIELD_NUMBER) {
               bodies++;
               deliveryStart = start;

@@ -19,8 +19,8 @@ public final class Topics {
    * The default budget of one subscription, in messages and envelope bytes the broker may have
    * sent and not seen credited back (docs/protocol.md, Topics).
    */
-  public static final int DEFAULT_BUDGET_MESSAGES = 10_000;
-  public static final long DEFAULT_BUDGET_BYTES = 4L << 20;
+  public static final int DEFAULT_BUDGET_MESSAGES = 512 * 1024;
+  public static final long DEFAULT_BUDGET_BYTES = 64L << 20;
 
   public static final String ONE = "*";
   public static final String REST = ">";

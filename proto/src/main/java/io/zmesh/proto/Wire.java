@@ -26,13 +26,19 @@ public final class Wire {
    * The protocol and the highest version this side speaks, named in HELLO and WELCOME
    * (docs/protocol.md, "Versions"): {@code zmesh/MAJOR.MINOR}.
    */
-  public static final String PROTOCOL = "zmesh/1.0";
+  public static final String PROTOCOL = "zmesh/1.1";
+
+  /** Version 1.0, which peers of before publish credit and batches speak. */
+  public static final String PROTOCOL_1_0 = "zmesh/1.0";
 
   /** Versions of another major are another protocol. */
   public static final int MAJOR = 1;
 
   /** Minor versions only add to the protocol; the lower of two sides' minors is agreed. */
-  public static final int MINOR = 0;
+  public static final int MINOR = 1;
+
+  /** The first minor with publish credit and batches. */
+  public static final int MINOR_FLOW = 1;
 
   private static final String PREFIX = "zmesh/";
 
@@ -99,7 +105,7 @@ public final class Wire {
   }
 
   /** The minor of a {@code zmesh/1.N} version string, or -1 when it is not one. */
-  private static long minorOf(String version) {
+  public static long minorOf(String version) {
     String major = PREFIX + MAJOR + ".";
     if (version == null || !version.startsWith(major)) {
       return -1;

@@ -35,10 +35,10 @@ class ScanTest {
 
   @Test
   void readsPublishAndCredit() {
-    assertEquals(new Scan.Publish(77, "chat.lobby"), Scan.read(Wire.encode(publish())));
-    assertEquals(new Scan.Publish(0, "a.b"),
+    assertEquals(new Scan.Publish(77, "chat.lobby", 1), Scan.read(Wire.encode(publish())));
+    assertEquals(new Scan.Publish(0, "a.b", 1),
         Scan.read(Wire.publish("a.b", Any.pack(StringValue.of("x")))));
-    assertEquals(new Scan.Publish(0, ""),
+    assertEquals(new Scan.Publish(0, "", 1),
         Scan.read(Wire.encode(Envelope.newBuilder().setCommand(Command.PUBLISH).build())));
 
     assertEquals(new Scan.Credit(9, 0xFFFF_FFFFL, Long.MIN_VALUE, 0),
@@ -47,6 +47,34 @@ class ScanTest {
     byte[] two = concat(Wire.encode(credit(3, 5, 700)), Wire.encode(Envelope.newBuilder()
         .setCredit(Credit.newBuilder().setBytes(900)).build()));
     assertEquals(new Scan.Credit(3, 5, 900, 0), Scan.read(two));
+  }
+
+  @Test
+  void readsTheMessagesOfABatchWhereverThePayloadLies() {
+    Envelope.Builder b = publish().toBuilder();
+    for (int i = 1; i < 5; i++) {
+      b.addBatch(Any.pack(StringValue.of("m" + i)));
+    }
+    Envelope batch = b.build();
+    assertEquals(new Scan.Publish(77, "chat.lobby", 5), Scan.read(Wire.encode(batch)));
+    assertEquals(new Scan.Publish(77, "chat.lobby", 5), Scan.of(batch));
+    // The payload written after the batch is still the first message.
+    byte[] late = concat(Wire.encode(batch.toBuilder().clearPayload().build()),
+        Wire.encode(Envelope.newBuilder().setPayload(batch.getPayload()).build()));
+    for (byte[] frame : new byte[][] {Wire.toMessage(Wire.encode(batch), 3, 0),
+        Wire.toMessage(late, 3, 0)}) {
+      Scan.Message m = assertInstanceOf(Scan.Message.class, Scan.read(frame));
+      assertEquals(5, m.messages());
+      int[] items = Scan.items(frame);
+      assertEquals(20, items.length);
+      for (int i = 0; i < 5; i++) {
+        Any expected = i == 0 ? batch.getPayload() : batch.getBatch(i - 1);
+        assertEquals(expected.getTypeUrl(),
+            new String(frame, items[4 * i], items[4 * i + 1], StandardCharsets.UTF_8));
+        assertEquals(expected.getValue(),
+            ByteString.copyFrom(frame, items[4 * i + 2], items[4 * i + 3]));
+      }
+    }
   }
 
   @Test

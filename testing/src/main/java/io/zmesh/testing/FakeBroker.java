@@ -103,10 +103,13 @@ public final class FakeBroker implements AutoCloseable {
     return accept(Welcome.newBuilder().setHeartbeatIntervalMs(1_000).setLiveness(10).build());
   }
 
-  /** Answers HELLO with {@code welcome}, which names our protocol unless it names another. */
+  /**
+   * Answers HELLO with {@code welcome}, which names protocol 1.0 unless it names another: a fake
+   * broker grants no publish credit and takes no batches.
+   */
   public byte[] accept(Welcome welcome) {
     if (welcome.getProtocol().isEmpty()) {
-      welcome = welcome.toBuilder().setProtocol(Wire.PROTOCOL).build();
+      welcome = welcome.toBuilder().setProtocol(Wire.PROTOCOL_1_0).build();
     }
     byte[] peer = expect(Command.HELLO).identity();
     send(peer, Envelope.newBuilder().setCommand(Command.WELCOME).setWelcome(welcome).build());

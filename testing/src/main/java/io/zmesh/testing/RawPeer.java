@@ -65,12 +65,15 @@ public final class RawPeer implements AutoCloseable {
     send(Wire.encode(envelope));
   }
 
-  /** Says HELLO and returns the broker's WELCOME. */
+  /**
+   * Says HELLO for protocol 1.0 (no publish credit, no batches: what every later minor keeps)
+   * and returns the broker's WELCOME.
+   */
   public Envelope hello(Duration within) {
     send(Envelope.newBuilder()
         .setCommand(Command.HELLO)
         .setHello(Hello.newBuilder().setClientName("raw-test").setPid(1).setHost("test")
-            .setProtocol(Wire.PROTOCOL))
+            .setProtocol(Wire.PROTOCOL_1_0))
         .build());
     Envelope welcome = receive(within);
     assertEquals(Command.WELCOME, welcome.getCommand(), welcome.toString());

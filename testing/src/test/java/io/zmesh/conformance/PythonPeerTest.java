@@ -209,7 +209,7 @@ class PythonPeerTest {
   @Checks("ID-4")
   void pythonSubscriberAndPublisherMeetJavaOnes() throws Exception {
     Path sub = peer("subscriber", "py.>", "20");
-    awaitLine(sub, "subscribed 10000 4194304");
+    awaitLine(sub, "subscribed 524288 67108864");
     Process subscriber = last();
     MeshClient client = mesh.client();
     for (int i = 0; i < 20; i++) {

@@ -53,10 +53,15 @@ final class RawConnection implements AutoCloseable {
     return new RawConnection(endpoint);
   }
 
-  /** A connection that said HELLO and got WELCOME. */
+  /** A connection that said HELLO for 1.0 (the rules every version keeps) and got WELCOME. */
   static RawConnection connected(String endpoint) {
+    return connected(endpoint, Wire.PROTOCOL_1_0);
+  }
+
+  /** A connection that said HELLO naming {@code protocol} and got WELCOME. */
+  static RawConnection connected(String endpoint, String protocol) {
     RawConnection c = new RawConnection(endpoint);
-    c.hello(Wire.PROTOCOL);
+    c.hello(protocol);
     return c;
   }
 

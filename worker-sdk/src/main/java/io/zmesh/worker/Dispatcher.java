@@ -4,8 +4,8 @@ import io.zmesh.Code;
 import io.zmesh.Status;
 import io.zmesh.core.internal.StatusCodec;
 import io.zmesh.core.internal.Ticker;
-import io.zmesh.proto.Envelope;
 import io.zmesh.worker.internal.Connection;
+import io.zmesh.worker.internal.IncomingRequest;
 import io.zmesh.worker.internal.Payloads;
 import io.zmesh.worker.internal.Threads;
 import java.time.Duration;
@@ -79,25 +79,25 @@ final class Dispatcher implements Connection.Listener {
   }
 
   @Override
-  public void onRequest(Connection connection, Envelope request, long epoch) {
-    String type = Payloads.typeName(request.getPayload());
+  public void onRequest(Connection connection, IncomingRequest request, long epoch) {
+    String type = request.typeName();
     TypedHandler<?, ?> handler = handlers.get(type);
     if (handler == null) {
-      connection.send(StatusCodec.error(request.getId(), Code.INVALID_ARGUMENT,
+      connection.send(StatusCodec.error(request.id(), Code.INVALID_ARGUMENT,
           "worker '" + worker.name() + "' has no handler for "
               + (type.isEmpty() ? "<no type>" : type) + "; it handles " + handlers.keySet()),
           epoch);
       return;
     }
     HandledRequest r = new HandledRequest(this, connection, request, epoch);
-    inFlight.put(request.getId(), r);
+    inFlight.put(request.id(), r);
     synchronized (unansweredMonitor) {
       unanswered++;
     }
     try {
       executor.execute(() -> r.run(handler));
     } catch (RejectedExecutionException e) {
-      r.finish(StatusCodec.error(request.getId(), Code.UNAVAILABLE,
+      r.finish(StatusCodec.error(request.id(), Code.UNAVAILABLE,
           "worker '" + worker.name() + "' is shutting down"));
     }
   }
@@ -112,7 +112,7 @@ final class Dispatcher implements Connection.Listener {
 
   /** Sends {@code answer} to {@code r}, from any thread. */
   void answer(HandledRequest r, byte[] answer) {
-    long id = r.request.getId();
+    long id = r.request.id();
     r.connection.execute(() -> {
       r.connection.send(answer, r.epoch);
       if (inFlight.get(id) == r) {

@@ -8,6 +8,7 @@ import io.zmesh.core.internal.StatusCodec;
 import io.zmesh.proto.Envelope;
 import io.zmesh.proto.Wire;
 import io.zmesh.worker.internal.Connection;
+import io.zmesh.worker.internal.IncomingRequest;
 import io.zmesh.worker.internal.Payloads;
 import java.time.Duration;
 import java.util.Map;
@@ -33,20 +34,21 @@ final class HandledRequest implements RequestContext {
   private final Dispatcher dispatcher;
   /** The connection the request came on, which the answer and further requests use. */
   final Connection connection;
-  final Envelope request;
+  final IncomingRequest request;
   /** The socket the request came on; the answer goes only there. */
   final long epoch;
   private final long deadlineNanos;
   /** The requester gave up, or the connection it came on was lost. */
   volatile boolean cancelled;
 
-  HandledRequest(Dispatcher dispatcher, Connection connection, Envelope request, long epoch) {
+  HandledRequest(Dispatcher dispatcher, Connection connection, IncomingRequest request,
+      long epoch) {
     this.dispatcher = dispatcher;
     this.connection = connection;
     this.request = request;
     this.epoch = epoch;
-    long timeout = request.getTimeoutMs() > 0
-        ? TimeUnit.MILLISECONDS.toNanos(request.getTimeoutMs())
+    long timeout = request.timeoutMs() > 0
+        ? TimeUnit.MILLISECONDS.toNanos(request.timeoutMs())
         : CallOptions.DEFAULT_TIMEOUT.toNanos();
     this.deadlineNanos = dispatcher.ticker.nanoTime() + timeout;
   }
@@ -55,9 +57,9 @@ final class HandledRequest implements RequestContext {
   <T extends Message, R extends Message> void run(TypedHandler<T, R> handler) {
     T message;
     try {
-      message = Payloads.unpack(request.getPayload(), handler.type, "request");
+      message = request.unpack(handler.type, "request");
     } catch (MeshException e) {
-      finish(StatusCodec.error(request.getId(), e.status().code(), e.status().description()));
+      finish(StatusCodec.error(request.id(), e.status().code(), e.status().description()));
       return;
     }
     try {
@@ -87,7 +89,7 @@ final class HandledRequest implements RequestContext {
       fail(handler, new NullPointerException("handler returned null"));
       return;
     }
-    long id = request.getId();
+    long id = request.id();
     // Written straight to bytes: no Any, no envelope, no copy of the reply's value.
     finish(reply instanceof Any
         ? Wire.reply(id, (Any) reply) : Wire.reply(id, Payloads.typeUrl(reply), reply));
@@ -107,7 +109,7 @@ final class HandledRequest implements RequestContext {
           "worker '" + worker() + "' failed on " + handler.typeName + ": " + cause);
       log.warn("handler of '{}' for {} failed", worker(), handler.typeName, cause);
     }
-    finish(StatusCodec.error(request.getId(), status.code(), status.description()));
+    finish(StatusCodec.error(request.id(), status.code(), status.description()));
   }
 
   void finish(Envelope answer) {
@@ -130,7 +132,7 @@ final class HandledRequest implements RequestContext {
 
   @Override
   public Map<String, String> headers() {
-    return request.getHeadersMap();
+    return request.headers();
   }
 
   @Override
@@ -159,6 +161,18 @@ final class HandledRequest implements RequestContext {
     }
     return Payloads.request(connection, worker, request, replyType,
         capped(callOptions));
+  }
+
+  @Override
+  public <R extends Message> R call(
+      String worker, Message request, Class<R> replyType, CallOptions callOptions) {
+    Duration left = timeRemaining();
+    if (left.isNegative() || left.isZero()) {
+      throw Status.DEADLINE_EXCEEDED
+          .withDescription("the deadline of the request being handled has passed")
+          .asException();
+    }
+    return Payloads.call(connection, worker, request, replyType, capped(callOptions));
   }
 
   private CallOptions capped(CallOptions callOptions) {

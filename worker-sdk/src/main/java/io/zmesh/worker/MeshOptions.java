@@ -53,12 +53,12 @@ public final class MeshOptions {
   public static final int MAX_PUBLISH_BACKLOG = 1_000_000;
 
   /**
-   * Budget in messages each subscription asks the broker for: 0, the broker's default (10,000
+   * Budget in messages each subscription asks the broker for: 0, the broker's default (524,288
    * unless the broker is configured otherwise). The broker never grants more than its own limit.
    */
   public static final int DEFAULT_SUBSCRIPTION_BUDGET_MESSAGES = 0;
 
-  /** Budget in bytes each subscription asks the broker for: 0, the broker's default (4 MiB). */
+  /** Budget in bytes each subscription asks the broker for: 0, the broker's default (64 MiB). */
   public static final long DEFAULT_SUBSCRIPTION_BUDGET_BYTES = 0;
 
   /**
@@ -185,7 +185,9 @@ public final class MeshOptions {
 
   /**
    * Published messages that may wait to be sent before {@link Publisher#publish} blocks (for at
-   * most the timeout of {@link #callOptions()}, then fails with {@link Code#OVERLOADED}).
+   * most the timeout of {@link #callOptions()}, then fails with {@link Code#OVERLOADED}). They
+   * wait while disconnected, and while the broker withholds publish credit because a subscriber
+   * of what was published is behind.
    */
   public int publishBacklog() {
     return publishBacklog;

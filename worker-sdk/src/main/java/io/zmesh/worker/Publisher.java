@@ -16,6 +16,13 @@ import io.zmesh.proto.Topics;
  * subscription in the order they were published; nothing is promised between publishers or
  * across topics. Publishing is fire-and-forget: no subscriber, or a subscriber too slow to keep
  * up, is not an error for the publisher.
+ *
+ * <p>Flow control: the broker credits publishes back as it delivers them and withholds the
+ * credit while a subscriber that they reached is behind (more than an eighth of its budget
+ * outstanding), so a publisher slows to the pace of its subscribers and nothing is lost while
+ * they keep reading. A subscriber that stays behind without reading for the broker's
+ * slow-subscriber timeout (1 s by default) is cut off instead: the publisher goes on, and that
+ * subscriber loses what exceeds its budget.
  */
 public interface Publisher {
   /**
@@ -23,8 +30,10 @@ public interface Publisher {
    *
    * <p>Blocks while the publish backlog ({@link MeshOptions#publishBacklog()}, default {@value
    * MeshOptions#DEFAULT_PUBLISH_BACKLOG} packets) is full, at most the timeout of {@link
-   * MeshOptions#callOptions()}, then throws {@link Code#OVERLOADED}. While disconnected,
-   * publishes wait in the backlog and go out, in order, after the connection is back.
+   * MeshOptions#callOptions()}, then throws {@link Code#OVERLOADED}. The backlog fills while
+   * the broker withholds credit for a subscriber that is behind (until it catches up, or for
+   * the broker's slow-subscriber timeout at most), and while disconnected: publishes wait in
+   * the backlog and go out, in order, after the connection is back.
    *
    * @param topic where to publish; no wildcards
    * @param message any protobuf message; an {@code Any} is sent as it is

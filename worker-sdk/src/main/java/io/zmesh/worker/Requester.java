@@ -16,6 +16,8 @@ import java.util.concurrent.CompletableFuture;
  * {@link MeshException} whose {@link Status} says why (no worker, deadline exceeded, handler
  * failed, worker lost, overloaded, unavailable...). Futures are completed on the connection's
  * callback executor (see {@link MeshOptions.Builder#callbackExecutor}), never on its I/O thread.
+ * A blocking {@code call} of the SDK's implementations is woken by the I/O thread directly,
+ * since its future runs no user code: one thread hand-off fewer per call.
  */
 public interface Requester {
 

@@ -21,10 +21,12 @@ import io.zmesh.MeshException;
  * the client's other callbacks too.
  *
  * <p>Flow control and gaps: the broker sends each subscription at most its budget of messages
- * (and bytes) not yet handled; the SDK returns credit as handlers finish. A subscriber that
- * falls further behind loses messages at the broker rather than slowing the publisher or other
- * subscribers; the count of messages lost just before a message is its {@link
- * MessageContext#dropped()}, and {@link Subscription#dropped()} is the sum. Messages published
+ * (and bytes) not yet handled; the SDK returns credit as handlers finish. While a subscription
+ * has more than an eighth of its budget outstanding the broker holds its publishers back, so a
+ * subscriber that keeps reading loses nothing. One whose handler stalls (no credit for the
+ * broker's slow-subscriber timeout) is cut off: it loses messages at the broker rather than
+ * slowing the publisher or other subscribers; the count of messages lost just before a message
+ * is its {@link MessageContext#dropped()}, and {@link Subscription#dropped()} is the sum. Messages published
  * while the connection is down, or before {@link Subscription#ready()} completes, are not
  * delivered.
  *

@@ -86,6 +86,8 @@ public final class Worker implements Requester, Publisher, Subscriber, AutoClose
   private final AtomicReference<State> state = new AtomicReference<>(State.NEW);
   private final CountDownLatch terminated = new CountDownLatch(1);
   private Thread shutdownHook;
+  /** Opened by {@code ZMESH_HEALTH_PORT}; see {@link HealthEndpoint}. */
+  private volatile HealthEndpoint health;
 
   private Worker(Builder b) {
     this.name = b.name;
@@ -178,6 +180,7 @@ public final class Worker implements Requester, Publisher, Subscriber, AutoClose
     }
     startedAt = options.ticker().nanoTime();
     connection.start();
+    health = HealthEndpoint.fromEnvironment(this);
     if (closeOnShutdown) {
       shutdownHook = Threads.addShutdownHook("zmesh-" + name + "-shutdown", this::close);
     }
@@ -207,6 +210,13 @@ public final class Worker implements Requester, Publisher, Subscriber, AutoClose
   public <R extends Message> CompletableFuture<R> request(
       String worker, Message request, Class<R> replyType, CallOptions options) {
     return Payloads.request(connection, worker, request, replyType, options);
+  }
+
+  /** Blocks on a future that the I/O thread completes itself: one thread hand-off fewer. */
+  @Override
+  public <R extends Message> R call(
+      String worker, Message request, Class<R> replyType, CallOptions options) {
+    return Payloads.call(connection, worker, request, replyType, options);
   }
 
   @Override
@@ -262,6 +272,9 @@ public final class Worker implements Requester, Publisher, Subscriber, AutoClose
       Thread.currentThread().interrupt();
     } finally {
       connection.close();
+      if (health != null) {
+        health.close();
+      }
       dispatcher.shutdown();
       Threads.removeShutdownHook(shutdownHook);
       registration.accepted().completeExceptionally(

@@ -37,7 +37,8 @@ import org.agrona.collections.Long2ObjectHashMap;
  *
  * <p>Threads: {@link #start} is called from any thread and hands the call to the I/O thread;
  * everything else runs there. Futures complete on the callback executor, never on the I/O
- * thread unless the options ask for that.
+ * thread unless the options ask for that, or the call is a blocking one ({@link
+ * Connection#call}), whose future carries no user code.
  */
 final class Calls {
   /**
@@ -74,12 +75,15 @@ final class Calls {
 
   /** See {@link Connection#request}. Any thread. */
   <T> CompletableFuture<T> start(byte[] body, long timeoutNanos, Function<Envelope, T> decode) {
-    return start(body, timeoutNanos, decode, false, false);
+    return start(body, timeoutNanos, decode, false, false, false);
   }
 
-  /** See {@link Connection#requestBounded}. Any thread. */
-  <T> CompletableFuture<T> startRequest(
-      byte[] body, long timeoutNanos, boolean idempotent, Function<Envelope, T> decode) {
+  /**
+   * See {@link Connection#requestBounded}; {@code direct}: {@link Connection#call}, completed on
+   * the I/O thread. Any thread.
+   */
+  <T> CompletableFuture<T> startRequest(byte[] body, long timeoutNanos, boolean idempotent,
+      Function<Envelope, T> decode, boolean direct) {
     int max = connection.options().maxOutstandingRequests();
     if (outstanding.incrementAndGet() > max) {
       outstanding.decrementAndGet();
@@ -87,15 +91,15 @@ final class Calls {
           + " has " + max + " requests outstanding, its limit"
           + " (MeshOptions.maxOutstandingRequests); retry later").asException());
     }
-    return start(body, timeoutNanos, decode, true, idempotent);
+    return start(body, timeoutNanos, decode, true, idempotent, direct);
   }
 
   private <T> CompletableFuture<T> start(byte[] body, long timeoutNanos,
-      Function<Envelope, T> decode, boolean bounded, boolean idempotent) {
+      Function<Envelope, T> decode, boolean bounded, boolean idempotent, boolean direct) {
     CallFuture<T> future = new CallFuture<>();
     long due = ticker.nanoTime() + timeoutNanos;
     Call<T> call = new Call<>(newId(), body, future, decode, due, timeoutNanos, bounded,
-        idempotent);
+        idempotent, direct);
     future.call = call;
     connection.loop.execute(() -> begin(call));
     return future;
@@ -158,7 +162,11 @@ final class Calls {
     deadlines.cancel(call);
     if (packet.getCommand() == Command.REPLY) {
       ended(call);
-      callbacks.execute(() -> call.complete(packet));
+      if (call.direct) {
+        call.complete(packet);
+      } else {
+        callbacks.execute(() -> call.complete(packet));
+      }
     } else {
       fail(call, StatusCodec.fromWire(packet.getStatus()));
     }
@@ -291,6 +299,10 @@ final class Calls {
   private void fail(Call<?> call, Status why) {
     ended(call);
     MeshException e = why.asException();
+    if (call.direct) {
+      call.future.completeExceptionally(e);
+      return;
+    }
     try {
       callbacks.execute(() -> call.future.completeExceptionally(e));
     } catch (RuntimeException rejected) {
@@ -326,6 +338,8 @@ final class Calls {
     final boolean bounded;
     /** May run twice: sent again to a new broker if the old one took it with it. */
     final boolean idempotent;
+    /** Completed on the I/O thread: a blocking call's future, which carries no user code. */
+    final boolean direct;
     /** The packet, without id and timeout, until the call ends. */
     byte[] body;
     boolean sent;
@@ -333,8 +347,9 @@ final class Calls {
     boolean counted;
 
     Call(long id, byte[] body, CompletableFuture<T> future, Function<Envelope, T> decode,
-        long due, long timeoutNanos, boolean bounded, boolean idempotent) {
+        long due, long timeoutNanos, boolean bounded, boolean idempotent, boolean direct) {
       this.id = id;
+      this.direct = direct;
       this.body = body;
       this.future = future;
       this.decode = decode;

@@ -55,9 +55,9 @@ public final class Connection implements AutoCloseable {
     default void onDisconnected(Connection connection, Status why) {}
 
     /** A REQUEST routed to this process; {@code epoch} identifies the connection it came on. */
-    default void onRequest(Connection connection, Envelope request, long epoch) {
+    default void onRequest(Connection connection, IncomingRequest request, long epoch) {
       connection.send(
-          StatusCodec.error(request.getId(), Code.NO_WORKER, "this connection is not a worker"),
+          StatusCodec.error(request.id(), Code.NO_WORKER, "this connection is not a worker"),
           epoch);
     }
 
@@ -150,7 +150,15 @@ public final class Connection implements AutoCloseable {
    */
   public <T> CompletableFuture<T> requestBounded(
       byte[] body, long timeoutNanos, boolean idempotent, Function<Envelope, T> decode) {
-    return calls.startRequest(body, timeoutNanos, idempotent, decode);
+    return calls.startRequest(body, timeoutNanos, idempotent, decode, false);
+  }
+
+  /**
+   * {@link #requestBounded} for a caller that blocks on the future and attaches nothing to it:
+   * the I/O thread completes it with the REPLY itself, never running user code there.
+   */
+  public CompletableFuture<Envelope> call(byte[] body, long timeoutNanos, boolean idempotent) {
+    return calls.startRequest(body, timeoutNanos, idempotent, Function.identity(), true);
   }
 
   /**

@@ -15,8 +15,9 @@ import org.slf4j.LoggerFactory;
  * ERROR to the call or subscription they answer; REQUEST and CANCEL to the connection's
  * listener; MESSAGE to its subscription.
  *
- * <p>A MESSAGE, most of what a subscriber receives, is read by a scan of its frame and its
- * payload later parsed from that frame; everything else is decoded.
+ * <p>A MESSAGE, most of what a subscriber receives, and a REQUEST without headers, most of what
+ * a worker receives, are read by a scan of their frame and their payload later parsed from that
+ * frame; everything else is decoded.
  */
 final class Inbound {
   private static final Logger log = LoggerFactory.getLogger(Inbound.class);
@@ -32,6 +33,12 @@ final class Inbound {
     Scan.Packet scanned = connection.session.isConnectedHere() ? Scan.read(body) : null;
     if (scanned instanceof Scan.Message) {
       connection.subscriptions.onMessage((Scan.Message) scanned, body);
+      return;
+    }
+    if (scanned instanceof Scan.Request) {
+      // Connected, or the scan would not have run.
+      connection.listener.onRequest(connection,
+          IncomingRequest.of((Scan.Request) scanned, body), connection.session.epoch());
       return;
     }
     Envelope packet;
@@ -66,11 +73,17 @@ final class Inbound {
         break;
       case REQUEST:
         if (session.isConnectedHere()) {
-          connection.listener.onRequest(connection, packet, session.epoch());
+          connection.listener.onRequest(connection, IncomingRequest.of(packet), session.epoch());
         }
         break;
       case CANCEL:
         connection.listener.onCancel(connection, packet.getId());
+        break;
+      case CREDIT:
+        if (packet.getId() == 0 && session.isConnectedHere()) {
+          connection.publishing.onCredit(packet.getCredit().getMessages() & 0xFFFF_FFFFL,
+              packet.getCredit().getBytes());
+        }
         break;
       case MESSAGE:
         if (session.isConnectedHere()) {

@@ -150,15 +150,45 @@ public final class Payloads {
   public static <R extends Message> CompletableFuture<R> request(
       Connection connection, String worker, Message request, Class<R> replyType,
       CallOptions options) {
-    Objects.requireNonNull(request, "request");
     Objects.requireNonNull(replyType, "replyType");
-    Objects.requireNonNull(options, "options");
-    String problem = Names.checkWorkerName(worker);
+    String problem = check(worker, request, options);
     if (problem != null) {
       return CompletableFuture.failedFuture(
           Status.INVALID_ARGUMENT.withDescription(problem).asException());
     }
     String what = "reply from '" + worker + "'";
+    return connection.requestBounded(body(worker, request, options),
+        options.timeout().toNanos(), options.idempotent(),
+        reply -> unpack(reply.getPayload(), replyType, what));
+  }
+
+  /**
+   * A blocking call on {@code connection}; the common path of every {@code call} method. Its
+   * future is nobody else's, so the I/O thread completes it itself (waking the caller) instead
+   * of handing it to the callback executor, which would cost a thread hand-off per call; the
+   * reply is decoded here, on the caller's thread.
+   *
+   * @throws MeshException with the failure's Status
+   */
+  public static <R extends Message> R call(Connection connection, String worker,
+      Message request, Class<R> replyType, CallOptions options) {
+    Objects.requireNonNull(replyType, "replyType");
+    String problem = check(worker, request, options);
+    if (problem != null) {
+      throw Status.INVALID_ARGUMENT.withDescription(problem).asException();
+    }
+    Envelope reply = await(connection.call(body(worker, request, options),
+        options.timeout().toNanos(), options.idempotent()), options.timeout());
+    return unpack(reply.getPayload(), replyType, "reply from '" + worker + "'");
+  }
+
+  private static String check(String worker, Message request, CallOptions options) {
+    Objects.requireNonNull(request, "request");
+    Objects.requireNonNull(options, "options");
+    return Names.checkWorkerName(worker);
+  }
+
+  private static byte[] body(String worker, Message request, CallOptions options) {
     // Written straight to bytes (no Any, no envelope, no copy of the value): a request with
     // headers, rare, goes through the builder.
     byte[] body;
@@ -177,8 +207,7 @@ public final class Payloads {
       body = Wire.request(worker, typeUrl(request), request, options.waitForWorker(),
           options.idempotent());
     }
-    return connection.requestBounded(body, options.timeout().toNanos(), options.idempotent(),
-        reply -> unpack(reply.getPayload(), replyType, what));
+    return body;
   }
 
   /**

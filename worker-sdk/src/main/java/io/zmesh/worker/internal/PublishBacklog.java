@@ -69,6 +69,11 @@ final class PublishBacklog {
     return slots.getAcquire((int) (taken & mask));
   }
 
+  /** I/O thread: the packet {@code k} places after the oldest, or null if not there yet. */
+  byte[] peek(int k) {
+    return k < capacity ? slots.getAcquire((int) ((taken + k) & mask)) : null;
+  }
+
   /** I/O thread: removes the packet {@link #peek} returned; {@link #release} it later. */
   void remove() {
     slots.setPlain((int) (taken++ & mask), null);

@@ -22,7 +22,7 @@ final class QueuedMessage implements MessageContext {
   final int typeUrlLength;
   final int valueStart;
   final int valueLength;
-  /** The envelope frame's length, credited back once handled. */
+  /** The envelope frame's length, credited back once handled (0 but for a batch's last). */
   final int bytes;
   /** The connection the message came on: credit goes back only on that one. */
   final long epoch;
@@ -32,15 +32,38 @@ final class QueuedMessage implements MessageContext {
 
   QueuedMessage(TopicSubscription<?> subscription, String topic, byte[] frame,
       Scan.Message message, long epoch) {
+    this(subscription, topic, frame, message != null ? message.typeUrlStart() : -1,
+        message != null ? message.typeUrlLength() : 0,
+        message != null ? message.valueStart() : 0,
+        message != null ? message.valueLength() : 0,
+        message != null ? message.dropped() : 0, frame != null ? frame.length : 0, epoch);
+  }
+
+  /**
+   * Message {@code i} of a batch in {@code frame}, whose places {@link Scan#items} gave: the
+   * gap before the batch goes with its first message, the frame's length (its credit) with its
+   * last.
+   */
+  static QueuedMessage item(TopicSubscription<?> subscription, String topic, byte[] frame,
+      int[] items, int i, long dropped, long epoch) {
+    int k = 4 * i;
+    boolean last = k + 4 == items.length;
+    return new QueuedMessage(subscription, topic, frame, items[k], items[k + 1], items[k + 2],
+        items[k + 3], i == 0 ? dropped : 0, last ? frame.length : 0, epoch);
+  }
+
+  private QueuedMessage(TopicSubscription<?> subscription, String topic, byte[] frame,
+      int typeUrlStart, int typeUrlLength, int valueStart, int valueLength, long dropped,
+      int bytes, long epoch) {
     this.subscription = subscription;
     this.topic = topic;
     this.frame = frame;
-    this.typeUrlStart = message != null ? message.typeUrlStart() : -1;
-    this.typeUrlLength = message != null ? message.typeUrlLength() : 0;
-    this.valueStart = message != null ? message.valueStart() : 0;
-    this.valueLength = message != null ? message.valueLength() : 0;
-    this.dropped = message != null ? message.dropped() : 0;
-    this.bytes = frame != null ? frame.length : 0;
+    this.typeUrlStart = typeUrlStart;
+    this.typeUrlLength = typeUrlLength;
+    this.valueStart = valueStart;
+    this.valueLength = valueLength;
+    this.dropped = dropped;
+    this.bytes = bytes;
     this.epoch = epoch;
   }
 

@@ -349,6 +349,11 @@ final class Session {
     long budget = welcome.getOutboundBudgetBytes(); // a uint64; 0: no acknowledgement wanted
     ackEvery = budget == 0 ? 0 : Long.compareUnsigned(budget, 16 * MAX_ACK_BYTES) >= 0
         ? MAX_ACK_BYTES : Math.max(1, budget / 16);
+    boolean credit = Wire.minorOf(welcome.getProtocol()) >= Wire.MINOR_FLOW
+        && welcome.getPublishWindowMessages() > 0;
+    connection.publishing.onConnected(credit ? welcome.getPublishWindowMessages() : 0,
+        credit ? Math.max(1, welcome.getPublishWindowBytes()) : 0,
+        Wire.minorOf(welcome.getProtocol()) >= Wire.MINOR_FLOW);
     state = State.CONNECTED;
     setConnected(true);
     backoff.reset();

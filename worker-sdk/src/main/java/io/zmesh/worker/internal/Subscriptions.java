@@ -106,7 +106,17 @@ final class Subscriptions {
       log.debug("subscription to '{}' got a message on '{}' whose payload does not scan",
           s.pattern(), topic);
     }
-    s.enqueue(new QueuedMessage(s, topic, frame, message, connection.epochOnIoThread()));
+    long epoch = connection.epochOnIoThread();
+    if (message.messages() == 1) {
+      s.enqueue(new QueuedMessage(s, topic, frame, message, epoch));
+      return;
+    }
+    int[] items = Scan.items(frame);
+    int n = items.length / 4;
+    for (int i = 0; i < n - 1; i++) {
+      s.append(QueuedMessage.item(s, topic, frame, items, i, message.dropped(), epoch));
+    }
+    s.enqueue(QueuedMessage.item(s, topic, frame, items, n - 1, message.dropped(), epoch));
   }
 
   /**

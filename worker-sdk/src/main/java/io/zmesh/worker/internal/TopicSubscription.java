@@ -24,7 +24,7 @@ import org.slf4j.LoggerFactory;
  * A subscription and its serial dispatch. The I/O thread appends {@link QueuedMessage} nodes to a
  * single-producer single-consumer linked queue; at most one drain task at a time runs on the
  * executor, calling the handler for each node in order and owing credit for it. Credit goes back
- * to the broker (through the I/O thread) once 1/16 of the granted budget is owed or the queue is
+ * to the broker (through the I/O thread) once 1/64 of the granted budget is owed or the queue is
  * empty, so the queue never holds more than the budget of the current connection.
  */
 final class TopicSubscription<T extends Message> implements Subscription {
@@ -32,8 +32,12 @@ final class TopicSubscription<T extends Message> implements Subscription {
   /** The protocol's default budget, assumed when a REPLY does not say what it granted. */
   static final int BROKER_DEFAULT_MESSAGES = Topics.DEFAULT_BUDGET_MESSAGES;
   static final long BROKER_DEFAULT_BYTES = Topics.DEFAULT_BUDGET_BYTES;
-  /** Credit is returned when this fraction of the budget is owed (the contract's 1/16). */
-  private static final int CREDIT_FRACTION = 16;
+  /**
+   * Credit is returned when this fraction of the budget is owed: well below the sixteenth at
+   * which the broker lets publishers waiting for a subscription go on, so that they go on while
+   * the queue still holds messages, not only once it has run empty.
+   */
+  private static final int CREDIT_FRACTION = 64;
   /** Messages one drain task handles before it yields its executor thread to others. */
   private static final int DRAIN_BATCH = 256;
 
@@ -227,9 +231,14 @@ final class TopicSubscription<T extends Message> implements Subscription {
   }
 
   void enqueue(QueuedMessage d) {
+    append(d);
+    schedule();
+  }
+
+  /** Appends without scheduling the drain: the messages of a batch, then {@link #enqueue}. */
+  void append(QueuedMessage d) {
     tail.next = d; // the volatile write publishes d's fields to the drain task
     tail = d;
-    schedule();
   }
 
   // ---------------------------------------------------------------- drain task
