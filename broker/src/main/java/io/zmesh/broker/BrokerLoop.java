@@ -111,7 +111,8 @@ final class BrokerLoop implements Runnable {
     this.heartbeatNanos = options.heartbeatInterval().toNanos();
     this.checkNanos = heartbeatNanos / 2;
     this.lossNanos = heartbeatNanos * options.liveness();
-    this.outboundLimit = options.connectionOutboundBytes();
+    // One byte bound per connection: what it has not read counts against its connection budget.
+    this.outboundLimit = options.connectionBudgetBytes();
     this.startedAt = ticker.nanoTime();
     this.now = startedAt;
     RequestRouter.Outbox outbox = new RequestRouter.Outbox() {
@@ -147,7 +148,7 @@ final class BrokerLoop implements Runnable {
         .setDefaultTimeoutMs((int) options.defaultRequestTimeout().toMillis())
         .setMaxTimeoutMs((int) options.maxRequestTimeout().toMillis())
         .setCancelGraceMs((int) options.cancelGrace().toMillis())
-        .setOutboundBudgetBytes(options.connectionOutboundBytes())
+        .setOutboundBudgetBytes(options.connectionBudgetBytes())
         .build();
   }
 

@@ -46,21 +46,18 @@ public final class BrokerOptions {
    */
   public static final int DEFAULT_CONNECTION_REQUESTS = 10_000;
 
-  /**
-   * Bytes the broker may have sent to one connection that it has not acknowledged reading:
-   * 16 MiB. Beyond it large packets to it are held back (a reply becomes OVERLOADED, a topic
-   * message is dropped), so a peer that stops reading holds a bounded share of the broker.
-   */
-  public static final long DEFAULT_CONNECTION_OUTBOUND_BYTES = 16L << 20;
-
   /** Connections (peers that said HELLO) the broker serves at once: 10,000. */
   public static final int DEFAULT_MAX_CONNECTIONS = 10_000;
 
   /** Worker names (registered, or waited for by a request) the broker holds at once: 10,000. */
   public static final int DEFAULT_MAX_WORKER_NAMES = 10_000;
 
-  /** The default memory budget's upper bound: 128 MiB. */
-  public static final long MAX_DEFAULT_MEMORY_BUDGET = 128L << 20;
+  /**
+   * The default memory budget's upper bound: 512 MiB, eight connections at their full {@link
+   * #DEFAULT_CONNECTION_BUDGET_BYTES}, so that a few peers that stop reading do not use up what
+   * every other connection's requests need.
+   */
+  public static final long MAX_DEFAULT_MEMORY_BUDGET = 512L << 20;
 
   /** Deadline of a request that carries none ({@code timeout_ms} 0): 10 s. */
   public static final Duration DEFAULT_REQUEST_TIMEOUT = Duration.ofSeconds(10);
@@ -93,7 +90,14 @@ public final class BrokerOptions {
   /** Messages outstanding over all subscriptions of one connection: 524,288. */
   public static final int DEFAULT_CONNECTION_BUDGET_MESSAGES = Topics.DEFAULT_BUDGET_MESSAGES;
 
-  /** Envelope bytes outstanding over all subscriptions of one connection: 64 MiB. */
+  /**
+   * Bytes per connection: 64 MiB, as NATS holds pending per client connection. The one bound in
+   * bytes of a connection, in two counts: what the broker sent it and it has not acknowledged
+   * reading (every packet; held by the broker, in its memory budget, and beyond the bound a
+   * reply becomes OVERLOADED and a topic message is dropped), and what its subscriptions have
+   * outstanding, sent and not credited back (held by the subscriber). A topic message is read
+   * before it is credited, so for a subscriber the second is met first.
+   */
   public static final long DEFAULT_CONNECTION_BUDGET_BYTES = 64L << 20;
 
   /**
@@ -135,7 +139,6 @@ public final class BrokerOptions {
   private final int queueLimit;
   private final long queueBytes;
   private final int connectionRequests;
-  private final long connectionOutboundBytes;
   private final int maxConnections;
   private final int maxWorkerNames;
   private final long memoryBudget;
@@ -170,7 +173,6 @@ public final class BrokerOptions {
     this.queueLimit = b.queueLimit;
     this.queueBytes = b.queueBytes;
     this.connectionRequests = b.connectionRequests;
-    this.connectionOutboundBytes = b.connectionOutboundBytes;
     this.maxConnections = b.maxConnections;
     this.maxWorkerNames = b.maxWorkerNames;
     this.memoryBudget = b.memoryBudget > 0 ? b.memoryBudget : defaultMemoryBudget();
@@ -235,11 +237,6 @@ public final class BrokerOptions {
   /** Requests one connection may have waiting for their answers before OVERLOADED. */
   public int connectionRequests() {
     return connectionRequests;
-  }
-
-  /** Bytes sent to one connection and not acknowledged read, beyond which large sends stop. */
-  public long connectionOutboundBytes() {
-    return connectionOutboundBytes;
   }
 
   /** Connections served at once; a HELLO beyond gets OVERLOADED. */
@@ -319,7 +316,11 @@ public final class BrokerOptions {
     return connectionBudgetMessages;
   }
 
-  /** The most envelope bytes one connection's subscriptions may have outstanding together. */
+  /**
+   * The most bytes of one connection: sent and not acknowledged read (announced in WELCOME as
+   * {@code outbound_budget_bytes}), and outstanding over its subscriptions; see {@link
+   * #DEFAULT_CONNECTION_BUDGET_BYTES}.
+   */
   public long connectionBudgetBytes() {
     return connectionBudgetBytes;
   }
@@ -390,7 +391,6 @@ public final class BrokerOptions {
     private int queueLimit = DEFAULT_QUEUE_LIMIT;
     private long queueBytes = DEFAULT_QUEUE_BYTES;
     private int connectionRequests = DEFAULT_CONNECTION_REQUESTS;
-    private long connectionOutboundBytes = DEFAULT_CONNECTION_OUTBOUND_BYTES;
     private int maxConnections = DEFAULT_MAX_CONNECTIONS;
     private int maxWorkerNames = DEFAULT_MAX_WORKER_NAMES;
     private long memoryBudget;
@@ -404,6 +404,7 @@ public final class BrokerOptions {
     private long subscriptionBudgetBytes = DEFAULT_SUBSCRIPTION_BUDGET_BYTES;
     private int connectionBudgetMessages = DEFAULT_CONNECTION_BUDGET_MESSAGES;
     private long connectionBudgetBytes = DEFAULT_CONNECTION_BUDGET_BYTES;
+    private boolean subscriptionBudgetSet;
     private int publishWindowMessages = DEFAULT_PUBLISH_WINDOW_MESSAGES;
     private long publishWindowBytes = DEFAULT_PUBLISH_WINDOW_BYTES;
     private Duration slowSubscriberTimeout = DEFAULT_SLOW_SUBSCRIBER_TIMEOUT;
@@ -505,12 +506,6 @@ public final class BrokerOptions {
       return this;
     }
 
-    /** Unacknowledged bytes sent to one connection; at least 64 KiB. */
-    public Builder connectionOutboundBytes(long bytes) {
-      this.connectionOutboundBytes = atLeast("outbound bytes per connection", bytes, 64 << 10);
-      return this;
-    }
-
     /** Connections served at once; at least 1. */
     public Builder maxConnections(int connections) {
       this.maxConnections = (int) atLeast("connection limit", connections, 1);
@@ -588,15 +583,22 @@ public final class BrokerOptions {
     /**
      * What one subscription may have outstanding (sent, not credited back): at most {@code
      * messages} messages and {@code bytes} envelope bytes. Must not exceed the connection
-     * budget; {@code bytes} must hold a message of the largest size.
+     * budget; {@code bytes} must hold a message of the largest size. Unset, it is the default,
+     * or the connection budget where that is lower.
      */
     public Builder subscriptionBudget(int messages, long bytes) {
       this.subscriptionBudgetMessages = checkMessages("subscription", messages);
       this.subscriptionBudgetBytes = checkBytes("subscription", bytes);
+      this.subscriptionBudgetSet = true;
       return this;
     }
 
-    /** What all subscriptions of one connection may have outstanding together. */
+    /**
+     * What one connection may hold: {@code messages} topic messages outstanding over all its
+     * subscriptions, and {@code bytes} both of what it has not acknowledged reading and of what
+     * its subscriptions have outstanding (see {@link
+     * BrokerOptions#DEFAULT_CONNECTION_BUDGET_BYTES}).
+     */
     public Builder connectionBudget(int messages, long bytes) {
       this.connectionBudgetMessages = checkMessages("connection", messages);
       this.connectionBudgetBytes = checkBytes("connection", bytes);
@@ -686,10 +688,16 @@ public final class BrokerOptions {
 
     /**
      * @throws IllegalArgumentException if the budgets do not fit together (a subscription's
-     *     above its connection's, or a subscription's bytes below the largest message), the
+     *     above its connection's, or a budget in bytes below the largest message), the
      *     default request timeout exceeds the maximum, or CURVE is required without a key
      */
     public BrokerOptions build() {
+      if (!subscriptionBudgetSet) {
+        subscriptionBudgetMessages = Math.min(DEFAULT_SUBSCRIPTION_BUDGET_MESSAGES,
+            connectionBudgetMessages);
+        subscriptionBudgetBytes = Math.min(DEFAULT_SUBSCRIPTION_BUDGET_BYTES,
+            connectionBudgetBytes);
+      }
       if (subscriptionBudgetMessages > connectionBudgetMessages
           || subscriptionBudgetBytes > connectionBudgetBytes) {
         throw new IllegalArgumentException("the subscription budget (" + subscriptionBudgetMessages
@@ -704,6 +712,10 @@ public final class BrokerOptions {
       if (defaultRequestTimeout.compareTo(maxRequestTimeout) > 0) {
         throw new IllegalArgumentException("the default request timeout (" + defaultRequestTimeout
             + ") must not exceed the maximum (" + maxRequestTimeout + ")");
+      }
+      if (connectionBudgetBytes < maxMessageBytes) {
+        throw new IllegalArgumentException("the connection budget of " + connectionBudgetBytes
+            + " bytes cannot hold a message of the largest size, " + maxMessageBytes + " bytes");
       }
       if (subscriptionBudgetBytes < maxMessageBytes) {
         throw new IllegalArgumentException("the subscription budget of " + subscriptionBudgetBytes

@@ -59,12 +59,6 @@ final class BrokerCommand implements Callable<Integer> {
           + " OVERLOADED (default: ${DEFAULT-VALUE}).")
   int connectionRequests;
 
-  @Option(names = "--connection-outbound-bytes", paramLabel = "BYTES",
-      defaultValue = "" + BrokerOptions.DEFAULT_CONNECTION_OUTBOUND_BYTES,
-      description = "Bytes sent to one connection that it has not acknowledged reading, beyond"
-          + " which its replies become OVERLOADED (default: ${DEFAULT-VALUE}).")
-  long connectionOutboundBytes;
-
   @Option(names = "--max-connections", paramLabel = "N",
       defaultValue = "" + BrokerOptions.DEFAULT_MAX_CONNECTIONS,
       description = "Connections served at once (default: ${DEFAULT-VALUE}).")
@@ -77,7 +71,7 @@ final class BrokerCommand implements Callable<Integer> {
 
   @Option(names = "--memory-budget", paramLabel = "BYTES", defaultValue = "0",
       description = "Bytes of requests and unread packets the broker may hold before new"
-          + " requests get OVERLOADED (default: a quarter of the heap, at most 128 MiB).")
+          + " requests get OVERLOADED (default: a quarter of the heap, at most 512 MiB).")
   long memoryBudget;
 
   @Option(names = "--registration-window", paramLabel = "DURATION",
@@ -128,16 +122,18 @@ final class BrokerCommand implements Callable<Integer> {
       description = "Balancing policy for one worker name.")
   Map<String, String> policies;
 
+  // No picocli defaults: unset, a subscription's budget follows a lower connection budget.
   @Option(names = "--subscription-budget", paramLabel = "N",
-      defaultValue = "" + BrokerOptions.DEFAULT_SUBSCRIPTION_BUDGET_MESSAGES,
       description = "Messages sent to one subscription and not yet taken off its queue, beyond"
-          + " which its messages are dropped and counted (default: ${DEFAULT-VALUE}).")
-  int subscriptionBudget;
+          + " which its messages are dropped and counted (default: "
+          + BrokerOptions.DEFAULT_SUBSCRIPTION_BUDGET_MESSAGES + ", or the connection budget"
+          + " if lower).")
+  Integer subscriptionBudget;
 
   @Option(names = "--subscription-budget-bytes", paramLabel = "BYTES",
-      defaultValue = "" + BrokerOptions.DEFAULT_SUBSCRIPTION_BUDGET_BYTES,
-      description = "The same in bytes (default: ${DEFAULT-VALUE}).")
-  long subscriptionBudgetBytes;
+      description = "The same in bytes (default: " + BrokerOptions.DEFAULT_SUBSCRIPTION_BUDGET_BYTES
+          + ", or the connection budget if lower).")
+  Long subscriptionBudgetBytes;
 
   @Option(names = "--connection-budget", paramLabel = "N",
       defaultValue = "" + BrokerOptions.DEFAULT_CONNECTION_BUDGET_MESSAGES,
@@ -147,7 +143,9 @@ final class BrokerCommand implements Callable<Integer> {
 
   @Option(names = "--connection-budget-bytes", paramLabel = "BYTES",
       defaultValue = "" + BrokerOptions.DEFAULT_CONNECTION_BUDGET_BYTES,
-      description = "The same in bytes (default: ${DEFAULT-VALUE}).")
+      description = "The most bytes of one connection: sent to it and not acknowledged read"
+          + " (beyond, its replies become OVERLOADED and topic messages are dropped), and"
+          + " outstanding over its subscriptions (default: ${DEFAULT-VALUE}).")
   long connectionBudgetBytes;
 
   @Option(names = "--publish-window", paramLabel = "N",
@@ -186,7 +184,6 @@ final class BrokerCommand implements Callable<Integer> {
           .queueLimit(queueLimit)
           .queueBytes(queueBytes)
           .connectionRequests(connectionRequests)
-          .connectionOutboundBytes(connectionOutboundBytes)
           .maxConnections(maxConnections)
           .maxWorkerNames(maxWorkerNames)
           .memoryBudget(memoryBudget)
@@ -195,10 +192,15 @@ final class BrokerCommand implements Callable<Integer> {
           .maxRequestTimeout(maxRequestTimeout)
           .cancelGrace(cancelGrace)
           .policy(policy)
-          .subscriptionBudget(subscriptionBudget, subscriptionBudgetBytes)
           .connectionBudget(connectionBudget, connectionBudgetBytes)
           .publishWindow(publishWindow, publishWindowBytes)
           .slowSubscriberTimeout(slowSubscriberTimeout);
+      if (subscriptionBudget != null || subscriptionBudgetBytes != null) {
+        b.subscriptionBudget(subscriptionBudget != null ? subscriptionBudget
+            : Math.min(BrokerOptions.DEFAULT_SUBSCRIPTION_BUDGET_MESSAGES, connectionBudget),
+            subscriptionBudgetBytes != null ? subscriptionBudgetBytes
+            : Math.min(BrokerOptions.DEFAULT_SUBSCRIPTION_BUDGET_BYTES, connectionBudgetBytes));
+      }
       if (policies != null) {
         for (Map.Entry<String, String> e : policies.entrySet()) {
           b.policy(e.getKey(), Policy.parse(e.getValue()));

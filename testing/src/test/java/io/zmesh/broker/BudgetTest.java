@@ -162,8 +162,8 @@ class BudgetTest {
 
   @Test
   void aPeerThatDoesNotReadGetsOverloadedInsteadOfMoreReplies() throws Exception {
-    try (TestMesh mesh = TestMesh.start(TestMesh.rawPeerOptions()
-        .connectionOutboundBytes(256 << 10));
+    try (TestMesh mesh = TestMesh.start(TestMesh.rawPeerOptions().maxMessageBytes(128 << 10)
+        .connectionBudget(1_000, 256 << 10));
         RawPeer raw = new RawPeer(mesh.endpoint())) {
       mesh.startWorker("big", b -> b.handle(BytesValue.class,
           (v, ctx) -> BytesValue.of(ByteString.copyFrom(new byte[64 << 10]))));

@@ -82,7 +82,7 @@ class HandshakeTest {
       assertEquals(7_000, w.getDefaultTimeoutMs());
       assertEquals(120_000, w.getMaxTimeoutMs());
       assertEquals(3_000, w.getCancelGraceMs());
-      assertEquals(BrokerOptions.DEFAULT_CONNECTION_OUTBOUND_BYTES, w.getOutboundBudgetBytes());
+      assertEquals(BrokerOptions.DEFAULT_CONNECTION_BUDGET_BYTES, w.getOutboundBudgetBytes());
     }
   }
 

@@ -236,7 +236,8 @@ class PythonPeerTest {
   @Checks("U-3")
   void pythonPeerAcknowledgesWhatItReadsAndSoReadsFarMoreThanTheBound() throws Exception {
     mesh.close();
-    mesh = TestMesh.start(TestMesh.options().connectionOutboundBytes(64 << 10));
+    mesh = TestMesh.start(TestMesh.options().maxMessageBytes(32 << 10)
+        .connectionBudget(1_000, 64 << 10));
     String big = "x".repeat(16 << 10);
     mesh.startWorker("bulk", b -> b.handle(StringValue.class, (s, ctx) -> StringValue.of(big)));
     // Ten times the 64 KiB the broker sends a connection that acknowledges nothing.

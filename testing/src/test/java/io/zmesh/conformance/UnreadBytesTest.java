@@ -95,7 +95,9 @@ class UnreadBytesTest {
   @Test
   @Checks({"U-1", "U-2", "V-3"})
   void aConnectionThatDoesNotAcknowledgeIsHeldBackUntilItDoes() {
-    try (BrokerUnderTest broker = BrokerUnderTest.start(b -> b.connectionOutboundBytes(BUDGET));
+    // The connection budget bounds unread bytes; the largest message must fit within it.
+    try (BrokerUnderTest broker = BrokerUnderTest.start(b -> b.maxMessageBytes(BUDGET / 2)
+        .connectionBudget(100, BUDGET));
         RawConnection worker = broker.worker("u", "u-1", 1);
         RawConnection publisher = broker.client();
         Counting client = new Counting(broker.endpoint())) {
