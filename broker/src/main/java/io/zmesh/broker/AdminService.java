@@ -48,21 +48,13 @@ final class AdminService {
   }
 
   /**
-   * The admin permission {@code service} needs: READ for the listings, WRITE for every service
-   * that changes the broker and for any name not listed here, so that a service added later
-   * (the supervisor's, say) is closed to read-only keys until it says otherwise.
+   * The admin permission {@code service}, one of the broker's own or a name that is no service,
+   * needs: WRITE for those that change the broker, READ for the listings and for a name that is
+   * no service, which is only told so (NO_WORKER naming the services). The embedder's services
+   * say what they need themselves ({@link BrokerService#access()}).
    */
   Access.Admin required(String service) {
-    switch (service) {
-      case Names.SERVICE_WORKERS:
-      case Names.SERVICE_LOOKUP:
-      case Names.SERVICE_TYPES:
-      case Names.SERVICE_STATS:
-      case Names.SERVICE_TOPICS:
-        return Access.Admin.READ;
-      default:
-        return Access.Admin.WRITE;
-    }
+    return service.equals(Names.SERVICE_RELOAD_KEYS) ? Access.Admin.WRITE : Access.Admin.READ;
   }
 
   /** Answers {@code request}, addressed to a reserved name. */

@@ -72,7 +72,13 @@ class CurveTest {
   void start() throws Exception {
     allowList = dir.resolve("keys.txtpb");
     Files.writeString(allowList, entries(), StandardCharsets.UTF_8);
-    broker = Broker.start(TestMesh.options().curve(brokerKeys, allowList).build());
+    // Services of an embedder, as the supervisor adds them: each declares the access it needs.
+    broker = Broker.start(TestMesh.options().curve(brokerKeys, allowList)
+        .service(BrokerService.of("zmesh.supervisor.restart", BrokerService.Access.WRITE,
+            StringValue.class, app -> StringValue.of("restarted " + app.getValue())))
+        .service(BrokerService.of("zmesh.supervisor.status", BrokerService.Access.READ,
+            StringValue.class, app -> StringValue.of("up")))
+        .build());
   }
 
   @AfterEach
@@ -175,12 +181,18 @@ class CurveTest {
     assertRefused(Code.PERMISSION_DENIED, () -> reader.call(Names.SERVICE_RELOAD_KEYS,
         ReloadKeysRequest.getDefaultInstance(), ReloadKeysReply.class, CALL),
         "key 'client' may not change the broker with 'zmesh.keys.reload'");
-    // A service added later is closed to read-only keys until it says otherwise.
+    // An embedder's services need what they declare; a name that is no service, read.
     assertRefused(Code.PERMISSION_DENIED, () -> reader.call("zmesh.supervisor.restart",
         StringValue.of("db"), StringValue.class, CALL), "may not change the broker");
+    assertEquals("up", reader.call("zmesh.supervisor.status", StringValue.of(""),
+        StringValue.class, CALL).getValue());
+    assertRefused(Code.NO_WORKER, () -> reader.call("zmesh.nothing", StringValue.of(""),
+        StringValue.class, CALL), "zmesh.nothing");
     MeshClient none = connect(evil);
     assertRefused(Code.PERMISSION_DENIED, () -> stats(none), "key 'evil' may not read");
     MeshClient writer = connect(ops);
+    assertEquals("restarted db", writer.call("zmesh.supervisor.restart", StringValue.of("db"),
+        StringValue.class, CALL).getValue());
     assertEquals(4, writer.call(Names.SERVICE_RELOAD_KEYS, ReloadKeysRequest.getDefaultInstance(),
         ReloadKeysReply.class, CALL).getKeys());
   }
@@ -227,6 +239,8 @@ class CurveTest {
   void aKeyRemovedByAReloadIsDisconnectedAndRefused() throws Exception {
     startWorker("evil", evil);
     MeshClient writer = connect(ops);
+    assertEquals("restarted db", writer.call("zmesh.supervisor.restart", StringValue.of("db"),
+        StringValue.class, CALL).getValue());
     Files.writeString(allowList, entries().replaceAll("(?s)key \\{ name: \"evil\".*?\\}\\n", ""),
         StandardCharsets.UTF_8);
     ReloadKeysReply reply = writer.call(Names.SERVICE_RELOAD_KEYS,
@@ -239,6 +253,8 @@ class CurveTest {
   @Test
   void aBrokenFileKeepsTheKeysInForce() throws Exception {
     MeshClient writer = connect(ops);
+    assertEquals("restarted db", writer.call("zmesh.supervisor.restart", StringValue.of("db"),
+        StringValue.class, CALL).getValue());
     Files.writeString(allowList, "key { name: \"x\" public_key: \"short\" }\n");
     assertRefused(Code.INVALID_ARGUMENT, () -> writer.call(Names.SERVICE_RELOAD_KEYS,
         ReloadKeysRequest.getDefaultInstance(), ReloadKeysReply.class, CALL),
