@@ -36,7 +36,7 @@ final class BenchReloadCommand implements Callable<Integer> {
   int clients;
 
   @Option(names = "--start-delay", paramLabel = "DURATION", defaultValue = "0ms",
-      converter = DurationConverter.class,
+      converter = DurationConverter.OrZero.class,
       description = "Time each instance takes to start before READY (default: ${DEFAULT-VALUE}).")
   Duration startDelay;
 
