@@ -28,10 +28,12 @@ class FatalErrorTest {
         .fatalErrorHandler(e -> failed.complete(Thread.currentThread()))
         .build());
     ZMQ.Context other = ZMQ.context(1);
+    ZMQ.Socket pull = null;
+    ZMQ.Socket push = null;
     try {
       // A socket of the broker's own context whose I/O thread runs out of memory (as far as
       // it knows) while allocating a frame.
-      ZMQ.Socket pull = broker.context().socket(SocketType.PULL);
+      pull = broker.context().socket(SocketType.PULL);
       pull.setMsgAllocator(size -> {
         if (size == POISON_SIZE) {
           throw new OutOfMemoryError("test: no room for " + size + " bytes");
@@ -39,17 +41,24 @@ class FatalErrorTest {
         return new Msg(size);
       });
       pull.bind("tcp://127.0.0.1:*");
-      ZMQ.Socket push = other.socket(SocketType.PUSH);
+      push = other.socket(SocketType.PUSH);
       push.setLinger(0);
+      // Bounded: a send that found no peer within the wait fails the test instead of hanging.
+      push.setSendTimeOut((int) TestMesh.SETTLE.toMillis());
       push.connect(pull.getLastEndpoint());
-      push.send(new byte[POISON_SIZE], 0);
+      assertTrue(push.send(new byte[POISON_SIZE], 0), "the poison frame was not sent");
 
-      Thread thread = Await.value(failed, Duration.ofSeconds(10));
+      Thread thread = Await.value(failed, TestMesh.SETTLE);
       assertTrue(thread.getName().contains("iothread"), thread.getName());
       Await.until("broker stopped", TestMesh.SETTLE, () -> !broker.isRunning());
-      push.close();
-      pull.close();
     } finally {
+      // Closed whatever happened above, so that terminating the other context cannot hang.
+      if (push != null) {
+        push.close();
+      }
+      if (pull != null) {
+        pull.close();
+      }
       other.term();
       broker.close();
     }
