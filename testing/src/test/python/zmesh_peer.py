@@ -7,6 +7,7 @@ publisher, one role per run.
     zmesh_peer.py ENDPOINT publisher TOPIC COUNT
     zmesh_peer.py ENDPOINT waiter NAME
     zmesh_peer.py ENDPOINT status NAME
+    zmesh_peer.py ENDPOINT fetcher NAME COUNT
 
 Needs pyzmq, protobuf and the classes protoc generates from mesh.proto (on PYTHONPATH). Prints
 one line per event for the test that runs it; exits 0 when its role's script succeeded.
@@ -23,6 +24,7 @@ from zmesh.v1 import mesh_pb2 as pb
 
 PROTOCOL = "zmesh/1.0"  # section 3
 TYPE_PREFIX = "type.googleapis.com/"  # section 11
+MAX_ACK_BYTES = 256 * 1024  # section 6, rule U-3
 
 
 def say(*words):
@@ -68,6 +70,9 @@ class Connection:
         self.socket.setsockopt(zmq.LINGER, 1000)
         self.socket.connect(endpoint)
         self.next_id = 0
+        # Section 6, unread bytes: the frames read since the last CREDIT id 0, the WELCOME's too.
+        self.unacknowledged = 0
+        self.ack_every = 0
         self.send(pb.Envelope(command=pb.HELLO, hello=pb.Hello(
             client_name=name, pid=os.getpid(), host="python", sdk_version="zmesh_peer.py",
             protocol=PROTOCOL)))
@@ -78,6 +83,8 @@ class Connection:
         # Rule V-4: drop a connection whose WELCOME names a version we do not speak.
         if not agreed.startswith("zmesh/1.") or int(agreed.split(".", 1)[1]) > 0:
             raise SystemExit("broker agreed to " + agreed + ", we speak " + PROTOCOL)
+        budget = welcome.welcome.outbound_budget_bytes
+        self.ack_every = max(1, min(budget // 16, MAX_ACK_BYTES)) if budget else 0
         self.interval = welcome.welcome.heartbeat_interval_ms / 1000.0
         self.liveness = welcome.welcome.liveness
         self.welcome = welcome.welcome
@@ -113,6 +120,7 @@ class Connection:
             if self.socket.poll(max(1, int(wait * 1000))):
                 frames = self.socket.recv_multipart()
                 self.last_heard = time.monotonic()
+                self.acknowledge(sum(len(f) for f in frames))
                 if len(frames) != 1:
                     continue
                 self.last_length = len(frames[0])  # what CREDIT counts (section 9)
@@ -123,6 +131,14 @@ class Connection:
                 if envelope.command == pb.DISCONNECT:
                     raise Closed(envelope.status.message)
                 return envelope
+
+    def acknowledge(self, length):
+        """Rule U-3: CREDIT id 0 each time a sixteenth of the unread bytes allowed was read."""
+        self.unacknowledged += length
+        if self.ack_every and self.unacknowledged >= self.ack_every:
+            self.send(pb.Envelope(command=pb.CREDIT, credit=pb.Credit(
+                bytes=self.unacknowledged)))
+            self.unacknowledged = 0
 
     def expect(self, command, ident, timeout_s=10):
         envelope = self.receive(timeout_s)
@@ -207,6 +223,17 @@ def status(conn, name):
     conn.leave()
 
 
+def fetcher(conn, name, count):
+    """Rule U-3: COUNT calls whose replies together are far more than the unread bytes the
+    broker allows; they all arrive because this peer acknowledges what it reads."""
+    total = 0
+    for i in range(count):
+        ident = conn.request(name, "fetch %d" % i, 5000)
+        total += len(unpack_text(conn.expect(pb.REPLY, ident).payload))
+    say("fetched", count, total)
+    conn.leave()
+
+
 def waiter(conn, name):
     """Rule C-7: a request pending when the connection ends is failed here, not waited for."""
     ident = conn.request(name, "patient", 60000, wait_for_worker=True)
@@ -267,6 +294,8 @@ def main(argv):
         status(conn, args[0])
     elif role == "waiter":
         waiter(conn, args[0])
+    elif role == "fetcher":
+        fetcher(conn, args[0], int(args[1]))
     elif role == "subscriber":
         subscriber(conn, args[0], int(args[1]))
     elif role == "publisher":

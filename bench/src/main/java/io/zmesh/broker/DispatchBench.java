@@ -45,8 +45,12 @@ public final class DispatchBench {
     }
     Sink sink = new Sink(window);
     long start = System.nanoTime();
-    RequestRouter router = new RequestRouter(BrokerOptions.builder().build(), sink,
-        new Counters(), new TypeRegistry(), start);
+    BrokerOptions options = BrokerOptions.builder()
+        .maxWorkerNames(Integer.MAX_VALUE)
+        .connectionRequests(Integer.MAX_VALUE)
+        .build();
+    RequestRouter router = new RequestRouter(options, sink, new Counters(), new TypeRegistry(),
+        new MemoryBudget(options.memoryBudget()), start);
     for (int i = 0; i < idle; i++) {
       register(router, "idle-" + i / IDLE_PER_NAME, "idle-" + i, 1, start);
     }
@@ -85,7 +89,7 @@ public final class DispatchBench {
       if ((brokerId & 255) == 0) {
         now = System.nanoTime();
         if (now >= nextTick) {
-          router.tick();
+          router.tick(System.nanoTime());
           nextTick = now + 500 * MS;
         }
         if (measuredFrom < 0 && now >= measureFrom) {

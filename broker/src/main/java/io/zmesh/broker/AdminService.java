@@ -21,6 +21,8 @@ import io.zmesh.proto.ListTopicsRequest;
 import io.zmesh.proto.ListWorkersReply;
 import io.zmesh.proto.ListWorkersRequest;
 import io.zmesh.proto.Names;
+import io.zmesh.proto.ReloadKeysReply;
+import io.zmesh.proto.ReloadKeysRequest;
 import io.zmesh.proto.ServiceReply;
 import io.zmesh.proto.ServiceRequest;
 import io.zmesh.proto.SubscriptionInfo;
@@ -43,6 +45,16 @@ final class AdminService {
 
   AdminService(BrokerLoop loop) {
     this.loop = loop;
+  }
+
+  /**
+   * The admin permission {@code service}, one of the broker's own or a name that is no service,
+   * needs: WRITE for those that change the broker, READ for the listings and for a name that is
+   * no service, which is only told so (NO_WORKER naming the services). The embedder's services
+   * say what they need themselves ({@link BrokerService#access()}).
+   */
+  Access.Admin required(String service) {
+    return service.equals(Names.SERVICE_RELOAD_KEYS) ? Access.Admin.WRITE : Access.Admin.READ;
   }
 
   /** Answers {@code request}, addressed to a reserved name. */
@@ -70,11 +82,15 @@ final class AdminService {
         case Names.SERVICE_TOPICS:
           reply = topics(arg(request, ListTopicsRequest.class), now);
           break;
+        case Names.SERVICE_RELOAD_KEYS:
+          arg(request, ReloadKeysRequest.class);
+          reply = reloadKeys();
+          break;
         default:
           return StatusCodec.error(request.getId(), Code.NO_WORKER, "no broker service named '"
               + service + "'; there are " + String.join(", ", Names.SERVICE_WORKERS,
                   Names.SERVICE_LOOKUP, Names.SERVICE_TYPES, Names.SERVICE_STATS,
-                  Names.SERVICE_TOPICS));
+                  Names.SERVICE_TOPICS, Names.SERVICE_RELOAD_KEYS));
       }
       return Envelope.newBuilder()
           .setCommand(io.zmesh.proto.Command.REPLY)
@@ -178,6 +194,23 @@ final class AdminService {
     return reply.build();
   }
 
+  /** Reads the allow-list again; a file that does not read keeps the old list in force. */
+  private ReloadKeysReply reloadKeys() {
+    if (loop.access == null) {
+      throw Status.INVALID_ARGUMENT.withDescription(
+          "this broker has no allow-list: it runs without CURVE").asException();
+    }
+    AccessList list;
+    try {
+      list = loop.access.reload();
+    } catch (IllegalArgumentException e) {
+      throw Status.INVALID_ARGUMENT.withDescription(e.getMessage()
+          + "; the keys read before stay in force").asException();
+    }
+    int disconnected = loop.checkAccessNow();
+    return ReloadKeysReply.newBuilder().setKeys(list.size()).setDisconnected(disconnected).build();
+  }
+
   private ServiceReply lookup(ServiceRequest request) {
     WorkerGroup g = loop.router.groups.get(request.getName());
     return ServiceReply.newBuilder()
@@ -201,7 +234,14 @@ final class AdminService {
         .setWorkers(workers)
         .putAllCounters(loop.counters.snapshot())
         .putCounters("requests_pending", loop.router.pendingCount())
+        .putCounters("memory_used_bytes", loop.memory.used())
+        .putCounters("memory_budget_bytes", loop.memory.limit)
+        .putCounters("memory_refusals", loop.memory.refused)
+        .putCounters("worker_names", loop.router.groups.size())
+        .putCounters("curve_handshakes_accepted", loop.zap == null ? 0 : loop.zap.accepted)
+        .putCounters("curve_handshakes_refused", loop.zap == null ? 0 : loop.zap.refused)
         .putCounters("known_type_files", loop.types.size())
+        .putCounters("type_definitions_refused", loop.types.refused)
         .putCounters("subscriptions", loop.topics.trie.subscriptions())
         .putCounters("subscriptions_behind", loop.topics.behind())
         .build();

@@ -30,17 +30,23 @@ import org.zeromq.ZMQ;
  * this object only starts and stops it, and hands it tasks ({@link #holdRequests}, {@link
  * #drain}, {@link #workers}) that run there. The handlers of {@link BrokerService}s run on a
  * pool of at most {@link BrokerService#MAX_CONCURRENT_CALLS} service threads, a {@link
- * WorkerListener} on the loop thread.
+ * WorkerListener} on the loop thread. An {@link Error} on the loop thread or on one of JeroMQ's
+ * stops the broker and runs {@link BrokerOptions#fatalErrorHandler()}.
  */
 public final class Broker implements AutoCloseable {
   private final ZMQ.Context context;
   private final Thread thread;
   private final List<String> endpoints;
   private final BrokerLoop loop;
+  private final FatalErrors fatal;
+  private final ZapHandler zap;
   private boolean closed;
 
-  private Broker(ZMQ.Context context, Thread thread, List<String> endpoints, BrokerLoop loop) {
+  private Broker(ZMQ.Context context, Thread thread, List<String> endpoints, BrokerLoop loop,
+      FatalErrors fatal, ZapHandler zap) {
     this.context = context;
+    this.fatal = fatal;
+    this.zap = zap;
     this.thread = thread;
     this.endpoints = endpoints;
     this.loop = loop;
@@ -49,13 +55,30 @@ public final class Broker implements AutoCloseable {
   /**
    * Binds every endpoint and starts serving.
    *
-   * @throws IllegalArgumentException if an endpoint cannot be bound (in use, malformed)
+   * @throws BindException if an endpoint cannot be bound (in use, malformed)
+   * @throws IllegalArgumentException if the allow-list does not read
    */
   public static Broker start(BrokerOptions options) {
     Objects.requireNonNull(options, "options");
-    ZMQ.Context context = Sockets.newContext(0);
+    FatalErrors fatal = new FatalErrors(options.fatalErrorHandler());
+    AccessControl access = options.allowList() == null ? null
+        : new AccessControl(options.allowList());
+    ZMQ.Context context = Sockets.newContext(0, fatal);
+    ZapHandler zap = null;
+    if (access != null) {
+      // Bound before the ROUTER: a CURVE handshake with no handler lets every key in.
+      zap = new ZapHandler(context, access, fatal);
+      try {
+        zap.start();
+      } catch (RuntimeException e) {
+        context.term();
+        throw e;
+      }
+    }
     CompletableFuture<List<String>> bound = new CompletableFuture<>();
-    BrokerLoop loop = new BrokerLoop(options, context, bound);
+    BrokerLoop loop = new BrokerLoop(options, context, bound, fatal, access);
+    fatal.watch(loop);
+    loop.zap = zap;
     Thread thread = new Thread(loop, "zmesh-broker");
     thread.start();
     List<String> endpoints;
@@ -63,6 +86,9 @@ public final class Broker implements AutoCloseable {
       endpoints = bound.get(30, TimeUnit.SECONDS);
     } catch (ExecutionException e) {
       join(thread);
+      if (zap != null) {
+        zap.stop();
+      }
       context.term();
       Throwable cause = e.getCause();
       if (cause instanceof IllegalArgumentException) {
@@ -75,7 +101,7 @@ public final class Broker implements AutoCloseable {
       }
       throw new IllegalStateException("broker did not start", e);
     }
-    return new Broker(context, thread, List.copyOf(endpoints), loop);
+    return new Broker(context, thread, List.copyOf(endpoints), loop, fatal, zap);
   }
 
   private static void join(Thread thread) {
@@ -184,10 +210,21 @@ public final class Broker implements AutoCloseable {
     closed = true;
     loop.stop();
     join(thread);
+    if (zap != null) {
+      zap.stop();
+    }
+    if (fatal.reported()) {
+      // A dead JeroMQ thread never acknowledges the termination, and term() would wait for it.
+      return;
+    }
     context.term();
   }
 
   BrokerLoop loop() {
     return loop;
+  }
+
+  ZMQ.Context context() {
+    return context;
   }
 }

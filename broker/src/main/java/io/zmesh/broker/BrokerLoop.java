@@ -3,9 +3,11 @@ package io.zmesh.broker;
 import static io.zmesh.core.internal.Ticker.MS;
 
 import io.zmesh.Code;
+import io.zmesh.CurveKeys;
 import io.zmesh.Status;
 import io.zmesh.core.internal.StatusCodec;
 import io.zmesh.core.internal.Ticker;
+import io.zmesh.core.transport.Endpoints;
 import io.zmesh.core.transport.SocketWaiter;
 import io.zmesh.core.transport.Sockets;
 import io.zmesh.proto.Command;
@@ -15,6 +17,7 @@ import io.zmesh.proto.Scan;
 import io.zmesh.proto.Welcome;
 import io.zmesh.proto.Wire;
 import io.zmesh.proto.WireException;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
@@ -28,6 +31,8 @@ import org.zeromq.SocketType;
 import org.zeromq.ZMQ;
 import org.zeromq.ZMQException;
 import zmq.ZError;
+import zmq.io.Metadata;
+import zmq.msg.MsgAllocatorHeap;
 
 /**
  * The broker's event loop: the only thread that touches the ROUTER socket and the broker's
@@ -43,14 +48,27 @@ final class BrokerLoop implements Runnable {
   private static final Logger log = LoggerFactory.getLogger(BrokerLoop.class);
   private static final int RECV_BATCH = 4096;
   private static final int ACCEPT_BACKLOG = 4096;
+  /** Packets up to this size (errors, heartbeats) may use the outbound slack. */
+  private static final int SMALL_PACKET = 512;
+  /** Room beyond a peer's outbound budget for small packets: 1 MiB. */
+  private static final long OUTBOUND_SLACK = 1 << 20;
+  /** The most a frame may exceed the limit and still be read and answered: 64 KiB. */
+  private static final int HARD_LIMIT_SLACK = 64 << 10;
   /** How long a stopping broker waits for its DISCONNECTs to leave. */
   private static final int GOODBYE_LINGER_MS = 1_000;
-  /** Frames larger than this are refused by ZeroMQ itself, which drops the connection. */
-  private static final long HARD_LIMIT_FACTOR = 4;
 
   private final BrokerOptions options;
   private final ZMQ.Context context;
   private final CompletableFuture<List<String>> bound;
+  private final FatalErrors fatal;
+  /** The allow-list of a CURVE broker; null when every connection is trusted. */
+  final AccessControl access;
+  /** The ZAP handler of a CURVE broker, for its counters; null without CURVE. */
+  volatile ZapHandler zap;
+  /** The allow-list version the peers were last checked against. */
+  private long accessChecked;
+  /** Metadata of the packet being handled: the ZAP user id (the key's name) under CURVE. */
+  private Metadata metadata;
   private final SocketWaiter waiter = new SocketWaiter();
   private volatile boolean stopRequested;
   private final Ticker ticker;
@@ -63,9 +81,11 @@ final class BrokerLoop implements Runnable {
   private final long checkNanos;
   private final long lossNanos;
   private final Welcome welcome;
+  private final long outboundLimit;
 
   final Counters counters = new Counters();
   final TypeRegistry types = new TypeRegistry();
+  final MemoryBudget memory;
   final RequestRouter router;
   final TopicRouter topics;
   final long startedAt;
@@ -80,14 +100,19 @@ final class BrokerLoop implements Runnable {
   private long nextHeartbeat;
   private long now;
 
-  BrokerLoop(BrokerOptions options, ZMQ.Context context, CompletableFuture<List<String>> bound) {
+  BrokerLoop(BrokerOptions options, ZMQ.Context context, CompletableFuture<List<String>> bound,
+      FatalErrors fatal, AccessControl access) {
     this.options = options;
+    this.fatal = fatal;
+    this.access = access;
     this.context = context;
     this.bound = bound;
     this.ticker = options.ticker();
     this.heartbeatNanos = options.heartbeatInterval().toNanos();
     this.checkNanos = heartbeatNanos / 2;
     this.lossNanos = heartbeatNanos * options.liveness();
+    // One byte bound per connection: what it has not read counts against its connection budget.
+    this.outboundLimit = options.connectionBudgetBytes();
     this.startedAt = ticker.nanoTime();
     this.now = startedAt;
     RequestRouter.Outbox outbox = new RequestRouter.Outbox() {
@@ -102,11 +127,17 @@ final class BrokerLoop implements Runnable {
       }
 
       @Override
+      public boolean unreadFull(Peer to) {
+        return outboundFull(to);
+      }
+
+      @Override
       public void disconnect(Peer peer, Status why) {
         BrokerLoop.this.disconnect(peer, why);
       }
     };
-    this.router = new RequestRouter(options, outbox, counters, types, startedAt);
+    this.memory = new MemoryBudget(options.memoryBudget());
+    this.router = new RequestRouter(options, outbox, counters, types, memory, startedAt);
     this.services = new ServiceCalls(options.services(), this);
     this.topics = new TopicRouter(options, outbox, counters, types);
     this.welcome = Welcome.newBuilder()
@@ -117,7 +148,16 @@ final class BrokerLoop implements Runnable {
         .setDefaultTimeoutMs((int) options.defaultRequestTimeout().toMillis())
         .setMaxTimeoutMs((int) options.maxRequestTimeout().toMillis())
         .setCancelGraceMs((int) options.cancelGrace().toMillis())
+        .setOutboundBudgetBytes(options.connectionBudgetBytes())
         .build();
+  }
+
+  /**
+   * The largest frame ZeroMQ lets in: the limit plus a sixteenth, at most {@link
+   * #HARD_LIMIT_SLACK}. Larger frames close their connection unread.
+   */
+  static long hardFrameLimit(int maxMessageBytes) {
+    return maxMessageBytes + Math.min(HARD_LIMIT_SLACK, maxMessageBytes / 16);
   }
 
   Collection<Peer> peers() {
@@ -162,6 +202,15 @@ final class BrokerLoop implements Runnable {
     try {
       routerSocket = Sockets.newSocket(context, SocketType.ROUTER);
       routerSocket.setRouterMandatory(true);
+      if (access != null) {
+        // Every connection is CURVE; the ZAP handler, bound before this, checks each key.
+        CurveKeys.Pair keys = options.curveKeys();
+        routerSocket.setZapDomain("zmesh");
+        routerSocket.setCurveServer(true);
+        routerSocket.setCurvePublicKey(keys.publicKey().getBytes(StandardCharsets.US_ASCII));
+        routerSocket.setCurveSecretKey(keys.secretKey().getBytes(StandardCharsets.US_ASCII));
+        accessChecked = access.version();
+      }
       routerSocket.setLinger(0);
       // Room for a whole connection budget of topic messages on top of request traffic: a
       // subscriber's messages are then limited by its budget, which counts each drop against
@@ -171,15 +220,35 @@ final class BrokerLoop implements Runnable {
       // After a broker restart every instance reconnects at once; with ZeroMQ's backlog of 100
       // the kernel drops the excess SYNs and those peers wait out TCP's retransmit timers.
       routerSocket.setBacklog(ACCEPT_BACKLOG);
-      routerSocket.setMaxMsgSize(options.maxMessageBytes() * HARD_LIMIT_FACTOR);
+      // ZeroMQ drops a connection whose frame header announces more than this, before it
+      // allocates the frame: a declared 4 MiB (or 4 GiB) frame costs nothing. A frame a little
+      // over the limit is still read, to be answered with a typed error.
+      routerSocket.setMaxMsgSize(hardFrameLimit(options.maxMessageBytes()));
+      // On the heap, where -Xmx bounds it and the GC returns it: JeroMQ puts frames over 1 MiB
+      // in direct buffers, outside both.
+      routerSocket.setMsgAllocator(new MsgAllocatorHeap());
+      // ZMTP heartbeats: a connection that completes no frame for liveness x interval (one
+      // that announced a frame and stalls, say) is closed by ZeroMQ, and what it held is freed.
+      int ivl = (int) Math.max(1, options.heartbeatInterval().toMillis());
+      routerSocket.setHeartbeatIvl(ivl);
+      routerSocket.setHeartbeatTimeout((int) Math.min(Integer.MAX_VALUE,
+          (long) ivl * options.liveness()));
       List<String> endpoints = new ArrayList<>();
       for (String endpoint : options.binds()) {
         try {
           routerSocket.bind(endpoint);
-        } catch (ZMQException | IllegalArgumentException e) {
-          throw new IllegalArgumentException("cannot bind " + endpoint + ": " + e.getMessage(), e);
+        } catch (ZMQException e) {
+          throw new BindException(endpoint, describe(e), e);
+        } catch (IllegalArgumentException e) {
+          throw new BindException(endpoint, e.getMessage(), e);
         }
         endpoints.add(routerSocket.getLastEndpoint());
+        if (access == null && !Endpoints.isLoopback(endpoint)) {
+          log.warn("listening on {} without CURVE: any process that reaches it can register as"
+              + " any worker, read every request and topic and use the admin services; give"
+              + " the broker a key and an allow-list (--curve-key, --allow) or bind loopback",
+              endpoint);
+        }
       }
       waiter.watch(routerSocket);
       now = ticker.nanoTime();
@@ -202,8 +271,9 @@ final class BrokerLoop implements Runnable {
         topics.flushPublishCredit();
         router.expire(now);
         if (now - nextHeartbeat >= 0) {
+          checkAccess();
           heartbeat();
-          router.tick();
+          router.tick(now);
           nextHeartbeat = now + checkNanos;
         }
         processLost();
@@ -213,7 +283,8 @@ final class BrokerLoop implements Runnable {
       if (!bound.isDone()) {
         bound.completeExceptionally(e);
       } else {
-        log.error("broker loop failed", e);
+        // A loop that ended leaves a broker that accepts connections and never answers.
+        fatal.fatal(Thread.currentThread(), e);
       }
     } finally {
       services.shutdown();
@@ -222,8 +293,26 @@ final class BrokerLoop implements Runnable {
         routerSocket.close();
       }
       waiter.close();
-      log.info("broker stopped");
+      if (bound.isDone() && !bound.isCompletedExceptionally()) {
+        // Only a broker that started can stop; a failed start says why instead.
+        log.info("broker stopped");
+      }
     }
+  }
+
+  /** "address already in use (EADDRINUSE)" rather than JeroMQ's "Errno 48". */
+  private static String describe(ZMQException e) {
+    ZMQ.Error error;
+    try {
+      error = ZMQ.Error.findByCode(e.getErrorCode());
+    } catch (IllegalArgumentException unknown) {
+      return e.getMessage();
+    }
+    if (error == ZMQ.Error.NOERROR) {
+      return e.getMessage();
+    }
+    String text = error.getMessage();
+    return Character.toLowerCase(text.charAt(0)) + text.substring(1) + " (" + error.name() + ")";
   }
 
   /**
@@ -264,7 +353,15 @@ final class BrokerLoop implements Runnable {
       if (id == null) {
         return i;
       }
-      byte[] body = routerSocket.hasReceiveMore() ? routerSocket.recv(0) : null;
+      byte[] body = null;
+      metadata = null;
+      if (routerSocket.hasReceiveMore()) {
+        zmq.Msg msg = routerSocket.base().recv(0);
+        if (msg != null) {
+          body = msg.data();
+          metadata = msg.getMetadata();
+        }
+      }
       int extra = 0;
       while (routerSocket.hasReceiveMore()) {
         routerSocket.recv(0);
@@ -272,7 +369,13 @@ final class BrokerLoop implements Runnable {
       }
       now = ticker.nanoTime();
       counters.packetsIn++;
-      onFrames(new Identity(id), body, extra);
+      try {
+        onFrames(new Identity(id), body, extra);
+      } catch (RuntimeException e) {
+        // A bug met by one packet must not end the loop for everyone.
+        counters.internalErrors++;
+        log.error("packet from {} failed: {}", new Identity(id), e.toString(), e);
+      }
       processLost();
     }
     return i;
@@ -309,7 +412,7 @@ final class BrokerLoop implements Runnable {
       if (packet != null && packet.getCommand() == Command.HELLO) {
         hello(identity, packet);
       } else {
-        unknownPeer(identity);
+        unknownPeer(identity, scanned != null ? scanned.id() : packet.getId());
       }
       return;
     }
@@ -321,15 +424,33 @@ final class BrokerLoop implements Runnable {
         refuseIdZero(peer, Command.REQUEST);
       } else if (Names.isReserved(r.worker())) {
         onAdmin(peer, identity, packet, body);
-      } else {
+      } else if (access(peer).mayCall(r.worker())) {
         router.onRequest(peer, r, body, now);
+      } else {
+        counters.requests++;
+        Code code = refused(peer, r.id(), peer.access, "call '" + r.worker() + "'");
+        router.refused(r.worker(), code);
       }
     } else if (scanned instanceof Scan.Publish) {
       Scan.Publish p = (Scan.Publish) scanned;
+      Access a = access(peer);
+      if (a.restricted() && !a.mayPublish(p.topic())) {
+        // A refused publish is answered only when it has an id, like any refused publish.
+        // Credited like any other, so a 1.1 publisher's window is not lost to refusals.
+        refused(peer, p.id() == 0 ? -1 : p.id(), a, "publish to '" + p.topic() + "'");
+        topics.owePublishCredit(peer, p.messages(), body.length);
+        return;
+      }
       topics.onPublish(peer, p.id(), p.topic(), body, p.messages(), now);
     } else if (scanned instanceof Scan.Credit) {
       Scan.Credit c = (Scan.Credit) scanned;
-      topics.onCredit(peer, c, now);
+      if (c.id() == 0) {
+        // From a peer, CREDIT id 0 acknowledges bytes read; the broker's own to a 1.1
+        // publisher (publish credit) goes the other way.
+        acknowledged(peer, c.bytes());
+      } else {
+        topics.onCredit(peer, c, now);
+      }
     } else if (packet != null) {
       onPacket(peer, packet, body);
     } else {
@@ -367,18 +488,32 @@ final class BrokerLoop implements Runnable {
       }
     }
     counters.requests++;
-    if (services.handles(packet.getService())) {
+    String service = packet.getService();
+    Access.Admin needed = services.handles(service) ? services.required(service)
+        : admin.required(service);
+    Access a = access(peer);
+    if (!a.mayAdmin(needed)) {
+      refused(peer, packet.getId(), a, (needed == Access.Admin.WRITE ? "change the broker with '"
+          : "read '") + service + "' (admin " + a.admin.label() + ")");
+      return;
+    }
+    if (services.handles(service)) {
       services.call(peer, packet);
     } else {
       send(peer, admin.handle(packet, now));
     }
   }
 
-  /** A broker restart forgets everyone: tell a peer it does not know to start over. */
-  private void unknownPeer(Identity identity) {
+  /**
+   * A broker restart forgets everyone: tell a peer it does not know to start over. The
+   * DISCONNECT carries the packet's id, so that a requester knows this request was never
+   * accepted and may send it again after its new HELLO.
+   */
+  private void unknownPeer(Identity identity, long id) {
     counters.unknownPeer++;
     sendTo(identity, disconnectPacket(
-        Status.UNAVAILABLE.withDescription("unknown connection; send HELLO first")));
+        Status.UNAVAILABLE.withDescription("unknown connection; send HELLO first"))
+        .toBuilder().setId(id).build());
   }
 
   /** Tells {@code peer} why the broker forgets it, then forgets it. */
@@ -415,6 +550,11 @@ final class BrokerLoop implements Runnable {
       case HEARTBEAT:
         break;
       case READY:
+        if (!permitted(peer, packet.getId(),
+            access(peer).mayRegister(packet.getReady().getName()),
+            "register as '" + packet.getReady().getName() + "'")) {
+          break;
+        }
         router.onReady(peer, packet, now);
         break;
       case DRAIN:
@@ -424,6 +564,11 @@ final class BrokerLoop implements Runnable {
         router.onCancel(peer, packet, now);
         break;
       case SUBSCRIBE:
+        if (!permitted(peer, packet.getId(),
+            access(peer).maySubscribe(packet.getSubscribe().getPattern()),
+            "subscribe to '" + packet.getSubscribe().getPattern() + "'")) {
+          break;
+        }
         topics.onSubscribe(peer, packet, now);
         break;
       case UNSUBSCRIBE:
@@ -453,7 +598,29 @@ final class BrokerLoop implements Runnable {
       malformed(identity, packet.getId(), Wire.refusal(offered));
       return;
     }
+    if (peers.size() >= options.maxConnections()) {
+      counters.error(Code.OVERLOADED);
+      log.warn("refused a connection from {}: {} connections, the limit",
+          packet.getHello().getClientName(), peers.size());
+      sendTo(identity, StatusCodec.error(packet.getId(), Code.OVERLOADED, "the broker serves "
+          + peers.size() + " connections, its limit; retry later"));
+      return;
+    }
+    Access granted = Access.ALL;
+    if (access != null) {
+      String keyName = metadata == null ? null : metadata.get(Metadata.USER_ID);
+      granted = keyName == null ? null : access.current().byName(keyName);
+      if (granted == null) {
+        // Its key left the list between the handshake and this HELLO.
+        counters.error(Code.UNAUTHENTICATED);
+        sendTo(identity, StatusCodec.error(packet.getId(), Code.UNAUTHENTICATED,
+            "key '" + keyName + "' is not on the broker's allow-list"));
+        return;
+      }
+    }
     Peer peer = new Peer(identity, packet.getHello(), now);
+    peer.access = granted;
+    peer.accessVersion = access == null ? 0 : access.version();
     peers.put(identity, peer);
     log.debug("hello from {} ({})", peer.describe(), agreed);
     Welcome.Builder w = welcome.toBuilder().setProtocol(agreed);
@@ -471,6 +638,89 @@ final class BrokerLoop implements Runnable {
     counters.malformed++;
     log.debug("malformed packet from {}: {}", identity, why);
     sendTo(identity, StatusCodec.error(id, Code.INVALID_ARGUMENT, why));
+  }
+
+  // ---------------------------------------------------------------- access
+
+  /** What {@code peer} may do under the allow-list in force. */
+  private Access access(Peer peer) {
+    if (access != null && peer.accessVersion != access.version()) {
+      long version = access.version();
+      Access fresh = access.current().byName(peer.access.keyName);
+      peer.access = fresh != null ? fresh : Access.revoked(peer.access.keyName);
+      peer.accessVersion = version;
+    }
+    return peer.access;
+  }
+
+  /** True if {@code allowed}; otherwise the act is refused, answered and logged. */
+  private boolean permitted(Peer peer, long id, boolean allowed, String act) {
+    if (allowed) {
+      return true;
+    }
+    refused(peer, id, peer.access, act);
+    return false;
+  }
+
+  /**
+   * Refuses {@code act}: PERMISSION_DENIED, or UNAUTHENTICATED for a key no longer on the
+   * list, answered with {@code id} (none when -1) and logged with the key's name.
+   */
+  private Code refused(Peer peer, long id, Access a, String act) {
+    boolean revoked = access != null && access.current().byName(a.keyName) == null;
+    Code code = revoked ? Code.UNAUTHENTICATED : Code.PERMISSION_DENIED;
+    String why = revoked ? a.who() + " is no longer on the broker's allow-list"
+        : a.who() + " may not " + act;
+    counters.error(code);
+    counters.refusals++;
+    if (access != null) {
+      access.logRefusal(why + " (" + peer.describe() + ")");
+    }
+    if (id >= 0) {
+      send(peer, StatusCodec.error(id, code, why));
+    }
+    return code;
+  }
+
+  /**
+   * After the allow-list changed: a connection whose key left the list, or that may no longer
+   * be the worker or hold the subscriptions it has, is told why and forgotten.
+   */
+  private void checkAccess() {
+    if (access != null && access.version() != accessChecked) {
+      checkAccessNow();
+    }
+  }
+
+  /** {@link #checkAccess()} now; returns how many connections were closed. */
+  int checkAccessNow() {
+    accessChecked = access.version();
+    int closed = 0;
+    for (Peer peer : peers.values()) {
+      Access a = access(peer);
+      String why = null;
+      Code code = Code.PERMISSION_DENIED;
+      if (access.current().byName(a.keyName) == null) {
+        why = a.who() + " is no longer on the broker's allow-list";
+        code = Code.UNAUTHENTICATED;
+      } else if (peer.worker != null && !a.mayRegister(peer.worker.group.name)) {
+        why = a.who() + " may no longer register as '" + peer.worker.group.name + "'";
+      } else if (peer.subscriptions != null) {
+        for (TopicSubscription sub : peer.subscriptions.values()) {
+          if (!a.maySubscribe(sub.pattern)) {
+            why = a.who() + " may no longer subscribe to '" + sub.pattern + "'";
+            break;
+          }
+        }
+      }
+      if (why != null) {
+        counters.refusals++;
+        access.logRefusal(why + "; disconnecting " + peer.describe());
+        disconnect(peer, Status.of(code).withDescription(why));
+        closed++;
+      }
+    }
+    return closed;
   }
 
   // ---------------------------------------------------------------- liveness
@@ -507,6 +757,9 @@ final class BrokerLoop implements Runnable {
         log.info("{} left: {}", peer.describe(), peer.goneReason);
         router.peerLost(peer, peer.goneReason, now);
         topics.peerLost(peer);
+        memory.release(peer.outbound);
+        peer.outbound = 0;
+        types.release(peer);
       }
     }
     lost.clear();
@@ -514,19 +767,43 @@ final class BrokerLoop implements Runnable {
 
   // ---------------------------------------------------------------- output
 
+  /** The peer read {@code bytes} (a uint64) more of what was sent to it. */
+  private void acknowledged(Peer peer, long bytes) {
+    long n = Long.compareUnsigned(bytes, peer.outbound) > 0 ? peer.outbound : bytes;
+    peer.outbound -= n;
+    memory.release(n);
+  }
+
+  /** Whether {@code peer} has as much unread as it may: new work for it is refused. */
+  boolean outboundFull(Peer peer) {
+    return peer.outbound >= outboundLimit;
+  }
+
   /** Sends to a known peer; a peer that has gone is marked lost. */
   boolean send(Peer peer, Envelope packet) {
     return !peer.gone && send(peer, Wire.encode(packet));
   }
 
-  /** Sends an encoded envelope to a known peer; a peer that has gone is marked lost. */
+  /**
+   * Sends an encoded envelope to a known peer; a peer that has gone is marked lost. A packet
+   * that would take the peer's unacknowledged bytes over its outbound budget is not sent,
+   * unless it is small (an error, a heartbeat) and within the budget's slack.
+   */
   boolean send(Peer peer, byte[] body) {
     if (peer.gone) {
+      return false;
+    }
+    long after = peer.outbound + body.length;
+    if (after > outboundLimit
+        && (body.length > SMALL_PACKET || after > outboundLimit + OUTBOUND_SLACK)) {
+      counters.outboundHeld++;
       return false;
     }
     int result = sendBytes(peer.identity, body);
     if (result == 0) {
       peer.lastSent = now;
+      peer.outbound = after;
+      memory.acquire(body.length);
       return true;
     }
     if (result == ZError.EHOSTUNREACH) {

@@ -1,9 +1,11 @@
 package io.zmesh.broker;
 
+import io.zmesh.CurveKeys;
 import io.zmesh.core.internal.Ticker;
 import io.zmesh.core.transport.Endpoints;
 import io.zmesh.proto.Names;
 import io.zmesh.proto.Topics;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -12,6 +14,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.function.Consumer;
 
 /** How a {@link Broker} runs. Immutable; build with {@link #builder()}. */
 public final class BrokerOptions {
@@ -29,6 +32,32 @@ public final class BrokerOptions {
 
   /** Requests waiting per worker name for credit before OVERLOADED: 10,000. */
   public static final int DEFAULT_QUEUE_LIMIT = 10_000;
+
+  /**
+   * Bytes of requests waiting per worker name for credit (or a first instance) before
+   * OVERLOADED: 32 MiB.
+   */
+  public static final long DEFAULT_QUEUE_BYTES = 32L << 20;
+
+  /**
+   * Requests one connection may have accepted by the broker and not yet answered, queued or at
+   * a worker, before its next one gets OVERLOADED: 10,000 (the SDK's own bound per connection
+   * is the same, so an SDK client meets its own first).
+   */
+  public static final int DEFAULT_CONNECTION_REQUESTS = 10_000;
+
+  /** Connections (peers that said HELLO) the broker serves at once: 10,000. */
+  public static final int DEFAULT_MAX_CONNECTIONS = 10_000;
+
+  /** Worker names (registered, or waited for by a request) the broker holds at once: 10,000. */
+  public static final int DEFAULT_MAX_WORKER_NAMES = 10_000;
+
+  /**
+   * The default memory budget's upper bound: 512 MiB, eight connections at their full {@link
+   * #DEFAULT_CONNECTION_BUDGET_BYTES}, so that a few peers that stop reading do not use up what
+   * every other connection's requests need.
+   */
+  public static final long MAX_DEFAULT_MEMORY_BUDGET = 512L << 20;
 
   /** Deadline of a request that carries none ({@code timeout_ms} 0): 10 s. */
   public static final Duration DEFAULT_REQUEST_TIMEOUT = Duration.ofSeconds(10);
@@ -61,7 +90,14 @@ public final class BrokerOptions {
   /** Messages outstanding over all subscriptions of one connection: 524,288. */
   public static final int DEFAULT_CONNECTION_BUDGET_MESSAGES = Topics.DEFAULT_BUDGET_MESSAGES;
 
-  /** Envelope bytes outstanding over all subscriptions of one connection: 64 MiB. */
+  /**
+   * Bytes per connection: 64 MiB, as NATS holds pending per client connection. The one bound in
+   * bytes of a connection, in two counts: what the broker sent it and it has not acknowledged
+   * reading (every packet; held by the broker, in its memory budget, and beyond the bound a
+   * reply becomes OVERLOADED and a topic message is dropped), and what its subscriptions have
+   * outstanding, sent and not credited back (held by the subscriber). A topic message is read
+   * before it is credited, so for a subscriber the second is met first.
+   */
   public static final long DEFAULT_CONNECTION_BUDGET_BYTES = 64L << 20;
 
   /**
@@ -69,6 +105,12 @@ public final class BrokerOptions {
    * connection budget on top of request traffic.
    */
   public static final int MAX_BUDGET_MESSAGES = 10_000_000;
+
+  /**
+   * The exit status of a process whose broker stopped on a fatal error: 3, the same as the
+   * JVM's {@code -XX:+ExitOnOutOfMemoryError}.
+   */
+  public static final int FATAL_EXIT_CODE = 3;
 
   /**
    * Messages a publisher that asked for credit (protocol 1.1) may have published and not yet
@@ -85,18 +127,25 @@ public final class BrokerOptions {
    */
   public static final Duration DEFAULT_SLOW_SUBSCRIBER_TIMEOUT = Duration.ofSeconds(1);
 
-  /** The broker's own services; all read only. */
+  /** The broker's own services: those that list, and {@code zmesh.keys.reload}. */
   static final List<String> BUILTIN_SERVICES = List.of(Names.SERVICE_WORKERS,
-      Names.SERVICE_LOOKUP, Names.SERVICE_TYPES, Names.SERVICE_STATS, Names.SERVICE_TOPICS);
+      Names.SERVICE_LOOKUP, Names.SERVICE_TYPES, Names.SERVICE_STATS, Names.SERVICE_TOPICS,
+      Names.SERVICE_RELOAD_KEYS);
 
   private final List<String> binds;
   private final Duration heartbeatInterval;
   private final int liveness;
   private final int maxMessageBytes;
   private final int queueLimit;
+  private final long queueBytes;
+  private final int connectionRequests;
+  private final int maxConnections;
+  private final int maxWorkerNames;
+  private final long memoryBudget;
   private final Duration defaultRequestTimeout;
   private final Duration maxRequestTimeout;
   private final Duration cancelGrace;
+  private final Duration registrationWindow;
   private final Policy policy;
   private final Map<String, Policy> policies;
   private final int subscriptionBudgetMessages;
@@ -107,6 +156,10 @@ public final class BrokerOptions {
   private final long publishWindowBytes;
   private final Duration slowSubscriberTimeout;
   private final Ticker ticker;
+  private final Consumer<Throwable> fatalErrorHandler;
+  private final CurveKeys.Pair curveKeys;
+  private final Path allowList;
+  private final boolean requireCurve;
   private final WorkerListener workerListener;
   private final RequestListener requestListener;
   private final Map<String, BrokerService> services;
@@ -118,9 +171,16 @@ public final class BrokerOptions {
     this.liveness = b.liveness;
     this.maxMessageBytes = b.maxMessageBytes;
     this.queueLimit = b.queueLimit;
+    this.queueBytes = b.queueBytes;
+    this.connectionRequests = b.connectionRequests;
+    this.maxConnections = b.maxConnections;
+    this.maxWorkerNames = b.maxWorkerNames;
+    this.memoryBudget = b.memoryBudget > 0 ? b.memoryBudget : defaultMemoryBudget();
     this.defaultRequestTimeout = b.defaultRequestTimeout;
     this.maxRequestTimeout = b.maxRequestTimeout;
     this.cancelGrace = b.cancelGrace;
+    this.registrationWindow = b.registrationWindow != null ? b.registrationWindow
+        : heartbeatInterval.multipliedBy(liveness);
     this.policy = b.policy;
     this.policies = Collections.unmodifiableMap(new HashMap<>(b.policies));
     this.subscriptionBudgetMessages = b.subscriptionBudgetMessages;
@@ -131,6 +191,10 @@ public final class BrokerOptions {
     this.publishWindowBytes = b.publishWindowBytes;
     this.slowSubscriberTimeout = b.slowSubscriberTimeout;
     this.ticker = b.ticker;
+    this.fatalErrorHandler = b.fatalErrorHandler;
+    this.curveKeys = b.curveKeys;
+    this.allowList = b.allowList;
+    this.requireCurve = b.requireCurve;
     this.workerListener = b.workerListener;
     this.requestListener = b.requestListener;
     this.services = Collections.unmodifiableMap(new LinkedHashMap<>(b.services));
@@ -165,6 +229,43 @@ public final class BrokerOptions {
     return queueLimit;
   }
 
+  /** Bytes of requests that may wait per worker name before OVERLOADED. */
+  public long queueBytes() {
+    return queueBytes;
+  }
+
+  /** Requests one connection may have waiting for their answers before OVERLOADED. */
+  public int connectionRequests() {
+    return connectionRequests;
+  }
+
+  /** Connections served at once; a HELLO beyond gets OVERLOADED. */
+  public int maxConnections() {
+    return maxConnections;
+  }
+
+  /** Worker names held at once; a registration or a waiting request beyond gets OVERLOADED. */
+  public int maxWorkerNames() {
+    return maxWorkerNames;
+  }
+
+  /**
+   * Bytes of packets the whole broker may hold at once: requests waiting in queues or kept for
+   * a retry, and packets sent to peers that have not read them. Beyond it new requests get
+   * OVERLOADED. Default {@link #defaultMemoryBudget()}.
+   */
+  public long memoryBudget() {
+    return memoryBudget;
+  }
+
+  /**
+   * A quarter of the JVM's maximum heap, at most {@link #MAX_DEFAULT_MEMORY_BUDGET}: what the
+   * packets may take leaves room for the tables, JeroMQ's buffers and the garbage collector.
+   */
+  public static long defaultMemoryBudget() {
+    return Math.min(Runtime.getRuntime().maxMemory() / 4, MAX_DEFAULT_MEMORY_BUDGET);
+  }
+
   public Duration defaultRequestTimeout() {
     return defaultRequestTimeout;
   }
@@ -177,6 +278,17 @@ public final class BrokerOptions {
   /** Time a worker has to answer a CANCEL before the broker disconnects it. */
   public Duration cancelGrace() {
     return cancelGrace;
+  }
+
+  /**
+   * How long after the broker starts, and after a worker name loses its last instance, a
+   * request for a name without instances waits for one (as if it had set {@code
+   * wait_for_worker}) before it gets NO_WORKER: by default one liveness window (heartbeat
+   * interval x liveness), the time a worker takes at most to notice it lost the broker. Zero:
+   * NO_WORKER at once.
+   */
+  public Duration registrationWindow() {
+    return registrationWindow;
   }
 
   /** The policy of worker names without one of their own. */
@@ -204,7 +316,11 @@ public final class BrokerOptions {
     return connectionBudgetMessages;
   }
 
-  /** The most envelope bytes one connection's subscriptions may have outstanding together. */
+  /**
+   * The most bytes of one connection: sent and not acknowledged read (announced in WELCOME as
+   * {@code outbound_budget_bytes}), and outstanding over its subscriptions; see {@link
+   * #DEFAULT_CONNECTION_BUDGET_BYTES}.
+   */
   public long connectionBudgetBytes() {
     return connectionBudgetBytes;
   }
@@ -226,6 +342,26 @@ public final class BrokerOptions {
 
   Ticker ticker() {
     return ticker;
+  }
+
+  /** The broker's CURVE key pair, or null for a broker without CURVE. */
+  public CurveKeys.Pair curveKeys() {
+    return curveKeys;
+  }
+
+  /** The allow-list file of client keys and their permissions, or null without CURVE. */
+  public Path allowList() {
+    return allowList;
+  }
+
+  /** Whether the broker refuses to start without CURVE. */
+  public boolean requireCurve() {
+    return requireCurve;
+  }
+
+  /** Runs when an Error ends a broker thread; see {@link Builder#fatalErrorHandler}. */
+  public Consumer<Throwable> fatalErrorHandler() {
+    return fatalErrorHandler;
   }
 
   /** Told on the broker loop when instances register and leave; null when none. */
@@ -253,19 +389,30 @@ public final class BrokerOptions {
     private int liveness = DEFAULT_LIVENESS;
     private int maxMessageBytes = DEFAULT_MAX_MESSAGE_BYTES;
     private int queueLimit = DEFAULT_QUEUE_LIMIT;
+    private long queueBytes = DEFAULT_QUEUE_BYTES;
+    private int connectionRequests = DEFAULT_CONNECTION_REQUESTS;
+    private int maxConnections = DEFAULT_MAX_CONNECTIONS;
+    private int maxWorkerNames = DEFAULT_MAX_WORKER_NAMES;
+    private long memoryBudget;
     private Duration defaultRequestTimeout = DEFAULT_REQUEST_TIMEOUT;
     private Duration maxRequestTimeout = DEFAULT_MAX_REQUEST_TIMEOUT;
     private Duration cancelGrace = DEFAULT_CANCEL_GRACE;
+    private Duration registrationWindow;
     private Policy policy = Policy.LEAST_OUTSTANDING;
     private final Map<String, Policy> policies = new HashMap<>();
     private int subscriptionBudgetMessages = DEFAULT_SUBSCRIPTION_BUDGET_MESSAGES;
     private long subscriptionBudgetBytes = DEFAULT_SUBSCRIPTION_BUDGET_BYTES;
     private int connectionBudgetMessages = DEFAULT_CONNECTION_BUDGET_MESSAGES;
     private long connectionBudgetBytes = DEFAULT_CONNECTION_BUDGET_BYTES;
+    private boolean subscriptionBudgetSet;
     private int publishWindowMessages = DEFAULT_PUBLISH_WINDOW_MESSAGES;
     private long publishWindowBytes = DEFAULT_PUBLISH_WINDOW_BYTES;
     private Duration slowSubscriberTimeout = DEFAULT_SLOW_SUBSCRIBER_TIMEOUT;
     private Ticker ticker = Ticker.system();
+    private Consumer<Throwable> fatalErrorHandler = FatalErrors.HALT;
+    private CurveKeys.Pair curveKeys;
+    private Path allowList;
+    private boolean requireCurve;
     private WorkerListener workerListener;
     private RequestListener requestListener;
     private final Map<String, BrokerService> services = new LinkedHashMap<>();
@@ -347,6 +494,43 @@ public final class BrokerOptions {
       return this;
     }
 
+    /** Bytes of requests that may wait per worker name; at least 1024. */
+    public Builder queueBytes(long bytes) {
+      this.queueBytes = atLeast("queue bytes", bytes, 1024);
+      return this;
+    }
+
+    /** Requests one connection may have waiting for answers; at least 1. */
+    public Builder connectionRequests(int requests) {
+      this.connectionRequests = (int) atLeast("requests per connection", requests, 1);
+      return this;
+    }
+
+    /** Connections served at once; at least 1. */
+    public Builder maxConnections(int connections) {
+      this.maxConnections = (int) atLeast("connection limit", connections, 1);
+      return this;
+    }
+
+    /** Worker names held at once; at least 1. */
+    public Builder maxWorkerNames(int names) {
+      this.maxWorkerNames = (int) atLeast("worker name limit", names, 1);
+      return this;
+    }
+
+    /** The broker-wide memory budget in bytes, at least 1 MiB; 0 for the default. */
+    public Builder memoryBudget(long bytes) {
+      this.memoryBudget = bytes == 0 ? 0 : atLeast("memory budget", bytes, 1 << 20);
+      return this;
+    }
+
+    private static long atLeast(String what, long value, long min) {
+      if (value < min) {
+        throw new IllegalArgumentException(what + " must be at least " + min + ": " + value);
+      }
+      return value;
+    }
+
     /** The deadline of a request whose {@code timeout_ms} is 0; at most the maximum. */
     public Builder defaultRequestTimeout(Duration timeout) {
       this.defaultRequestTimeout = checkMillis("request timeout", timeout, WIRE_MAX_MS);
@@ -362,6 +546,18 @@ public final class BrokerOptions {
     /** Time a worker has to answer a CANCEL, from 1 ms to 1 h. */
     public Builder cancelGrace(Duration grace) {
       this.cancelGrace = checkMillis("cancel grace", grace, 3_600_000);
+      return this;
+    }
+
+    /**
+     * See {@link BrokerOptions#registrationWindow()}; zero turns it off, at most 1 h. Null (the
+     * default) is one liveness window.
+     */
+    public Builder registrationWindow(Duration window) {
+      if (window != null && (window.isNegative() || window.compareTo(Duration.ofHours(1)) > 0)) {
+        throw new IllegalArgumentException("registration window must be 0 to 1 h: " + window);
+      }
+      this.registrationWindow = window;
       return this;
     }
 
@@ -387,15 +583,22 @@ public final class BrokerOptions {
     /**
      * What one subscription may have outstanding (sent, not credited back): at most {@code
      * messages} messages and {@code bytes} envelope bytes. Must not exceed the connection
-     * budget; {@code bytes} must hold a message of the largest size.
+     * budget; {@code bytes} must hold a message of the largest size. Unset, it is the default,
+     * or the connection budget where that is lower.
      */
     public Builder subscriptionBudget(int messages, long bytes) {
       this.subscriptionBudgetMessages = checkMessages("subscription", messages);
       this.subscriptionBudgetBytes = checkBytes("subscription", bytes);
+      this.subscriptionBudgetSet = true;
       return this;
     }
 
-    /** What all subscriptions of one connection may have outstanding together. */
+    /**
+     * What one connection may hold: {@code messages} topic messages outstanding over all its
+     * subscriptions, and {@code bytes} both of what it has not acknowledged reading and of what
+     * its subscriptions have outstanding (see {@link
+     * BrokerOptions#DEFAULT_CONNECTION_BUDGET_BYTES}).
+     */
     public Builder connectionBudget(int messages, long bytes) {
       this.connectionBudgetMessages = checkMessages("connection", messages);
       this.connectionBudgetBytes = checkBytes("connection", bytes);
@@ -444,6 +647,39 @@ public final class BrokerOptions {
       return bytes;
     }
 
+    /**
+     * What to do after an {@link Error} (an OutOfMemoryError, say) ended one of the broker's
+     * threads, its loop or one of JeroMQ's: the error is logged and the broker stopped first,
+     * then {@code handler} runs on the dying thread. The default halts the process with {@link
+     * #FATAL_EXIT_CODE}, so that a supervisor restarts it rather than leaving a broker that
+     * accepts connections and never answers. An embedder with its own recovery may pass
+     * another.
+     */
+    public Builder fatalErrorHandler(Consumer<Throwable> handler) {
+      this.fatalErrorHandler = Objects.requireNonNull(handler, "handler");
+      return this;
+    }
+
+    /**
+     * Serves CurveZMQ only: every connection is encrypted and authenticated, and only the client
+     * keys in {@code allowList} may connect, each with the permissions listed there. The file
+     * (protobuf text format, {@code zmesh.v1.AccessList}; see docs/security.md) is read again
+     * when it changes and on {@code zmesh.keys.reload}.
+     *
+     * @param serverKeys the broker's own key pair; clients are given its public key
+     */
+    public Builder curve(CurveKeys.Pair serverKeys, Path allowList) {
+      this.curveKeys = Objects.requireNonNull(serverKeys, "serverKeys");
+      this.allowList = Objects.requireNonNull(allowList, "allowList");
+      return this;
+    }
+
+    /** Refuse to start without {@link #curve} (default false: plain, with a warning off loopback). */
+    public Builder requireCurve(boolean require) {
+      this.requireCurve = require;
+      return this;
+    }
+
     /** Time source of every timer: tests move a fake one. */
     Builder ticker(Ticker ticker) {
       this.ticker = Objects.requireNonNull(ticker, "ticker");
@@ -452,10 +688,16 @@ public final class BrokerOptions {
 
     /**
      * @throws IllegalArgumentException if the budgets do not fit together (a subscription's
-     *     above its connection's, or a subscription's bytes below the largest message), or the
-     *     default request timeout exceeds the maximum
+     *     above its connection's, or a budget in bytes below the largest message), the
+     *     default request timeout exceeds the maximum, or CURVE is required without a key
      */
     public BrokerOptions build() {
+      if (!subscriptionBudgetSet) {
+        subscriptionBudgetMessages = Math.min(DEFAULT_SUBSCRIPTION_BUDGET_MESSAGES,
+            connectionBudgetMessages);
+        subscriptionBudgetBytes = Math.min(DEFAULT_SUBSCRIPTION_BUDGET_BYTES,
+            connectionBudgetBytes);
+      }
       if (subscriptionBudgetMessages > connectionBudgetMessages
           || subscriptionBudgetBytes > connectionBudgetBytes) {
         throw new IllegalArgumentException("the subscription budget (" + subscriptionBudgetMessages
@@ -463,9 +705,17 @@ public final class BrokerOptions {
             + " budget (" + connectionBudgetMessages + " messages, " + connectionBudgetBytes
             + " bytes)");
       }
+      if (requireCurve && curveKeys == null) {
+        throw new IllegalArgumentException("CURVE is required but no broker key and allow-list"
+            + " were given");
+      }
       if (defaultRequestTimeout.compareTo(maxRequestTimeout) > 0) {
         throw new IllegalArgumentException("the default request timeout (" + defaultRequestTimeout
             + ") must not exceed the maximum (" + maxRequestTimeout + ")");
+      }
+      if (connectionBudgetBytes < maxMessageBytes) {
+        throw new IllegalArgumentException("the connection budget of " + connectionBudgetBytes
+            + " bytes cannot hold a message of the largest size, " + maxMessageBytes + " bytes");
       }
       if (subscriptionBudgetBytes < maxMessageBytes) {
         throw new IllegalArgumentException("the subscription budget of " + subscriptionBudgetBytes

@@ -21,6 +21,9 @@ final class Counters {
   long delivered;
   long dropped;
   long unmatched;
+  long internalErrors;
+  long refusals;
+  long outboundHeld;
   long publishersHeld;
   long subscriptionsSlow;
   final long[] errors = new long[Code.values().length];
@@ -46,6 +49,9 @@ final class Counters {
     m.put("messages_delivered", delivered);
     m.put("messages_dropped", dropped);
     m.put("messages_unmatched", unmatched);
+    m.put("internal_errors", internalErrors);
+    m.put("refused_acts", refusals);
+    m.put("sends_held_unread_budget", outboundHeld);
     m.put("publishers_held", publishersHeld);
     m.put("subscriptions_slow", subscriptionsSlow);
     for (Code c : Code.values()) {

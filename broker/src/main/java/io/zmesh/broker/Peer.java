@@ -10,13 +10,23 @@ final class Peer {
   final long connectedAt;
   long lastSeen;
   long lastSent;
+  /** The first of this peer's requests not yet answered (a list through PendingRequest). */
+  PendingRequest waitingHead;
+  /** How many: bounded by {@link BrokerOptions#connectionRequests()}. */
+  int waiting;
   /** Set once the peer registered as a worker; one registration per connection. */
   WorkerInstance worker;
+  /** Bytes sent and not yet acknowledged read (CREDIT id 0); counted in the memory budget. */
+  long outbound;
   /** This connection's subscriptions by their id; null until its first. */
   Long2ObjectHashMap<TopicSubscription> subscriptions;
   /** Messages (and their bytes) of all those subscriptions sent and not yet credited back. */
   int topicMessages;
   long topicBytes;
+  /** What this connection may do (its key's permissions), checked per act. */
+  Access access = Access.ALL;
+  /** The allow-list version {@link #access} was read from. */
+  long accessVersion;
   /** When a subscription of this connection last credited anything. */
   long lastCredit;
 
@@ -45,6 +55,7 @@ final class Peer {
 
   String describe() {
     String name = worker != null ? worker.group.name + "/" + worker.instanceId : hello.getClientName();
-    return name + " (pid " + hello.getPid() + "@" + hello.getHost() + ")";
+    String key = access.keyName == null ? "" : ", key '" + access.keyName + "'";
+    return name + " (pid " + hello.getPid() + "@" + hello.getHost() + key + ")";
   }
 }

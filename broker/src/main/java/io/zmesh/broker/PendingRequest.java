@@ -10,14 +10,25 @@ final class PendingRequest extends DeadlineWheel.Timer {
   /** The id the requester chose, used on its side of the route. */
   final long requesterId;
   final WorkerGroup group;
-  /** The request as it arrived, forwarded with only its id and timeout replaced. */
-  final byte[] body;
+  /**
+   * The request as it arrived, forwarded with only its id and timeout replaced; null once it
+   * can no longer be sent again (dispatched and not idempotent, or answered), so that the
+   * broker holds the bytes only while it may need them. Counted in the memory budget.
+   */
+  byte[] body;
+  /** Bytes of {@link #body} counted in the group's queue while queued. */
+  final int size;
   final boolean idempotent;
   final long acceptedAt;
 
   WorkerInstance instance;
   long dispatchedAt;
-  boolean retried;
+  /** Times it went back to the queue because its instance was lost. */
+  int retries;
+  /** Waits for a first worker only because the broker has just started. */
+  boolean graceWait;
+  /** When that wait ends with NO_WORKER. */
+  long graceUntil;
   /**
    * The requester already has its answer (a deadline passed, or it cancelled) and the worker,
    * which still holds the request, was sent CANCEL; its credit is returned only when the worker
@@ -29,12 +40,18 @@ final class PendingRequest extends DeadlineWheel.Timer {
   PendingRequest listNext;
   RequestList list;
 
+  /** The requester's requests not yet answered, linked through its {@link Peer}. */
+  PendingRequest peerPrev;
+  PendingRequest peerNext;
+  boolean linkedToPeer;
+
   PendingRequest(long id, Peer requester, long requesterId, boolean idempotent, byte[] body,
       WorkerGroup group, long now) {
     this.id = id;
     this.requester = requester;
     this.requesterId = requesterId;
     this.body = body;
+    this.size = body.length;
     this.idempotent = idempotent;
     this.group = group;
     this.acceptedAt = now;

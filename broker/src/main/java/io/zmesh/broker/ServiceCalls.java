@@ -37,6 +37,12 @@ final class ServiceCalls {
     return services.containsKey(name);
   }
 
+  /** The admin permission a call of service {@code name} needs under an allow-list. */
+  Access.Admin required(String name) {
+    return services.get(name).access() == BrokerService.Access.READ
+        ? Access.Admin.READ : Access.Admin.WRITE;
+  }
+
   /** Starts {@code request} on a service thread. Broker loop only. */
   void call(Peer from, Envelope request) {
     BrokerService service = services.get(request.getService());
@@ -51,12 +57,25 @@ final class ServiceCalls {
     try {
       pool().execute(() -> {
         Envelope answer = run(service, id, argument);
-        loop.execute(() -> loop.send(from, answer));
+        loop.execute(() -> answer(from, id, service, answer));
       });
     } catch (RejectedExecutionException e) {
       loop.send(from, StatusCodec.error(id, Code.OVERLOADED, "broker service '"
           + service.name() + "' has " + BrokerService.MAX_QUEUED_CALLS
           + " calls waiting; retry later"));
+    }
+  }
+
+  /**
+   * Sends the answer; one the connection has no room for (too many bytes unread) becomes a
+   * small OVERLOADED, so that the call still ends once.
+   */
+  private void answer(Peer from, long id, BrokerService service, Envelope answer) {
+    if (!loop.send(from, answer) && !from.gone) {
+      loop.counters.error(Code.OVERLOADED);
+      loop.send(from, StatusCodec.error(id, Code.OVERLOADED, "the reply of broker service '"
+          + service.name() + "' was dropped: this connection has " + from.outbound
+          + " bytes sent by the broker that it has not read, its limit"));
     }
   }
 

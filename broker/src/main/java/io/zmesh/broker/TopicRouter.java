@@ -108,7 +108,8 @@ final class TopicRouter implements TopicTrie.Visitor {
     peer.subscriptions.put(s.id, s);
     trie.add(s);
     if (sub.hasDescriptors()) {
-      types.register(sub.getDescriptors());
+      // A subscriber adds files no one declared; it never changes a worker's.
+      types.register(peer, "", sub.getDescriptors());
     }
     out.send(peer, Envelope.newBuilder()
         .setCommand(Command.REPLY)
@@ -326,17 +327,25 @@ final class TopicRouter implements TopicTrie.Visitor {
   // ------------------------------------------------------------ publishing
 
   /**
+   * A PUBLISH of {@code count} messages in {@code bytes} bytes is owed its publisher's credit
+   * even when it goes nowhere (refused here, or by the allow-list before it got here).
+   */
+  void owePublishCredit(Peer from, int count, int bytes) {
+    if (from.publishCredit) {
+      from.owedMessages += count;
+      from.owedBytes += bytes;
+      queueCredit(from);
+    }
+  }
+
+  /**
    * A PUBLISH with this {@code id} to {@code topic}; {@code body} is the envelope as it arrived,
    * and each copy sent is it plus a few fields. An id other than 0 asks for an answer: REPLY once
    * every copy has been sent (or dropped and counted), or the ERROR of a refusal.
    */
   void onPublish(Peer from, long id, String topic, byte[] body, int count, long now) {
-    if (from.publishCredit) {
-      // Every PUBLISH is credited once, refused or not; held back while a subscription is behind.
-      from.owedMessages += count;
-      from.owedBytes += body.length;
-      queueCredit(from);
-    }
+    // Every PUBLISH is credited once, refused or not; held back while a subscription is behind.
+    owePublishCredit(from, count, body.length);
     String problem = Topics.checkTopic(topic);
     if (problem != null) {
       refusePublish(from, id, Code.INVALID_ARGUMENT, problem);

@@ -4,35 +4,123 @@ import com.google.protobuf.DescriptorProtos.DescriptorProto;
 import com.google.protobuf.DescriptorProtos.FileDescriptorProto;
 import com.google.protobuf.DescriptorProtos.FileDescriptorSet;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
 /**
  * The message types workers and subscribers declared, with their files, so tools such as
  * {@code zmesh call} can map JSON to types they were not compiled with. Broker-loop thread only.
+ *
+ * <p>Each file is held by the connections that declared it and goes when the last of them
+ * leaves. A definition that differs from the one held (a conflicting copy of {@code db.proto},
+ * say) is refused, unless it comes from a worker registered under a name that already declares
+ * the file (a rolling upgrade of that worker) or the file is held by subscribers only (a
+ * worker's declaration wins over theirs). Since a worker registers only under names its key
+ * allows, only a peer allowed to register the worker that declares a type can change it.
  */
 final class TypeRegistry {
   /** A bound on what peers can make the broker remember. */
   static final int MAX_FILES = 10_000;
 
-  private final Map<String, FileDescriptorProto> files = new LinkedHashMap<>();
-  private final Map<String, String> fileOfMessage = new HashMap<>();
+  /** A file and who holds it: each holder with the worker name it declared it under. */
+  private static final class Entry {
+    FileDescriptorProto file;
+    /** Holder -> worker name, or "" for a subscriber. */
+    final Map<Object, String> holders = new HashMap<>();
 
+    boolean declaredBy(String workerName) {
+      return holders.containsValue(workerName);
+    }
+
+    boolean workerHeld() {
+      for (String name : holders.values()) {
+        if (!name.isEmpty()) {
+          return true;
+        }
+      }
+      return false;
+    }
+  }
+
+  private final Map<String, Entry> files = new LinkedHashMap<>();
+  private final Map<String, String> fileOfMessage = new HashMap<>();
+  private final Map<Object, Set<String>> byHolder = new HashMap<>();
+  /** Conflicting definitions refused. */
+  long refused;
+
+  /** {@link #register(Object, String, FileDescriptorSet)} on a broker-less test path. */
   void register(FileDescriptorSet set) {
+    register(this, "", set);
+  }
+
+  /**
+   * {@code holder} (a connection) declares {@code set}, as the worker {@code workerName}, or as
+   * a subscriber when it is empty.
+   *
+   * @return the names of the files refused because they conflict with the ones held, if any
+   */
+  List<String> register(Object holder, String workerName, FileDescriptorSet set) {
+    List<String> conflicts = List.of();
     for (FileDescriptorProto file : set.getFileList()) {
-      if (files.size() >= MAX_FILES && !files.containsKey(file.getName())) {
-        return;
+      Entry e = files.get(file.getName());
+      if (e == null) {
+        if (files.size() >= MAX_FILES) {
+          return conflicts;
+        }
+        e = new Entry();
+        e.file = file;
+        files.put(file.getName(), e);
+        index(file);
+      } else if (!e.file.equals(file)) {
+        boolean upgrade = !workerName.isEmpty()
+            && (e.declaredBy(workerName) || !e.workerHeld());
+        if (!upgrade) {
+          refused++;
+          if (conflicts.isEmpty()) {
+            conflicts = new ArrayList<>();
+          }
+          conflicts.add(file.getName());
+          continue;
+        }
+        // The newest declaration of its own worker wins: a rolling upgrade shows the new schema.
+        unindex(e.file);
+        e.file = file;
+        index(file);
       }
-      // The newest declaration of a file wins, so a rolling upgrade shows the new schema.
-      files.put(file.getName(), file);
-      String prefix = file.getPackage().isEmpty() ? "" : file.getPackage() + ".";
-      for (DescriptorProto message : file.getMessageTypeList()) {
-        index(prefix, message, file.getName());
+      e.holders.put(holder, workerName);
+      byHolder.computeIfAbsent(holder, h -> new HashSet<>()).add(file.getName());
+    }
+    return conflicts;
+  }
+
+  /** {@code holder} left: the files only it held go. */
+  void release(Object holder) {
+    Set<String> held = byHolder.remove(holder);
+    if (held == null) {
+      return;
+    }
+    for (String name : held) {
+      Entry e = files.get(name);
+      if (e != null) {
+        e.holders.remove(holder);
+        if (e.holders.isEmpty()) {
+          files.remove(name);
+          unindex(e.file);
+        }
       }
+    }
+  }
+
+  private void index(FileDescriptorProto file) {
+    String prefix = file.getPackage().isEmpty() ? "" : file.getPackage() + ".";
+    for (DescriptorProto message : file.getMessageTypeList()) {
+      index(prefix, message, file.getName());
     }
   }
 
@@ -42,6 +130,11 @@ final class TypeRegistry {
     for (DescriptorProto nested : message.getNestedTypeList()) {
       index(name + ".", nested, fileName);
     }
+  }
+
+  private void unindex(FileDescriptorProto file) {
+    String name = file.getName();
+    fileOfMessage.values().removeIf(name::equals);
   }
 
   int size() {
@@ -65,7 +158,8 @@ final class TypeRegistry {
     ArrayDeque<FileDescriptorProto> ordered = new ArrayDeque<>();
     while (!todo.isEmpty()) {
       String name = todo.poll();
-      FileDescriptorProto file = files.get(name);
+      Entry entry = files.get(name);
+      FileDescriptorProto file = entry == null ? null : entry.file;
       if (file != null && seen.add(name)) {
         ordered.push(file);
         todo.addAll(file.getDependencyList());
@@ -86,9 +180,9 @@ final class TypeRegistry {
       return;
     }
     for (String dep : file.getDependencyList()) {
-      FileDescriptorProto d = files.get(dep);
+      Entry d = files.get(dep);
       if (d != null && wanted.contains(dep)) {
-        emit(d, out, emitted, wanted);
+        emit(d.file, out, emitted, wanted);
       }
     }
     out.addFile(file);

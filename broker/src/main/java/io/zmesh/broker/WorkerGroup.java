@@ -11,6 +11,8 @@ final class WorkerGroup {
   final Balancer balancer;
   /** Requests waiting for credit, or for a first instance. */
   final RequestList queue = new RequestList();
+  /** Bytes of the requests in {@link #queue}. */
+  long queuedBytes;
   final List<WorkerInstance> instances = new ArrayList<>();
   /** Numbers dispatches, so ties go to the instance that has waited longest. */
   long dispatchSeq;

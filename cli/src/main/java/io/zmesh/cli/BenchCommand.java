@@ -16,6 +16,10 @@ import picocli.CommandLine;
         BenchOverloadCommand.class,
         BenchDispatchCommand.class,
         BenchPubSubCommand.class,
+        BenchReliabilityCommands.Chaos.class,
+        BenchReliabilityCommands.Restart.class,
+        BenchReliabilityCommands.Fuzz.class,
+        BenchReliabilityCommands.Attack.class,
         BenchReloadCommand.class,
         CommandLine.HelpCommand.class,
     })

@@ -1,9 +1,12 @@
 package io.zmesh.cli;
 
+import io.zmesh.CurveKeys;
+import io.zmesh.broker.BindException;
 import io.zmesh.broker.Broker;
 import io.zmesh.broker.BrokerOptions;
 import io.zmesh.broker.Policy;
 import java.io.UncheckedIOException;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -44,6 +47,54 @@ final class BrokerCommand implements Callable<Integer> {
       description = "Requests waiting per worker name before OVERLOADED (default: ${DEFAULT-VALUE}).")
   int queueLimit;
 
+  @Option(names = "--queue-bytes", paramLabel = "BYTES",
+      defaultValue = "" + BrokerOptions.DEFAULT_QUEUE_BYTES,
+      description = "Bytes of requests waiting per worker name before OVERLOADED"
+          + " (default: ${DEFAULT-VALUE}).")
+  long queueBytes;
+
+  @Option(names = "--connection-requests", paramLabel = "N",
+      defaultValue = "" + BrokerOptions.DEFAULT_CONNECTION_REQUESTS,
+      description = "Requests one connection may have waiting for their answers before"
+          + " OVERLOADED (default: ${DEFAULT-VALUE}).")
+  int connectionRequests;
+
+  @Option(names = "--max-connections", paramLabel = "N",
+      defaultValue = "" + BrokerOptions.DEFAULT_MAX_CONNECTIONS,
+      description = "Connections served at once (default: ${DEFAULT-VALUE}).")
+  int maxConnections;
+
+  @Option(names = "--max-worker-names", paramLabel = "N",
+      defaultValue = "" + BrokerOptions.DEFAULT_MAX_WORKER_NAMES,
+      description = "Worker names held at once (default: ${DEFAULT-VALUE}).")
+  int maxWorkerNames;
+
+  @Option(names = "--memory-budget", paramLabel = "BYTES", defaultValue = "0",
+      description = "Bytes of requests and unread packets the broker may hold before new"
+          + " requests get OVERLOADED (default: a quarter of the heap, at most 512 MiB).")
+  long memoryBudget;
+
+  @Option(names = "--registration-window", paramLabel = "DURATION",
+      converter = DurationConverter.OrZero.class,
+      description = "After a start, and after a name lost its last instance, how long a request"
+          + " for a name without instances waits for one before NO_WORKER; 0 for none"
+          + " (default: heartbeat x liveness).")
+  Duration registrationWindow;
+
+  @Option(names = "--curve-key", paramLabel = "FILE",
+      description = "The broker's CURVE secret key file (zmesh keygen broker): serve CURVE only,"
+          + " to the keys in --allow.")
+  Path curveKey;
+
+  @Option(names = "--allow", paramLabel = "FILE",
+      description = "The allow-list: client public keys, a name for each and what it may do"
+          + " (protobuf text; docs/security.md). Read again when it changes.")
+  Path allow;
+
+  @Option(names = "--require-curve",
+      description = "Refuse to start without --curve-key and --allow.")
+  boolean requireCurve;
+
   @Option(names = "--request-timeout", paramLabel = "DURATION",
       converter = DurationConverter.class, defaultValue = "10s",
       description = "Deadline of a request that names none, timeout_ms 0"
@@ -71,16 +122,18 @@ final class BrokerCommand implements Callable<Integer> {
       description = "Balancing policy for one worker name.")
   Map<String, String> policies;
 
+  // No picocli defaults: unset, a subscription's budget follows a lower connection budget.
   @Option(names = "--subscription-budget", paramLabel = "N",
-      defaultValue = "" + BrokerOptions.DEFAULT_SUBSCRIPTION_BUDGET_MESSAGES,
       description = "Messages sent to one subscription and not yet taken off its queue, beyond"
-          + " which its messages are dropped and counted (default: ${DEFAULT-VALUE}).")
-  int subscriptionBudget;
+          + " which its messages are dropped and counted (default: "
+          + BrokerOptions.DEFAULT_SUBSCRIPTION_BUDGET_MESSAGES + ", or the connection budget"
+          + " if lower).")
+  Integer subscriptionBudget;
 
   @Option(names = "--subscription-budget-bytes", paramLabel = "BYTES",
-      defaultValue = "" + BrokerOptions.DEFAULT_SUBSCRIPTION_BUDGET_BYTES,
-      description = "The same in bytes (default: ${DEFAULT-VALUE}).")
-  long subscriptionBudgetBytes;
+      description = "The same in bytes (default: " + BrokerOptions.DEFAULT_SUBSCRIPTION_BUDGET_BYTES
+          + ", or the connection budget if lower).")
+  Long subscriptionBudgetBytes;
 
   @Option(names = "--connection-budget", paramLabel = "N",
       defaultValue = "" + BrokerOptions.DEFAULT_CONNECTION_BUDGET_MESSAGES,
@@ -90,7 +143,9 @@ final class BrokerCommand implements Callable<Integer> {
 
   @Option(names = "--connection-budget-bytes", paramLabel = "BYTES",
       defaultValue = "" + BrokerOptions.DEFAULT_CONNECTION_BUDGET_BYTES,
-      description = "The same in bytes (default: ${DEFAULT-VALUE}).")
+      description = "The most bytes of one connection: sent to it and not acknowledged read"
+          + " (beyond, its replies become OVERLOADED and topic messages are dropped), and"
+          + " outstanding over its subscriptions (default: ${DEFAULT-VALUE}).")
   long connectionBudgetBytes;
 
   @Option(names = "--publish-window", paramLabel = "N",
@@ -127,14 +182,25 @@ final class BrokerCommand implements Callable<Integer> {
           .liveness(liveness)
           .maxMessageBytes(maxMessageBytes)
           .queueLimit(queueLimit)
+          .queueBytes(queueBytes)
+          .connectionRequests(connectionRequests)
+          .maxConnections(maxConnections)
+          .maxWorkerNames(maxWorkerNames)
+          .memoryBudget(memoryBudget)
+          .registrationWindow(registrationWindow)
           .defaultRequestTimeout(requestTimeout)
           .maxRequestTimeout(maxRequestTimeout)
           .cancelGrace(cancelGrace)
           .policy(policy)
-          .subscriptionBudget(subscriptionBudget, subscriptionBudgetBytes)
           .connectionBudget(connectionBudget, connectionBudgetBytes)
           .publishWindow(publishWindow, publishWindowBytes)
           .slowSubscriberTimeout(slowSubscriberTimeout);
+      if (subscriptionBudget != null || subscriptionBudgetBytes != null) {
+        b.subscriptionBudget(subscriptionBudget != null ? subscriptionBudget
+            : Math.min(BrokerOptions.DEFAULT_SUBSCRIPTION_BUDGET_MESSAGES, connectionBudget),
+            subscriptionBudgetBytes != null ? subscriptionBudgetBytes
+            : Math.min(BrokerOptions.DEFAULT_SUBSCRIPTION_BUDGET_BYTES, connectionBudgetBytes));
+      }
       if (policies != null) {
         for (Map.Entry<String, String> e : policies.entrySet()) {
           b.policy(e.getKey(), Policy.parse(e.getValue()));
@@ -143,6 +209,13 @@ final class BrokerCommand implements Callable<Integer> {
       if (binds != null) {
         binds.forEach(b::bind);
       }
+      if ((curveKey == null) != (allow == null)) {
+        throw new IllegalArgumentException("CURVE needs both --curve-key and --allow");
+      }
+      if (curveKey != null) {
+        b.curve(CurveKeys.readPair(curveKey), allow);
+      }
+      b.requireCurve(requireCurve);
       options = b.build();
     } catch (IllegalArgumentException e) {
       throw new Main.UsageException(e.getMessage());
@@ -150,9 +223,14 @@ final class BrokerCommand implements Callable<Integer> {
     Broker broker;
     try {
       broker = Broker.start(options);
-    } catch (IllegalArgumentException e) {
+    } catch (BindException e) {
+      // An address in use or not of this host is the operator's to fix, like a bad argument.
       spec.commandLine().getErr().println("error: " + e.getMessage());
-      return 1;
+      return Main.EXIT_USAGE;
+    } catch (IllegalArgumentException e) {
+      // An allow-list that does not read is the operator's to fix, like a bad argument.
+      spec.commandLine().getErr().println("error: " + e.getMessage());
+      return Main.EXIT_USAGE;
     }
     String metricsUrl = null;
     if (metrics != null) {
@@ -161,9 +239,10 @@ final class BrokerCommand implements Callable<Integer> {
       } catch (UncheckedIOException e) {
         broker.close();
         spec.commandLine().getErr().println("error: " + e.getMessage());
-        return 2;
+        return Main.EXIT_USAGE;
       }
     }
+    // The broker's default fatal-error handler halts with BrokerOptions.FATAL_EXIT_CODE (3).
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       if (metrics != null) {
         metrics.close();

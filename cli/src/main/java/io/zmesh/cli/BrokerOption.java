@@ -3,6 +3,7 @@ package io.zmesh.cli;
 import io.zmesh.Status;
 import io.zmesh.worker.MeshClient;
 import io.zmesh.worker.MeshOptions;
+import java.nio.file.Path;
 import java.time.Duration;
 import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.Option;
@@ -17,6 +18,19 @@ final class BrokerOption {
       converter = BrokerOption.Url.class,
       description = "Broker endpoint (default: $ZMESH_BROKER or tcp://127.0.0.1:5555).")
   String broker;
+
+  @Option(
+      names = "--broker-key",
+      paramLabel = "KEY|FILE",
+      description = "The broker's CURVE public key, or its key file, to connect with CURVE"
+          + " (default: $ZMESH_BROKER_KEY; needs --key too).")
+  String brokerKey;
+
+  @Option(
+      names = "--key",
+      paramLabel = "FILE",
+      description = "This client's CURVE secret key file, from zmesh keygen (default: $ZMESH_KEY).")
+  Path key;
 
   @Option(
       names = "--connect-timeout",
@@ -52,8 +66,21 @@ final class BrokerOption {
     return client;
   }
 
+  /** @throws Main.UsageException if a key does not read, or only one of the two is known */
   MeshOptions.Builder options() {
-    return MeshOptions.builder().broker(broker).clientName("zmesh-cli");
+    MeshOptions.Builder b = MeshOptions.builder().broker(broker).clientName("zmesh-cli");
+    try {
+      if (brokerKey != null) {
+        b.brokerKey(brokerKey);
+      }
+      if (key != null) {
+        b.keyFile(key);
+      }
+      b.build(); // reads what the environment names, so a bad key is a usage error here
+    } catch (IllegalArgumentException e) {
+      throw new Main.UsageException(e.getMessage());
+    }
+    return b;
   }
 
   /** A URL the SDK accepts, or a usage error (exit 2) saying why not. */

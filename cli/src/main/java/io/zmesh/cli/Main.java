@@ -10,8 +10,9 @@ import picocli.CommandLine;
 
 /**
  * The {@code zmesh} command line. Exit codes: 0 success; 1 an unexpected failure; 2 bad
- * arguments; {@code 10 + n} a request that ended with the {@link io.zmesh.Code} numbered
- * n (11 NO_WORKER, 12 DEADLINE_EXCEEDED, ... 19 UNAVAILABLE).
+ * arguments, or a broker endpoint that cannot be bound; 3 the broker stopped on a fatal error;
+ * {@code 10 + n} a request that ended with the {@link io.zmesh.Code} numbered n (11 NO_WORKER,
+ * 12 DEADLINE_EXCEEDED, ... 19 UNAVAILABLE).
  */
 @Command(
     name = "zmesh",
@@ -33,6 +34,7 @@ import picocli.CommandLine;
         PubCommand.class,
         SubCommand.class,
         BenchCommand.class,
+        KeygenCommand.class,
         CommandLine.HelpCommand.class,
     })
 public final class Main implements Runnable {
@@ -40,6 +42,15 @@ public final class Main implements Runnable {
 
   /** Added to a Status code's number to make the process exit code. */
   public static final int STATUS_EXIT_BASE = 10;
+
+  /** Bad arguments, or an endpoint the broker cannot bind. */
+  public static final int EXIT_USAGE = 2;
+
+  /**
+   * The broker stopped on a fatal error (an {@link Error} on one of its threads); the same code
+   * as the JVM's {@code -XX:+ExitOnOutOfMemoryError}, which {@code bin/zmesh} sets.
+   */
+  public static final int EXIT_FATAL = 3;
 
   @Spec
   CommandSpec spec;
@@ -79,7 +90,7 @@ public final class Main implements Runnable {
     if (e instanceof UsageException) {
       err.println("error: " + e.getMessage());
       err.println("Try '" + cl.getCommandSpec().qualifiedName() + " --help' for more information.");
-      return 2;
+      return EXIT_USAGE;
     }
     err.println("error: " + e);
     return 1;

@@ -32,6 +32,10 @@ import java.util.TreeMap;
  *   <li>{@code zmesh_peers}, {@code zmesh_subscriptions}, and the broker's totals {@code
  *       zmesh_messages_published_total}, {@code _delivered_total}, {@code _dropped_total},
  *       {@code _unmatched_total}, {@code zmesh_broker_errors_total{code}};
+ *   <li>what bounds the broker: {@code zmesh_memory_used_bytes} against {@code
+ *       zmesh_memory_budget_bytes}, {@code zmesh_sends_held_unread_total}; and {@code
+ *       zmesh_refused_acts_total}, {@code zmesh_curve_handshakes_refused_total}, {@code
+ *       zmesh_internal_errors_total};
  *   <li>the JVM's own (heap and the rest), when registered with {@link MetricsServer}.
  * </ul>
  *
@@ -152,6 +156,29 @@ public final class BrokerMetrics implements RequestListener {
         "Copies dropped because a subscription's budget was used up", "messages_dropped");
     total(registry, "zmesh_messages_unmatched", "Messages published to no subscription",
         "messages_unmatched");
+    gauge(registry, "zmesh_memory_used_bytes",
+        "Bytes of requests the broker holds and of packets its peers have not read",
+        "memory_used_bytes");
+    gauge(registry, "zmesh_memory_budget_bytes",
+        "The broker's memory budget: beyond it new requests get OVERLOADED",
+        "memory_budget_bytes");
+    total(registry, "zmesh_sends_held_unread",
+        "Packets not sent because their connection had its budget of bytes unread",
+        "sends_held_unread_budget");
+    total(registry, "zmesh_refused_acts", "Acts the allow-list refused", "refused_acts");
+    total(registry, "zmesh_curve_handshakes_refused",
+        "CURVE handshakes of keys not on the allow-list", "curve_handshakes_refused");
+    total(registry, "zmesh_internal_errors",
+        "Packets whose handling failed on a bug, skipped", "internal_errors");
+  }
+
+  private void gauge(PrometheusRegistry registry, String name, String help, String counter) {
+    GaugeWithCallback.builder()
+        .name(name)
+        .help(help)
+        .callback(cb -> snapshot.stats().ifPresent(
+            s -> cb.call(s.getCountersOrDefault(counter, 0))))
+        .register(registry);
   }
 
   private void total(PrometheusRegistry registry, String name, String help, String counter) {

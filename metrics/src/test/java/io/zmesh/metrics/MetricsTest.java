@@ -97,6 +97,10 @@ class MetricsTest {
       assertTrue(s.get("zmesh_peers{}") >= 2, s.toString());
       assertEquals(1.0, s.get("zmesh_messages_published_total{}"));
       assertEquals(1.0, s.get("zmesh_messages_unmatched_total{}"));
+      assertTrue(s.get("zmesh_memory_budget_bytes{}") >= 1 << 20, s.toString());
+      assertTrue(s.get("zmesh_memory_used_bytes{}") >= 0);
+      assertEquals(0.0, s.get("zmesh_refused_acts_total{}"));
+      assertEquals(0.0, s.get("zmesh_internal_errors_total{}"));
       assertTrue(s.keySet().stream().anyMatch(k -> k.startsWith("jvm_memory_used_bytes{")),
           "the JVM's metrics too");
     }

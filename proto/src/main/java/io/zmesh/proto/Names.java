@@ -10,6 +10,8 @@ public final class Names {
   public static final String SERVICE_TYPES = "zmesh.types";
   public static final String SERVICE_STATS = "zmesh.stats";
   public static final String SERVICE_TOPICS = "zmesh.topics";
+  /** Reads the allow-list file again; a mutating service. */
+  public static final String SERVICE_RELOAD_KEYS = "zmesh.keys.reload";
 
   public static final int MAX_NAME_LENGTH = 128;
 

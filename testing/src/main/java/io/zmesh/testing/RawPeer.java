@@ -4,11 +4,13 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.zmesh.CurveKeys;
 import io.zmesh.proto.Command;
 import io.zmesh.proto.Envelope;
 import io.zmesh.proto.Hello;
 import io.zmesh.proto.Wire;
 import io.zmesh.proto.WireException;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import org.zeromq.SocketType;
 import org.zeromq.ZContext;
@@ -32,8 +34,21 @@ public final class RawPeer implements AutoCloseable {
   private static final int HANDSHAKE_IVL_MS = 300;
 
   public RawPeer(String endpoint) {
+    this(endpoint, null, null);
+  }
+
+  /**
+   * A CURVE client of a broker whose public key is {@code brokerKey}, with {@code keys} as its
+   * own; both null for a plain connection.
+   */
+  public RawPeer(String endpoint, String brokerKey, CurveKeys.Pair keys) {
     socket = context.createSocket(SocketType.DEALER);
     socket.setHandshakeIvl(HANDSHAKE_IVL_MS);
+    if (brokerKey != null) {
+      socket.setCurveServerKey(brokerKey.getBytes(StandardCharsets.US_ASCII));
+      socket.setCurvePublicKey(keys.publicKey().getBytes(StandardCharsets.US_ASCII));
+      socket.setCurveSecretKey(keys.secretKey().getBytes(StandardCharsets.US_ASCII));
+    }
     socket.connect(endpoint);
   }
 

@@ -17,7 +17,8 @@ import java.util.concurrent.atomic.AtomicLong;
 /**
  * A real broker on an ephemeral loopback port, shared by the tests of one class, read through
  * its own services over a raw connection. Raw peers send no heartbeats, so its liveness is a
- * minute unless a test asks otherwise.
+ * minute unless a test asks otherwise; and it has no registration window ([RQ-10], which a test
+ * of its own checks), so a name without instances gets NO_WORKER at once.
  */
 final class BrokerUnderTest implements AutoCloseable {
   private final Broker broker;
@@ -29,9 +30,13 @@ final class BrokerUnderTest implements AutoCloseable {
     admin = RawConnection.connected(broker.endpoint());
   }
 
-  /** Raw-peer settings (1 s heartbeats, liveness 60), changed by {@code options}. */
+  /**
+   * Raw-peer settings (1 s heartbeats, liveness 60, no registration window), changed by {@code
+   * options}.
+   */
   static BrokerUnderTest start(java.util.function.UnaryOperator<BrokerOptions.Builder> options) {
-    return new BrokerUnderTest(options.apply(TestMesh.rawPeerOptions()).build());
+    return new BrokerUnderTest(options.apply(TestMesh.rawPeerOptions()
+        .registrationWindow(java.time.Duration.ZERO)).build());
   }
 
   static BrokerUnderTest start() {

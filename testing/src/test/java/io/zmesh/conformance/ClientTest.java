@@ -12,6 +12,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.zmesh.proto.Command;
 import io.zmesh.proto.Envelope;
 import io.zmesh.proto.StatusCode;
+import io.zmesh.testing.Await;
 import java.time.Duration;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -233,6 +234,63 @@ class ClientTest {
       w.send(RawConnection.error(f.getId(), StatusCode.HANDLER_FAILED, "it broke: ü"));
       assertEquals("it broke: ü",
           c.expectError(2, StatusCode.HANDLER_FAILED, "it broke").getStatus().getMessage());
+    }
+  }
+
+  @Test
+  @Checks("RQ-10")
+  void justAfterAStartAndAfterALastInstanceLeftARequestWaitsForItsWorker() {
+    Duration window = Duration.ofSeconds(2);
+    try (BrokerUnderTest fresh = BrokerUnderTest.start(b -> b.registrationWindow(window));
+        RawConnection c = fresh.client()) {
+      long start = System.nanoTime();
+      c.send(request(1, "rq10", "early", 10_000));
+      c.send(request(2, "rq10-never", "x", 10_000));
+      RawConnection first = fresh.worker("rq10", "rq10-1", 1);
+      Envelope r = first.nextRequest();
+      first.send(reply(r.getId(), "served"));
+      assertEquals("served", text(c.expectReply(1)));
+      // A name nobody registers gets the true answer when the window ends, not at its deadline.
+      c.expectError(2, StatusCode.NO_WORKER, "rq10-never");
+      long ms = (System.nanoTime() - start) / 1_000_000;
+      assertTrue(ms >= window.toMillis() / 2 && ms < 8_000, "answered after " + ms + " ms");
+      // After the window, at once.
+      c.send(request(3, "rq10-never", "x", 10_000));
+      c.expectError(3, StatusCode.NO_WORKER, "rq10-never");
+
+      // The name loses its last instance: its next one is waited for, as after a crash.
+      first.close();
+      Await.until("the instance is forgotten", RawConnection.WAIT,
+          () -> fresh.workers("rq10").getWorkersCount() == 0);
+      c.send(request(4, "rq10", "during a restart", 10_000));
+      c.expectNothing(QUIET);
+      try (RawConnection second = fresh.worker("rq10", "rq10-2", 1)) {
+        r = second.nextRequest();
+        second.send(reply(r.getId(), "restarted"));
+        assertEquals("restarted", text(c.expectReply(4)));
+      }
+    }
+  }
+
+  @Test
+  @Checks("RQ-11")
+  void aRequesterThatLeavesTakesItsRequestsWithIt() {
+    try (RawConnection w = broker.worker("rq11", "rq11-1", 1)) {
+      RawConnection c = broker.client();
+      c.send(request(1, "rq11", "held", 5_000));
+      Envelope held = w.nextRequest();
+      c.send(request(2, "rq11", "queued", 5_000));
+      c.close(); // DISCONNECT
+      w.expect(Command.CANCEL, held.getId());
+      w.send(RawConnection.error(held.getId(), StatusCode.CANCELLED, "gave up"));
+      w.expectNothing(QUIET); // the queued one is never routed
+      try (RawConnection other = broker.client()) {
+        other.send(request(1, "rq11", "next", 5_000));
+        Envelope next = w.nextRequest();
+        assertEquals("next", text(next));
+        w.send(reply(next.getId(), "credit back"));
+        other.expectReply(1);
+      }
     }
   }
 }

@@ -56,7 +56,7 @@ class ConnectionTest {
       long ms = (System.nanoTime() - start) / 1_000_000;
       assertTrue(ms >= 250, "forgotten after " + ms + " ms, before 3 intervals of silence");
       w.send(request(2, "zmesh.stats", "x", 1_000));
-      w.expectDisconnect(StatusCode.UNAVAILABLE);
+      w.expectDisconnect(2, StatusCode.UNAVAILABLE);
     }
   }
 

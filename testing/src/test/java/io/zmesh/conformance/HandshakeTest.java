@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.zmesh.broker.BrokerOptions;
 import io.zmesh.proto.Command;
 import io.zmesh.proto.Envelope;
 import io.zmesh.proto.StatusCode;
@@ -63,7 +64,7 @@ class HandshakeTest {
       }
       // Nothing was created: the connection is still a stranger...
       c.send(request(4, "zmesh.stats", "x", 1_000));
-      c.expectDisconnect(StatusCode.UNAVAILABLE);
+      c.expectDisconnect(4, StatusCode.UNAVAILABLE);
       // ...until a HELLO the broker speaks.
       assertEquals(Wire.PROTOCOL, c.hello(Wire.PROTOCOL).getProtocol());
     }
@@ -81,26 +82,46 @@ class HandshakeTest {
       assertEquals(7_000, w.getDefaultTimeoutMs());
       assertEquals(120_000, w.getMaxTimeoutMs());
       assertEquals(3_000, w.getCancelGraceMs());
+      assertEquals(BrokerOptions.DEFAULT_CONNECTION_BUDGET_BYTES, w.getOutboundBudgetBytes());
     }
   }
 
   @Test
-  @Checks("C-1")
-  void anyPacketButHelloFromAStrangerGetsDisconnect() {
+  @Checks({"C-1", "C-8"})
+  void anyPacketButHelloFromAStrangerGetsDisconnectCarryingItsId() {
     Envelope[] strangers = {
         request(1, "zmesh.stats", "x", 1_000),
         ready(2, "c1", "c1-1", 1),
         subscribe(3, "c1.>", "", 0, 0),
         RawConnection.command(Command.HEARTBEAT, 0),
+        RawConnection.acknowledge(4096),
     };
     try (RawConnection c = RawConnection.opened(broker.endpoint())) {
       for (Envelope packet : strangers) {
         c.send(packet);
-        Envelope d = c.expectDisconnect(StatusCode.UNAVAILABLE);
+        Envelope d = c.expectDisconnect(packet.getId(), StatusCode.UNAVAILABLE);
         assertTrue(d.getStatus().getMessage().contains("send HELLO first"), d.toString());
       }
     }
     assertEquals(0, broker.workers("c1").getWorkersCount());
+  }
+
+  @Test
+  @Checks("C-8")
+  void aRequestRefusedAsAStrangersWasNeverAcceptedAndMaySendAgainAfterHello() {
+    try (RawConnection w = broker.worker("c8", "c8-1", 1);
+        RawConnection c = RawConnection.opened(broker.endpoint())) {
+      // As a client whose broker restarted: what it sends before saying HELLO again.
+      c.send(request(42, "c8", "first try", 5_000));
+      c.expectDisconnect(42, StatusCode.UNAVAILABLE);
+      w.expectNothing(RawConnection.QUIET);
+      c.hello(Wire.PROTOCOL);
+      c.send(request(42, "c8", "second try", 5_000));
+      Envelope forwarded = w.nextRequest();
+      assertEquals("second try", RawConnection.text(forwarded));
+      w.send(RawConnection.reply(forwarded.getId(), "once"));
+      assertEquals("once", RawConnection.text(c.expectReply(42)));
+    }
   }
 
   @Test

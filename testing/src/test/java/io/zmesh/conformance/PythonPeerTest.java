@@ -233,6 +233,20 @@ class PythonPeerTest {
   }
 
   @Test
+  @Checks("U-3")
+  void pythonPeerAcknowledgesWhatItReadsAndSoReadsFarMoreThanTheBound() throws Exception {
+    mesh.close();
+    mesh = TestMesh.start(TestMesh.options().maxMessageBytes(32 << 10)
+        .connectionBudget(1_000, 64 << 10));
+    String big = "x".repeat(16 << 10);
+    mesh.startWorker("bulk", b -> b.handle(StringValue.class, (s, ctx) -> StringValue.of(big)));
+    // Ten times the 64 KiB the broker sends a connection that acknowledges nothing.
+    Path log = peer("fetcher", "bulk", "40");
+    awaitExit(last(), log);
+    assertTrue(read(log).contains("fetched 40 " + 40 * big.length() + "\n"), read(log));
+  }
+
+  @Test
   @Checks("E-1")
   void aStatusNumberNoPeerKnowsReadsAsInternal() throws Exception {
     try (RawConnection odd = RawConnection.worker(mesh.endpoint(), "odd", "odd-1", 2)) {

@@ -8,6 +8,7 @@ import com.google.protobuf.Any;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.Message;
 import com.google.protobuf.StringValue;
+import io.zmesh.CurveKeys;
 import io.zmesh.proto.Command;
 import io.zmesh.proto.Credit;
 import io.zmesh.proto.Envelope;
@@ -34,8 +35,17 @@ final class RawConnection implements AutoCloseable {
   final RawPeer raw;
   private boolean open = true;
 
+  private RawConnection(RawPeer raw) {
+    this.raw = raw;
+  }
+
   private RawConnection(String endpoint) {
-    raw = new RawPeer(endpoint);
+    this(new RawPeer(endpoint));
+  }
+
+  /** A CURVE connection ({@code brokerKey}, {@code keys}) that has not said HELLO. */
+  static RawConnection opened(String endpoint, String brokerKey, CurveKeys.Pair keys) {
+    return new RawConnection(new RawPeer(endpoint, brokerKey, keys));
   }
 
   /** A connection that has not said HELLO. */
@@ -111,7 +121,12 @@ final class RawConnection implements AutoCloseable {
   }
 
   Envelope expectDisconnect(StatusCode code) {
-    Envelope p = expect(Command.DISCONNECT, 0);
+    return expectDisconnect(0, code);
+  }
+
+  /** The next packet is DISCONNECT {@code code} carrying {@code id} ([C-8]; 0 otherwise). */
+  Envelope expectDisconnect(long id, StatusCode code) {
+    Envelope p = expect(Command.DISCONNECT, id);
     assertEquals(code, p.getStatus().getCode(), p.toString());
     return p;
   }
@@ -227,6 +242,11 @@ final class RawConnection implements AutoCloseable {
         .setService(topic)
         .setPayload(Any.pack(StringValue.of(text)))
         .build();
+  }
+
+  /** CREDIT id 0: {@code bytes} more of what the broker sent have been read (section 6). */
+  static Envelope acknowledge(long bytes) {
+    return credit(0, 0, bytes);
   }
 
   static Envelope credit(long id, int messages, long bytes) {

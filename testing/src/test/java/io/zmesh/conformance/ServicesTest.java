@@ -26,7 +26,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
-/** docs/protocol.md section 11, Payloads, and section 13, The broker's services. */
+/** docs/protocol.md section 11, Payloads, and section 14, The broker's services. */
 @Timeout(30)
 class ServicesTest {
   private static BrokerUnderTest broker;

@@ -1,8 +1,10 @@
 package io.zmesh.worker;
 
 import io.zmesh.Code;
+import io.zmesh.CurveKeys;
 import io.zmesh.core.internal.Ticker;
 import io.zmesh.core.transport.Endpoints;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.concurrent.Executor;
@@ -18,6 +20,15 @@ public final class MeshOptions {
 
   /** The environment variable consulted for the broker address. */
   public static final String BROKER_ENV = "ZMESH_BROKER";
+
+  /**
+   * The environment variable consulted for the broker's CURVE public key: the key itself (40
+   * characters of Z85) or the path of its key file.
+   */
+  public static final String BROKER_KEY_ENV = "ZMESH_BROKER_KEY";
+
+  /** The environment variable consulted for this process's CURVE secret key file. */
+  public static final String KEY_ENV = "ZMESH_KEY";
 
   /** First delay before reconnecting after the broker was lost: 100 ms. */
   public static final Duration DEFAULT_RECONNECT_DELAY = Duration.ofMillis(100);
@@ -50,6 +61,13 @@ public final class MeshOptions {
   /** Budget in bytes each subscription asks the broker for: 0, the broker's default (64 MiB). */
   public static final long DEFAULT_SUBSCRIPTION_BUDGET_BYTES = 0;
 
+  /**
+   * Requests one client or worker may have outstanding (sent or waiting to be, and not yet
+   * answered) before the next fails at once with {@link Code#OVERLOADED}: 10,000, the broker's
+   * default bound per connection.
+   */
+  public static final int DEFAULT_MAX_OUTSTANDING_REQUESTS = 10_000;
+
   private final String broker;
   private final String clientName;
   private final Duration reconnectDelay;
@@ -60,9 +78,13 @@ public final class MeshOptions {
   private final int publishBacklog;
   private final int subscriptionBudgetMessages;
   private final long subscriptionBudgetBytes;
+  private final String brokerKey;
+  private final CurveKeys.Pair keyPair;
+  private final int maxOutstandingRequests;
   private final Ticker ticker;
 
   private MeshOptions(Builder b) {
+    this.maxOutstandingRequests = b.maxOutstandingRequests;
     this.broker = b.broker != null ? b.broker : defaultBroker();
     this.clientName = b.clientName;
     this.reconnectDelay = b.reconnectDelay;
@@ -74,6 +96,22 @@ public final class MeshOptions {
     this.subscriptionBudgetMessages = b.subscriptionBudgetMessages;
     this.subscriptionBudgetBytes = b.subscriptionBudgetBytes;
     this.ticker = b.ticker;
+    String brokerKeyText = b.brokerKey != null ? b.brokerKey : env(BROKER_KEY_ENV);
+    this.brokerKey = brokerKeyText == null ? null : CurveKeys.publicKey(brokerKeyText);
+    String keyFile = b.keyPair == null ? env(KEY_ENV) : null;
+    this.keyPair = b.keyPair != null ? b.keyPair
+        : keyFile != null ? CurveKeys.readPair(Path.of(keyFile)) : null;
+    if ((brokerKey == null) != (keyPair == null)) {
+      throw new IllegalArgumentException("CURVE needs both the broker's public key ("
+          + BROKER_KEY_ENV + ", brokerKey) and this process's key pair (" + KEY_ENV
+          + ", keyFile); only the " + (brokerKey == null ? "key pair" : "broker's key")
+          + " was given");
+    }
+  }
+
+  private static String env(String name) {
+    String value = System.getenv(name);
+    return value != null && !value.isBlank() ? value.trim() : null;
   }
 
   /** {@code $ZMESH_BROKER} if set, else {@link #DEFAULT_BROKER}. */
@@ -103,6 +141,9 @@ public final class MeshOptions {
     b.publishBacklog = publishBacklog;
     b.subscriptionBudgetMessages = subscriptionBudgetMessages;
     b.subscriptionBudgetBytes = subscriptionBudgetBytes;
+    b.brokerKey = brokerKey;
+    b.keyPair = keyPair;
+    b.maxOutstandingRequests = maxOutstandingRequests;
     b.ticker = ticker;
     return b;
   }
@@ -163,6 +204,29 @@ public final class MeshOptions {
   }
 
   /**
+   * The broker's CURVE public key (Z85), or null for a plain connection. With it every packet
+   * is encrypted and the broker knows this process by {@link #keyPair()}.
+   */
+  public String brokerKey() {
+    return brokerKey;
+  }
+
+  /** This process's CURVE key pair, or null for a plain connection. */
+  public CurveKeys.Pair keyPair() {
+    return keyPair;
+  }
+
+  /**
+   * Requests this connection may have outstanding before the next fails at once with {@link
+   * Code#OVERLOADED}. Every request gets its true answer promptly: the broker holds at most
+   * this many answers for the connection, so none is lost to a full queue and turned into a
+   * deadline.
+   */
+  public int maxOutstandingRequests() {
+    return maxOutstandingRequests;
+  }
+
+  /**
    * The clock every timer of the SDK reads: heartbeats, liveness, handshake timeout, reconnect
    * backoff, call deadlines, a worker's drain timeout and the deadlines of requests it handles.
    * The system's unless a test set another.
@@ -183,6 +247,9 @@ public final class MeshOptions {
     private int publishBacklog = DEFAULT_PUBLISH_BACKLOG;
     private int subscriptionBudgetMessages = DEFAULT_SUBSCRIPTION_BUDGET_MESSAGES;
     private long subscriptionBudgetBytes = DEFAULT_SUBSCRIPTION_BUDGET_BYTES;
+    private String brokerKey;
+    private CurveKeys.Pair keyPair;
+    private int maxOutstandingRequests = DEFAULT_MAX_OUTSTANDING_REQUESTS;
     private Ticker ticker = Ticker.system();
 
     private Builder() {}
@@ -276,6 +343,52 @@ public final class MeshOptions {
       return this;
     }
 
+    /**
+     * Connects with CurveZMQ to a broker whose public key is {@code keyOrFile}: the key itself
+     * (40 characters of Z85) or the path of its key file. Null (the default) consults {@code
+     * $ZMESH_BROKER_KEY}, and without it the connection is plain. Needs {@link #keyFile} or
+     * {@link #keyPair} as well.
+     */
+    public Builder brokerKey(String keyOrFile) {
+      this.brokerKey = keyOrFile;
+      return this;
+    }
+
+    /**
+     * This process's CURVE key pair, read now from its secret key file ({@code zmesh keygen}
+     * writes it). Without it (the default) {@code $ZMESH_KEY} names the file, if set.
+     *
+     * @throws IllegalArgumentException if the file does not hold a key pair
+     */
+    public Builder keyFile(Path secretKeyFile) {
+      this.keyPair = CurveKeys.readPair(Objects.requireNonNull(secretKeyFile, "secretKeyFile"));
+      return this;
+    }
+
+    /**
+     * @param requests at least 1; default {@link #DEFAULT_MAX_OUTSTANDING_REQUESTS}. More than
+     *     the broker's bound per connection only trades local OVERLOADED answers for the
+     *     broker's.
+     */
+    public Builder maxOutstandingRequests(int requests) {
+      if (requests < 1) {
+        throw new IllegalArgumentException("max outstanding requests must be at least 1: "
+            + requests);
+      }
+      this.maxOutstandingRequests = requests;
+      return this;
+    }
+
+    /** This process's CURVE key pair; see {@link #keyFile}. */
+    public Builder keyPair(CurveKeys.Pair pair) {
+      this.keyPair = pair;
+      return this;
+    }
+
+    /**
+     * @throws IllegalArgumentException if only one of the broker's key and this process's key
+     *     pair is known, or a key or key file given by the environment does not read
+     */
     public MeshOptions build() {
       return new MeshOptions(this);
     }

@@ -1,12 +1,15 @@
 package io.zmesh.core.transport;
 
+import java.net.InetAddress;
+import java.net.UnknownHostException;
 import java.util.regex.Pattern;
 
 /**
  * The ZeroMQ endpoints zmesh accepts: {@code tcp://HOST:PORT} (a name, an IPv4 address or an
  * IPv6 one in brackets), {@code ipc://PATH} and {@code inproc://NAME}. Checked when options are
  * built, so a mistyped URL is refused at once with a sentence instead of being retried by
- * JeroMQ, which logs "Invalid URI" on every attempt.
+ * JeroMQ, which logs "Invalid URI" on every attempt. Also says whether an endpoint is reachable
+ * from this host only, for the broker's warning about a plain bind others can reach.
  */
 public final class Endpoints {
   private static final Pattern TCP = Pattern.compile(
@@ -43,5 +46,42 @@ public final class Endpoints {
     }
     return "'" + endpoint + "' is not a ZeroMQ endpoint; write tcp://HOST:PORT"
         + (endpoint.contains("://") ? "" : " (the scheme tcp:// is required)");
+  }
+
+  /**
+   * Whether {@code endpoint} is reachable from this host only: {@code inproc://}, {@code
+   * ipc://}, or TCP on a loopback address. A wildcard ({@code tcp://*:5555}, {@code 0.0.0.0})
+   * or a host that does not resolve counts as reachable from elsewhere.
+   */
+  public static boolean isLoopback(String endpoint) {
+    if (endpoint.startsWith("inproc://") || endpoint.startsWith("ipc://")) {
+      return true;
+    }
+    int scheme = endpoint.indexOf("://");
+    if (scheme < 0) {
+      return false;
+    }
+    String rest = endpoint.substring(scheme + 3);
+    // tcp://[::1]:5555, tcp://127.0.0.1:*, tcp://eth0;127.0.0.1:5555 (source;address)
+    int semicolon = rest.lastIndexOf(';');
+    if (semicolon >= 0) {
+      rest = rest.substring(semicolon + 1);
+    }
+    String host;
+    if (rest.startsWith("[")) {
+      int close = rest.indexOf(']');
+      host = close < 0 ? rest : rest.substring(1, close);
+    } else {
+      int colon = rest.lastIndexOf(':');
+      host = colon < 0 ? rest : rest.substring(0, colon);
+    }
+    if (host.isEmpty() || host.equals("*")) {
+      return false;
+    }
+    try {
+      return InetAddress.getByName(host).isLoopbackAddress();
+    } catch (UnknownHostException | SecurityException e) {
+      return false;
+    }
   }
 }

@@ -1,5 +1,6 @@
 package io.zmesh.worker.internal;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -10,7 +11,10 @@ import com.google.protobuf.StringValue;
 import io.zmesh.Code;
 import io.zmesh.Status;
 import io.zmesh.proto.Command;
+import io.zmesh.proto.Credit;
 import io.zmesh.proto.Envelope;
+import io.zmesh.proto.ErrorStatus;
+import io.zmesh.proto.StatusCode;
 import io.zmesh.proto.Welcome;
 import io.zmesh.proto.Wire;
 import io.zmesh.testing.Await;
@@ -28,7 +32,8 @@ import org.junit.jupiter.api.Timeout;
 
 /**
  * The connection's timers on a fake clock, against a scripted broker: heartbeats, liveness, the
- * handshake timeout, reconnect backoff and call deadlines. Each step moves the clock, then waits
+ * handshake timeout, reconnect backoff, call deadlines, the sessions that follow one another on
+ * one socket, and the acknowledgement of what was read. Each step moves the clock, then waits
  * (bounded) until the I/O thread has run its timers at the new time, then looks at what reached
  * the broker. Nothing waits for time to pass.
  */
@@ -38,6 +43,8 @@ class ConnectionClockTest {
   /** Long enough for a packet the connection sent to reach the broker; to see that none was. */
   private static final Duration QUIET = Duration.ofMillis(200);
   private static final Duration INTERVAL = Duration.ofSeconds(1);
+  /** A fixed reconnect delay: each jittered delay lies within it. */
+  private static final Duration BACKOFF = Duration.ofMillis(100);
 
   /** A connection on a fake clock, and the losses its listener heard of. */
   private static final class Clocked implements AutoCloseable {
@@ -83,8 +90,12 @@ class ConnectionClockTest {
     }
 
     CompletableFuture<StringValue> call(Duration timeout) {
-      return Payloads.request(connection, "echo", StringValue.of("ping"), StringValue.class,
-          CallOptions.DEFAULT.withTimeout(timeout));
+      return call(CallOptions.DEFAULT.withTimeout(timeout), "ping");
+    }
+
+    CompletableFuture<StringValue> call(CallOptions options, String text) {
+      return Payloads.request(connection, "echo", StringValue.of(text), StringValue.class,
+          options);
     }
 
     @Override
@@ -112,7 +123,7 @@ class ConnectionClockTest {
       c.advance(INTERVAL.minusNanos(1));
       assertNull(broker.next(QUIET), "a packet before an interval without sending");
       c.advance(Duration.ofNanos(1));
-      assertEquals(Command.HEARTBEAT, broker.next(WAIT).command());
+      assertEquals(Command.HEARTBEAT, nextPacket(broker, c).command());
 
       // Anything sent starts the interval again: a request half an interval later.
       c.advance(INTERVAL.dividedBy(2));
@@ -121,13 +132,33 @@ class ConnectionClockTest {
       c.advance(INTERVAL.minusNanos(1));
       assertNull(broker.next(QUIET), "a heartbeat within an interval of the request");
       c.advance(Duration.ofNanos(1));
-      assertEquals(Command.HEARTBEAT, broker.next(WAIT).command());
+      assertEquals(Command.HEARTBEAT, nextPacket(broker, c).command());
     }
+  }
+
+  /**
+   * The next packet at the broker, the clock standing still: the I/O thread is made to run
+   * passes meanwhile, so that a wake-up it missed on a loaded machine costs a pass, not the
+   * test.
+   */
+  private static FakeBroker.Packet nextPacket(FakeBroker broker, Clocked c) {
+    long end = System.nanoTime() + WAIT.toNanos();
+    while (System.nanoTime() - end < 0) {
+      FakeBroker.Packet p = broker.next(QUIET);
+      if (p != null) {
+        return p;
+      }
+      c.settle();
+    }
+    throw new AssertionError("nothing reached the broker within " + WAIT.toMillis() + " ms; the"
+        + " connection is " + (c.connection.isConnected() ? "connected" : "not connected")
+        + ", losses " + c.losses);
   }
 
   @Test
   void aBrokerSilentForLivenessIntervalsIsLostAndWhatWasSentOnItFails() {
-    try (FakeBroker broker = new FakeBroker(); Clocked c = new Clocked(broker.options())) {
+    try (FakeBroker broker = new FakeBroker();
+        Clocked c = new Clocked(broker.options().reconnectDelay(BACKOFF, BACKOFF))) {
       byte[] peer = broker.accept(welcome(3));
       c.awaitConnected(true);
       CompletableFuture<StringValue> call = c.call(Duration.ofMinutes(1));
@@ -148,7 +179,94 @@ class ConnectionClockTest {
       assertEquals(1, c.losses.size());
       Await.assertStatus(Code.UNAVAILABLE, c.losses.get(0).asException(),
           "no heartbeat from broker for 3000 ms");
+      // The session ended, not the socket: HELLO again on it after the backoff, behind what was
+      // queued there, for a broker restarted meanwhile. Its WELCOME settles the request: it
+      // went to the broker that was lost, and fails.
+      c.settle();
+      assertFalse(call.isDone(), "failed before the next WELCOME said where it went");
+      c.advance(BACKOFF);
+      assertArrayEquals(peer, broker.expect(Command.HELLO).identity(), "a new socket");
+      welcome(broker, peer);
       Await.assertFails(Code.UNAVAILABLE, call, WAIT, "lost", "no heartbeat");
+      c.awaitConnected(true);
+      assertEquals(1, c.losses.size());
+    }
+  }
+
+  @Test
+  void aRequestANewBrokerRefusedUnreadIsSentAgainAfterItsWelcome() {
+    try (FakeBroker broker = new FakeBroker();
+        Clocked c = new Clocked(broker.options().reconnectDelay(BACKOFF, BACKOFF))) {
+      byte[] peer = broker.accept(welcome(10));
+      c.awaitConnected(true);
+      CompletableFuture<StringValue> call = c.call(Duration.ofMinutes(1));
+      Envelope first = broker.expect(Command.REQUEST).envelope();
+      // A broker that restarted does not know the connection, and names the packet it refused.
+      broker.send(peer, Envelope.newBuilder().setCommand(Command.DISCONNECT).setId(first.getId())
+          .setStatus(ErrorStatus.newBuilder().setCode(StatusCode.UNAVAILABLE)
+              .setMessage("unknown connection; send HELLO first"))
+          .build());
+      c.awaitConnected(false);
+      c.advance(BACKOFF);
+      assertArrayEquals(peer, broker.expect(Command.HELLO).identity(), "a new socket");
+      welcome(broker, peer);
+      Envelope again = broker.expect(Command.REQUEST).envelope();
+      assertEquals(first.getId(), again.getId());
+      assertEquals(first.getPayload(), again.getPayload());
+      broker.sendBytes(peer, Wire.reply(again.getId(), Any.pack(StringValue.of("pong"))));
+      assertEquals(StringValue.of("pong"), Await.value(call, WAIT));
+    }
+  }
+
+  @Test
+  void afterADisconnectOnlyIdempotentRequestsTheOldBrokerTookAreSentAgain() {
+    try (FakeBroker broker = new FakeBroker();
+        Clocked c = new Clocked(broker.options().reconnectDelay(BACKOFF, BACKOFF))) {
+      byte[] peer = broker.accept(welcome(10));
+      c.awaitConnected(true);
+      CallOptions minute = CallOptions.DEFAULT.withTimeout(Duration.ofMinutes(1));
+      CompletableFuture<StringValue> once = c.call(minute, "once");
+      broker.expect(Command.REQUEST);
+      CompletableFuture<StringValue> twice = c.call(minute.withIdempotent(true), "twice");
+      Envelope taken = broker.expect(Command.REQUEST).envelope();
+      broker.send(peer, Envelope.newBuilder().setCommand(Command.DISCONNECT).build());
+      c.awaitConnected(false);
+      c.advance(BACKOFF);
+      broker.expect(Command.HELLO);
+      welcome(broker, peer);
+      Await.assertFails(Code.UNAVAILABLE, once, WAIT, "lost with the request sent");
+      Envelope again = broker.expect(Command.REQUEST).envelope();
+      assertEquals(taken.getId(), again.getId());
+      assertTrue(again.getIdempotent());
+      broker.sendBytes(peer, Wire.reply(again.getId(), Any.pack(StringValue.of("ran twice"))));
+      assertEquals(StringValue.of("ran twice"), Await.value(twice, WAIT));
+    }
+  }
+
+  @Test
+  void whatWasReadIsAcknowledgedEachSixteenthOfTheUnreadBytesTheBrokerAllows() {
+    try (FakeBroker broker = new FakeBroker(); Clocked c = new Clocked(broker.options())) {
+      byte[] peer = broker.expect(Command.HELLO).identity();
+      byte[] welcome = Wire.encode(Envelope.newBuilder().setCommand(Command.WELCOME)
+          .setWelcome(welcome(10).toBuilder().setOutboundBudgetBytes(16 * 1024)).build());
+      broker.sendBytes(peer, welcome);
+      c.awaitConnected(true);
+      // A request to this client, which is no worker (answered ERROR): 2 KiB read.
+      byte[] request = Wire.encode(Envelope.newBuilder().setCommand(Command.REQUEST).setId(9)
+          .setService("client").setPayload(Any.pack(StringValue.of("x".repeat(2048)))).build());
+      broker.sendBytes(peer, request);
+      Credit ack = null;
+      for (int i = 0; i < 2 && ack == null; i++) {
+        FakeBroker.Packet p = broker.poll(WAIT);
+        if (p.command() == Command.CREDIT) {
+          assertEquals(0, p.envelope().getId());
+          ack = p.envelope().getCredit();
+        } else {
+          assertEquals(9, p.envelope().getId(), p.envelope().toString());
+        }
+      }
+      assertEquals(welcome.length + request.length, ack.getBytes(), "the WELCOME counts too");
+      assertEquals(0, ack.getMessages());
     }
   }
 

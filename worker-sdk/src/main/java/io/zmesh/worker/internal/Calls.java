@@ -16,6 +16,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
 import org.agrona.collections.Long2ObjectHashMap;
@@ -24,12 +25,20 @@ import org.agrona.collections.Long2ObjectHashMap;
  * Packets that wait for one answer with their id (REQUEST, READY, DRAIN), by id, each with its
  * deadline on a timing wheel read from the connection's {@link Ticker}. A call made while
  * disconnected waits in a local queue, its deadline running, and leaves after the next WELCOME.
- * A call sent on a socket that is lost fails with UNAVAILABLE at once; one still unsent at its
- * deadline fails with UNAVAILABLE, one sent and unanswered with DEADLINE_EXCEEDED.
+ * One still unsent at its deadline fails with UNAVAILABLE, one sent and unanswered with
+ * DEADLINE_EXCEEDED.
+ *
+ * <p>When a session ends, what was sent in it is settled: a REQUEST the new broker refused
+ * unread (a DISCONNECT carrying its id) goes out again, and so does an idempotent one; anything
+ * else sent fails with UNAVAILABLE, since the broker that would have answered it is gone. A
+ * request keeps its body until it ends for that. Requests to workers are bounded per connection
+ * ({@link io.zmesh.worker.MeshOptions#maxOutstandingRequests()}): beyond the bound the next
+ * fails at once with OVERLOADED, on the calling thread.
  *
  * <p>Threads: {@link #start} is called from any thread and hands the call to the I/O thread;
  * everything else runs there. Futures complete on the callback executor, never on the I/O
- * thread unless the options ask for that.
+ * thread unless the options ask for that, or the call is a blocking one ({@link
+ * Connection#call}), whose future carries no user code.
  */
 final class Calls {
   /**
@@ -44,6 +53,8 @@ final class Calls {
   private final Ticker ticker;
   /** Ids of calls and subscriptions alike, so the two never collide. */
   private final AtomicLong nextId = new AtomicLong();
+  /** Bounded requests made and not yet ended; see {@link #startRequest}. */
+  private final AtomicInteger outstanding = new AtomicInteger();
 
   // --- I/O thread only ---
   private final Long2ObjectHashMap<Call<?>> pending = new Long2ObjectHashMap<>();
@@ -62,15 +73,33 @@ final class Calls {
     return nextId.incrementAndGet();
   }
 
+  /** See {@link Connection#request}. Any thread. */
+  <T> CompletableFuture<T> start(byte[] body, long timeoutNanos, Function<Envelope, T> decode) {
+    return start(body, timeoutNanos, decode, false, false, false);
+  }
+
   /**
-   * See {@link Connection#request}; {@code direct}: {@link Connection#call}, completed on the
-   * I/O thread. Any thread.
+   * See {@link Connection#requestBounded}; {@code direct}: {@link Connection#call}, completed on
+   * the I/O thread. Any thread.
    */
-  <T> CompletableFuture<T> start(byte[] body, long timeoutNanos, Function<Envelope, T> decode,
-      boolean direct) {
+  <T> CompletableFuture<T> startRequest(byte[] body, long timeoutNanos, boolean idempotent,
+      Function<Envelope, T> decode, boolean direct) {
+    int max = connection.options().maxOutstandingRequests();
+    if (outstanding.incrementAndGet() > max) {
+      outstanding.decrementAndGet();
+      return CompletableFuture.failedFuture(Status.OVERLOADED.withDescription("this connection"
+          + " has " + max + " requests outstanding, its limit"
+          + " (MeshOptions.maxOutstandingRequests); retry later").asException());
+    }
+    return start(body, timeoutNanos, decode, true, idempotent, direct);
+  }
+
+  private <T> CompletableFuture<T> start(byte[] body, long timeoutNanos,
+      Function<Envelope, T> decode, boolean bounded, boolean idempotent, boolean direct) {
     CallFuture<T> future = new CallFuture<>();
     long due = ticker.nanoTime() + timeoutNanos;
-    Call<T> call = new Call<>(newId(), body, future, decode, due, timeoutNanos, direct);
+    Call<T> call = new Call<>(newId(), body, future, decode, due, timeoutNanos, bounded,
+        idempotent, direct);
     future.call = call;
     connection.loop.execute(() -> begin(call));
     return future;
@@ -108,8 +137,8 @@ final class Calls {
   private void transmit(Call<?> call, long now) {
     long remainingMs = Math.max(1, (call.due - now) / MS);
     int timeoutMs = (int) Math.min(remainingMs, 0xFFFF_FFFFL);
+    // The body stays until the answer: a broker that restarted may refuse it unread.
     byte[] body = Wire.withIdAndTimeout(call.body, call.id, timeoutMs);
-    call.body = null;
     int limit = connection.session.maxMessageBytes();
     if (body.length > limit) {
       drop(call, Status.INVALID_ARGUMENT.withDescription("message of " + body.length
@@ -132,6 +161,7 @@ final class Calls {
     }
     deadlines.cancel(call);
     if (packet.getCommand() == Command.REPLY) {
+      ended(call);
       if (call.direct) {
         call.complete(packet);
       } else {
@@ -143,17 +173,64 @@ final class Calls {
     return true;
   }
 
-  /** The socket was lost: what was sent on it fails with {@code why}; the rest keeps waiting. */
+  /**
+   * The socket was lost: what was sent on it fails with {@code why}, except idempotent
+   * requests, which wait for the next connection (until their deadline) as the unsent do.
+   */
   void onLost(Status why) {
-    List<Call<?>> lost = new ArrayList<>();
+    boolean closing = connection.loop.isClosingHere();
+    for (Call<?> call : sent()) {
+      if (!closing && call.mayRepeat()) {
+        resend(call);
+      } else {
+        drop(call, why);
+      }
+    }
+  }
+
+  /**
+   * A new broker answered a packet of the connection it does not know with DISCONNECT carrying
+   * its id: a REQUEST refused so was never accepted, and goes out again after the next WELCOME.
+   */
+  void onRefused(long id) {
+    Call<?> call = pending.get(id);
+    if (call != null && call.sent && call.bounded && call.body != null) {
+      resend(call);
+    }
+  }
+
+  /**
+   * The WELCOME of a session that followed another on the same socket. The broker reads a
+   * connection's packets in order, so it refused every request that reached it before this
+   * WELCOME; those still counted as sent went to the broker of the session that ended ({@code
+   * why}): idempotent ones go out again, the rest fail with UNAVAILABLE.
+   */
+  void onNewSession(Status why) {
+    for (Call<?> call : sent()) {
+      if (call.mayRepeat()) {
+        resend(call);
+      } else {
+        drop(call, Status.UNAVAILABLE.withDescription("connection to broker "
+            + connection.options().broker() + " lost with the request sent: "
+            + why.description()));
+      }
+    }
+  }
+
+  private List<Call<?>> sent() {
+    List<Call<?>> sent = new ArrayList<>();
     pending.forEach((id, call) -> {
       if (call.sent) {
-        lost.add(call);
+        sent.add(call);
       }
     });
-    for (Call<?> call : lost) {
-      drop(call, why);
-    }
+    return sent;
+  }
+
+  /** Back to the head of the queue for the next WELCOME, its deadline still running. */
+  private void resend(Call<?> call) {
+    call.sent = false;
+    unsent.addFirst(call);
   }
 
   /** Fails the calls whose deadline (plus the grace) is at or before {@code now}. */
@@ -183,6 +260,7 @@ final class Calls {
     if (pending.remove(call.id) == null) {
       return;
     }
+    ended(call);
     deadlines.cancel(call);
     unsent.remove(call);
     if (call.sent && connection.session.isConnectedHere()) {
@@ -203,12 +281,23 @@ final class Calls {
   }
 
   private void drop(Call<?> call, Status why) {
+    unsent.remove(call);
     pending.remove(call.id);
     deadlines.cancel(call);
     fail(call, why);
   }
 
+  /** {@code call} has its outcome: it no longer counts against the bound, nor holds its body. */
+  private void ended(Call<?> call) {
+    call.body = null;
+    if (call.counted) {
+      call.counted = false;
+      outstanding.decrementAndGet();
+    }
+  }
+
   private void fail(Call<?> call, Status why) {
+    ended(call);
     MeshException e = why.asException();
     if (call.direct) {
       call.future.completeExceptionally(e);
@@ -242,14 +331,23 @@ final class Calls {
     final Function<Envelope, T> decode;
     final long due;
     final long timeoutNanos;
+    /**
+     * A REQUEST to a worker ({@link Calls#startRequest}): counted against the bound, and sent
+     * again when a new broker refused it unread. READY and DRAIN belong to their session.
+     */
+    final boolean bounded;
+    /** May run twice: sent again to a new broker if the old one took it with it. */
+    final boolean idempotent;
     /** Completed on the I/O thread: a blocking call's future, which carries no user code. */
     final boolean direct;
-    /** The packet, without id and timeout, until it is sent. */
+    /** The packet, without id and timeout, until the call ends. */
     byte[] body;
     boolean sent;
+    /** Still counted against the bound. */
+    boolean counted;
 
     Call(long id, byte[] body, CompletableFuture<T> future, Function<Envelope, T> decode,
-        long due, long timeoutNanos, boolean direct) {
+        long due, long timeoutNanos, boolean bounded, boolean idempotent, boolean direct) {
       this.id = id;
       this.direct = direct;
       this.body = body;
@@ -257,6 +355,14 @@ final class Calls {
       this.decode = decode;
       this.due = due;
       this.timeoutNanos = timeoutNanos;
+      this.bounded = bounded;
+      this.idempotent = idempotent;
+      this.counted = bounded;
+    }
+
+    /** Safe to send once more after its broker was lost with it. */
+    boolean mayRepeat() {
+      return bounded && idempotent && body != null;
     }
 
     void complete(Envelope reply) {

@@ -29,7 +29,8 @@ import org.zeromq.ZMQ;
  *
  * <ul>
  *   <li>{@link SocketLoop}: the I/O thread, its task queue and wake-up, and the order of a pass;
- *   <li>{@link Session}: the DEALER socket, the handshake, heartbeats, liveness and reconnects;
+ *   <li>{@link Session}: the DEALER socket, the handshake, heartbeats, liveness, reconnects and
+ *       the acknowledgement of what was read;
  *   <li>{@link Inbound}: where each packet from the broker goes;
  *   <li>{@link Calls}: packets waiting for an answer, with their deadlines;
  *   <li>{@link PublishPump}: publishes, through a bounded backlog;
@@ -136,15 +137,28 @@ public final class Connection implements AutoCloseable {
    */
   public <T> CompletableFuture<T> request(
       byte[] body, long timeoutNanos, Function<Envelope, T> decode) {
-    return calls.start(body, timeoutNanos, decode, false);
+    return calls.start(body, timeoutNanos, decode);
   }
 
   /**
-   * {@link #request} for a caller that blocks on the future and attaches nothing to it: the I/O
-   * thread completes it with the REPLY itself, never running user code there.
+   * A REQUEST to a worker: as {@link #request(byte[], long, Function)}, but counted against
+   * {@link MeshOptions#maxOutstandingRequests()}. Beyond it the future fails at once with
+   * OVERLOADED and nothing is sent: the broker refuses more from one connection anyway, and an
+   * answer it cannot deliver (the connection's queue full) would turn into a deadline. A
+   * request a restarted broker refused unread is sent again, and an {@code idempotent} one also
+   * after its broker was lost with it.
    */
-  public CompletableFuture<Envelope> call(byte[] body, long timeoutNanos) {
-    return calls.start(body, timeoutNanos, Function.identity(), true);
+  public <T> CompletableFuture<T> requestBounded(
+      byte[] body, long timeoutNanos, boolean idempotent, Function<Envelope, T> decode) {
+    return calls.startRequest(body, timeoutNanos, idempotent, decode, false);
+  }
+
+  /**
+   * {@link #requestBounded} for a caller that blocks on the future and attaches nothing to it:
+   * the I/O thread completes it with the REPLY itself, never running user code there.
+   */
+  public CompletableFuture<Envelope> call(byte[] body, long timeoutNanos, boolean idempotent) {
+    return calls.startRequest(body, timeoutNanos, idempotent, Function.identity(), true);
   }
 
   /**
@@ -206,7 +220,7 @@ public final class Connection implements AutoCloseable {
     return s;
   }
 
-  /** Numbers the sockets this connection opened; I/O thread only. */
+  /** Numbers the sessions (HELLO to their end) of this connection; I/O thread only. */
   public long epochOnIoThread() {
     return session.epoch();
   }

@@ -10,9 +10,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Where each packet from the broker goes, on the I/O thread: WELCOME, DISCONNECT and a refused
- * HELLO to the {@link Session}; REPLY and ERROR to the call or subscription they answer;
- * REQUEST and CANCEL to the connection's listener; MESSAGE to its subscription.
+ * Where each packet from the broker goes, on the I/O thread: WELCOME, DISCONNECT (which may name
+ * a request a new broker refused unread) and a refused HELLO to the {@link Session}; REPLY and
+ * ERROR to the call or subscription they answer; REQUEST and CANCEL to the connection's
+ * listener; MESSAGE to its subscription.
  *
  * <p>A MESSAGE, most of what a subscriber receives, and a REQUEST without headers, most of what
  * a worker receives, are read by a scan of their frame and their payload later parsed from that
@@ -62,8 +63,9 @@ final class Inbound {
         onAnswer(packet);
         break;
       case ERROR:
-        if (session.isHandshaking()) {
-          // The broker refused the HELLO (another protocol, say): retried after a backoff.
+        if (session.isHandshaking() && packet.getId() == 0) {
+          // The broker refused the HELLO (another protocol, say): retried after a backoff. An
+          // ERROR with an id answers a call, the old broker's late answer during a new HELLO.
           session.lost(StatusCodec.fromWire(packet.getStatus()), now);
         } else {
           onAnswer(packet);
@@ -95,7 +97,7 @@ final class Inbound {
         }
         break;
       case DISCONNECT:
-        session.lost(StatusCodec.fromWire(packet.getStatus()), now);
+        session.onDisconnect(packet, now);
         break;
       default:
         log.debug("ignoring {} from broker", packet.getCommand());

@@ -157,7 +157,8 @@ public final class Payloads {
           Status.INVALID_ARGUMENT.withDescription(problem).asException());
     }
     String what = "reply from '" + worker + "'";
-    return connection.request(body(worker, request, options), options.timeout().toNanos(),
+    return connection.requestBounded(body(worker, request, options),
+        options.timeout().toNanos(), options.idempotent(),
         reply -> unpack(reply.getPayload(), replyType, what));
   }
 
@@ -177,7 +178,7 @@ public final class Payloads {
       throw Status.INVALID_ARGUMENT.withDescription(problem).asException();
     }
     Envelope reply = await(connection.call(body(worker, request, options),
-        options.timeout().toNanos()), options.timeout());
+        options.timeout().toNanos(), options.idempotent()), options.timeout());
     return unpack(reply.getPayload(), replyType, "reply from '" + worker + "'");
   }
 

@@ -4,15 +4,18 @@ import static io.zmesh.core.internal.Ticker.MS;
 
 import io.zmesh.Status;
 import io.zmesh.core.internal.Backoff;
+import io.zmesh.core.internal.StatusCodec;
 import io.zmesh.core.internal.Ticker;
 import io.zmesh.core.transport.SocketWaiter;
 import io.zmesh.core.transport.Sockets;
 import io.zmesh.proto.Command;
+import io.zmesh.proto.Credit;
 import io.zmesh.proto.Envelope;
 import io.zmesh.proto.Hello;
 import io.zmesh.proto.Welcome;
 import io.zmesh.proto.Wire;
 import io.zmesh.worker.MeshOptions;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -23,11 +26,18 @@ import org.zeromq.ZMQException;
 
 /**
  * The DEALER socket and its conversation with the broker. HELLO, wait for WELCOME (which carries
- * the broker's heartbeat interval, liveness and size limit), then connected. A HEARTBEAT goes
- * out after an interval without sending. A broker silent for liveness x interval, a DISCONNECT
- * from it, a refused HELLO or a handshake that times out closes the socket: calls sent on it
- * fail at once, and a new socket is opened after a jittered exponential backoff. Every time is
- * read from the connection's {@link Ticker}.
+ * the broker's heartbeat interval, liveness, size limit and the unread bytes it allows), then
+ * connected. A HEARTBEAT goes out after an interval without sending, and CREDIT id 0 whenever
+ * a sixteenth of the unread bytes allowed (at most 256 KiB) has been read.
+ *
+ * <p>A DISCONNECT from the broker, or a broker silent for liveness x interval, ends the session
+ * but keeps the socket: after the reconnect backoff HELLO goes out on it again, behind whatever
+ * was queued there meanwhile, so that a broker restarted on the same endpoint gets those
+ * packets; it answers them with DISCONNECT carrying their ids, and the refused requests go out
+ * again after its WELCOME ({@link Calls}). A refused HELLO or a handshake that times out closes
+ * the socket: calls sent on it fail at once (idempotent requests wait for the next connection),
+ * and a new socket is opened after a jittered exponential backoff. Every time is read from the
+ * connection's {@link Ticker}.
  *
  * <p>Threads: everything but {@link #isConnected}, {@link #awaitConnected} and {@link
  * #maxMessageBytes} runs on the I/O thread ({@link SocketLoop}), the only thread that touches
@@ -37,6 +47,8 @@ final class Session {
   private static final Logger log = LoggerFactory.getLogger(Session.class);
   private static final int RECV_BATCH = 1024;
   private static final int CLOSE_LINGER_MS = 1_000;
+  /** Read bytes are acknowledged at least this often, so the broker's count stays near the truth. */
+  private static final long MAX_ACK_BYTES = 256 << 10;
 
   private enum State { DISCONNECTED, HANDSHAKING, CONNECTED, CLOSED }
 
@@ -62,6 +74,14 @@ final class Session {
   private long lastSent;
   private long handshakeDeadline;
   private long reconnectAt;
+  /**
+   * A session ended on the current socket and the next HELLO goes out (or went) on it: the
+   * WELCOME that answers it settles what the old broker took with it.
+   */
+  private boolean previousSession;
+  /** Bytes read since the last acknowledgement, and how many make one (0: none wanted). */
+  private long unacknowledged;
+  private long ackEvery;
   private Status lastLoss = Status.UNAVAILABLE.withDescription("not yet connected");
   /** For the log: whether a WELCOME ever came, when the last connection was lost, and whether
    *  the wait for the broker has been reported since. */
@@ -125,7 +145,7 @@ final class Session {
     return state == State.HANDSHAKING;
   }
 
-  /** Numbers the sockets opened, so answers meant for an earlier one can be told apart. */
+  /** Numbers the sessions, so answers meant for an earlier one can be told apart. */
   long epoch() {
     return epoch;
   }
@@ -159,6 +179,11 @@ final class Session {
     socket.setHandshakeIvl(1_000);
     socket.setReconnectIVL(100);
     socket.setReconnectIVLMax((int) Math.max(100, options.maxReconnectDelay().toMillis()));
+    if (options.brokerKey() != null) {
+      socket.setCurveServerKey(options.brokerKey().getBytes(StandardCharsets.US_ASCII));
+      socket.setCurvePublicKey(options.keyPair().publicKey().getBytes(StandardCharsets.US_ASCII));
+      socket.setCurveSecretKey(options.keyPair().secretKey().getBytes(StandardCharsets.US_ASCII));
+    }
     try {
       socket.connect(options.broker());
     } catch (ZMQException | IllegalArgumentException e) {
@@ -173,6 +198,11 @@ final class Session {
       return;
     }
     waiter.watch(socket);
+    sayHello(now);
+  }
+
+  /** Starts a session on the current socket: HELLO, then wait for WELCOME. */
+  private void sayHello(long now) {
     state = State.HANDSHAKING;
     handshakeDeadline = now + options.handshakeTimeout().toNanos();
     Hello hello = Hello.newBuilder()
@@ -189,19 +219,19 @@ final class Session {
   void lost(Status why, long now) {
     closeSocket();
     boolean wasConnected = state == State.CONNECTED;
+    // After an ended session the loss that began the outage says more than the failed HELLO.
+    String cause = previousSession ? lastLoss.description() + "; then " + why.description()
+        : why.description();
+    previousSession = false;
     state = State.DISCONNECTED;
     setConnected(false);
     lastLoss = why;
     reconnectAt = now + backoff.nextDelayNanos();
     // What was sent is gone with the broker's state: fail it now rather than at its deadline.
     connection.calls.onLost(Status.UNAVAILABLE.withDescription(
-        "connection to broker " + options.broker() + " lost: " + why.description()));
+        "connection to broker " + options.broker() + " lost: " + cause));
     if (wasConnected) {
-      lostAt = now;
-      waitReported = true; // this line says it: no "waiting" line for the same outage
-      log.info("connection to broker {} lost: {}; reconnecting", options.broker(),
-          why.description());
-      connection.listener.onDisconnected(connection, why);
+      reportLost(why, now);
     } else if (!waitReported && !connection.loop.isClosing()) {
       // Said once per outage, not per attempt: a worker may be started before its broker.
       waitReported = true;
@@ -209,6 +239,48 @@ final class Session {
     } else {
       log.debug("handshake with broker {} failed: {}", options.broker(), why.description());
     }
+  }
+
+  /**
+   * The broker ended the session (DISCONNECT) or fell silent: the socket stays and HELLO goes
+   * out on it again after the backoff. Requests sent are kept until the next WELCOME says which
+   * the new broker refused unread; if the handshake fails instead they fail as in {@link #lost}.
+   */
+  private void endSession(Status why, long now) {
+    state = State.DISCONNECTED;
+    setConnected(false);
+    lastLoss = why;
+    previousSession = true;
+    // Answers a handler gives to the ended session's requests must not reach the next one.
+    epoch++;
+    reconnectAt = now + backoff.nextDelayNanos();
+    reportLost(why, now);
+  }
+
+  private void reportLost(Status why, long now) {
+    lostAt = now;
+    waitReported = true; // this line says it: no "waiting" line for the same outage
+    log.info("connection to broker {} lost: {}; reconnecting", options.broker(),
+        why.description());
+    connection.listener.onDisconnected(connection, why);
+  }
+
+  /**
+   * A DISCONNECT: the broker forgot this connection. It is stopping, or ended it on purpose, or
+   * it restarted and does not know it: then it answers each packet sent to the broker that died
+   * with a DISCONNECT carrying that packet's id, and a request refused so goes out again.
+   */
+  void onDisconnect(Envelope packet, long now) {
+    if (packet.getId() != 0) {
+      connection.calls.onRefused(packet.getId());
+    }
+    Status why = StatusCodec.fromWire(packet.getStatus());
+    if (state == State.CONNECTED) {
+      endSession(why, now);
+    } else if (state == State.HANDSHAKING && !previousSession) {
+      lost(why, now);
+    }
+    // Otherwise the new broker refuses what was queued before this session's HELLO.
   }
 
   /** Handles what has arrived, up to a batch; returns how many packets. */
@@ -228,11 +300,29 @@ final class Session {
       if (frames != Wire.FRAMES) {
         log.warn("ignoring a packet from broker {} in another protocol: {}",
             options.broker(), Wire.describeFrames(frames));
-        continue;
+      } else {
+        inbound.onFrame(body, lastReceived);
       }
-      inbound.onFrame(body, lastReceived);
+      // Counted after it is handled: a WELCOME starts the count, and is the first in it.
+      unacknowledged += body.length;
+      if (ackEvery > 0 && unacknowledged >= ackEvery && state == State.CONNECTED) {
+        acknowledge();
+      }
     }
     return i;
+  }
+
+  /**
+   * Tells the broker how many bytes this connection has read since it last said, so that it
+   * may send that much more (CREDIT with id 0; see Welcome.outbound_budget_bytes).
+   */
+  private void acknowledge() {
+    if (send(Envelope.newBuilder()
+        .setCommand(Command.CREDIT)
+        .setCredit(Credit.newBuilder().setBytes(unacknowledged))
+        .build())) {
+      unacknowledged = 0;
+    }
   }
 
   /** A WELCOME, taken only while handshaking. */
@@ -254,6 +344,11 @@ final class Session {
     if (welcome.getMaxMessageBytes() > 0) {
       maxMessageBytes = welcome.getMaxMessageBytes();
     }
+    // The broker counts what it sends from its WELCOME on.
+    unacknowledged = 0;
+    long budget = welcome.getOutboundBudgetBytes(); // a uint64; 0: no acknowledgement wanted
+    ackEvery = budget == 0 ? 0 : Long.compareUnsigned(budget, 16 * MAX_ACK_BYTES) >= 0
+        ? MAX_ACK_BYTES : Math.max(1, budget / 16);
     boolean credit = Wire.minorOf(welcome.getProtocol()) >= Wire.MINOR_FLOW
         && welcome.getPublishWindowMessages() > 0;
     connection.publishing.onConnected(credit ? welcome.getPublishWindowMessages() : 0,
@@ -270,6 +365,10 @@ final class Session {
     }
     everConnected = true;
     waitReported = false;
+    if (previousSession) {
+      previousSession = false;
+      connection.calls.onNewSession(lastLoss);
+    }
     connection.listener.onConnected(connection);
     connection.subscriptions.subscribeAll();
     connection.calls.onConnected(now);
@@ -280,7 +379,9 @@ final class Session {
     switch (state) {
       case CONNECTED:
         if (now - lastReceived > lossNanos()) {
-          lost(Status.UNAVAILABLE.withDescription(
+          // The broker may be restarting: what is queued on this socket reaches the new one,
+          // which refuses it unread, so the session ends here as after a DISCONNECT.
+          endSession(Status.UNAVAILABLE.withDescription(
               "no heartbeat from broker for " + (now - lastReceived) / MS + " ms"), now);
         } else if (now - lastSent >= heartbeatNanos) {
           send(Envelope.newBuilder().setCommand(Command.HEARTBEAT).build());
@@ -289,12 +390,19 @@ final class Session {
       case HANDSHAKING:
         if (now >= handshakeDeadline) {
           lost(Status.UNAVAILABLE.withDescription("broker " + options.broker()
-              + " did not answer within " + options.handshakeTimeout().toMillis() + " ms"), now);
+              + " did not answer within " + options.handshakeTimeout().toMillis() + " ms"
+              + (options.brokerKey() == null ? ""
+                  : " (CURVE: a broker that refuses this key, or whose key is not "
+                      + options.brokerKey() + ", never answers)")), now);
         }
         break;
       case DISCONNECTED:
         if (now >= reconnectAt && !closing) {
-          open(now);
+          if (socket != null) {
+            sayHello(now); // the next session on the same socket
+          } else {
+            open(now);
+          }
         }
         break;
       default:
