@@ -357,8 +357,10 @@ public final class Ecosystem {
     if (m == null && by == null) {
       return new long[] {messages, bytes};
     }
-    Integer n = m == null ? messages : m.integer(1, BrokerOptions.MAX_BUDGET_MESSAGES);
-    Long size = by == null ? bytes : by.size(1024);
+    // Boxed on both sides: a value that did not read is null, not unboxed.
+    Integer n = m == null ? Integer.valueOf(messages)
+        : m.integer(1, BrokerOptions.MAX_BUDGET_MESSAGES);
+    Long size = by == null ? Long.valueOf(bytes) : by.size(1024);
     add(m != null ? m : by, settings, n == null || size == null ? null : n,
         x -> setter.set(x, n, size));
     return n == null || size == null ? new long[] {messages, bytes} : new long[] {n, size};

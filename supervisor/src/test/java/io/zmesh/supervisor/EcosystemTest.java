@@ -271,7 +271,7 @@ class EcosystemTest {
         "  publish_window_bytes: 100",              // 12
         "  queue_limt: 5",                          // 13
         "  max_request_timeout: 99999999999999999h", // 14
-        "  memory_budget: 99999999999G",            // 15
+        "  subscription_budget_bytes: 99999999999G", // 15
         APPS));
     assertHas(p, "line 2:", "broker.queue_bytes", "expected a size", "lots");
     assertHas(p, "line 3:", "broker.memory_budget", "memory budget must be at least 1048576");
@@ -286,7 +286,7 @@ class EcosystemTest {
     assertHas(p, "line 12:", "broker.publish_window_bytes", "at least 1024 bytes");
     assertHas(p, "line 13:", "broker.queue_limt", "did you mean 'queue_limit'");
     assertHas(p, "line 14:", "broker.max_request_timeout", "too large");
-    assertHas(p, "line 15:", "broker.memory_budget", "too large");
+    assertHas(p, "line 15:", "broker.subscription_budget_bytes", "too large");
     assertTrue(p.stream().allMatch(x -> x.startsWith("line ")), p.toString());
   }
 
@@ -294,11 +294,17 @@ class EcosystemTest {
   void settingsThatDoNotFitTogetherAreReportedAtTheLaterField() {
     assertHas(problems("broker:\n  request_timeout: 20s\n  max_request_timeout: 10s\n" + APPS),
         "line 3:", "broker.max_request_timeout", "must not exceed the maximum");
-    assertHas(problems("broker:\n  connection_budget_bytes: 64k\n  max_message_bytes: 1MiB\n"
+    assertHas(problems("broker:\n  connection_budget_bytes: 1MiB\n  max_message_bytes: 2MiB\n"
         + APPS), "line 3:", "broker.max_message_bytes", "cannot hold a message");
+    // The one field that breaks the defaults is named, wherever it is.
+    assertHas(problems("broker:\n  connection_budget_bytes: 64k\n  max_message_bytes: 1MiB\n"
+        + APPS), "line 2:", "broker.connection_budget_bytes", "cannot hold a message");
+    assertHas(problems("broker:\n  subscription_budget: 0\n  connection_budget_bytes: lots\n"
+        + APPS), "line 3:", "broker.connection_budget_bytes", "expected a size");
     // Fields that fit only together are no problem in either order.
-    assertEquals(100L << 20, assertDoesNotThrowParse("broker:\n  max_message_bytes: 100MiB\n"
-        + "  connection_budget_bytes: 200MiB\n" + APPS).connectionBudgetBytes());
+    assertEquals(100L << 20, assertDoesNotThrowParse("broker:\n"
+        + "  subscription_budget_bytes: 100MiB\n  connection_budget_bytes: 200MiB\n" + APPS)
+        .subscriptionBudgetBytes());
   }
 
   private static BrokerOptions assertDoesNotThrowParse(String yaml) {
