@@ -664,13 +664,20 @@ public final class BrokerOptions {
      * Serves CurveZMQ only: every connection is encrypted and authenticated, and only the client
      * keys in {@code allowList} may connect, each with the permissions listed there. The file
      * (protobuf text format, {@code zmesh.v1.AccessList}; see docs/security.md) is read again
-     * when it changes and on {@code zmesh.keys.reload}.
+     * when it changes and on {@code zmesh.keys.reload}. It is read and checked here too, so a
+     * list that does not read fails where the options are made ({@code zmesh broker --allow},
+     * {@code mesh.yaml}'s {@code allow}) rather than at start.
      *
-     * @param serverKeys the broker's own key pair; clients are given its public key
+     * @param serverKeys the broker's own key pair ({@link CurveKeys#readPair} reads its file);
+     *     clients are given its public key
+     * @throws IllegalArgumentException naming the file and what is wrong, if the allow-list does
+     *     not read
      */
     public Builder curve(CurveKeys.Pair serverKeys, Path allowList) {
-      this.curveKeys = Objects.requireNonNull(serverKeys, "serverKeys");
-      this.allowList = Objects.requireNonNull(allowList, "allowList");
+      Objects.requireNonNull(serverKeys, "serverKeys");
+      AccessList.read(Objects.requireNonNull(allowList, "allowList"));
+      this.curveKeys = serverKeys;
+      this.allowList = allowList;
       return this;
     }
 

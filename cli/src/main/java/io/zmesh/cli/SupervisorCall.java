@@ -22,9 +22,12 @@ final class SupervisorCall {
       return broker.connect();
     } catch (MeshException e) {
       if (e.code() == Code.UNAVAILABLE) {
+        // A CURVE broker never answers a plain client: say so when no key was given.
+        boolean plain = broker.options().build().brokerKey() == null;
         throw Status.UNAVAILABLE.withDescription("no supervisor is running: nothing answers at "
             + broker.broker + " within " + broker.connectTimeout.toMillis() + " ms (start one"
-            + " with 'zmesh up', or give --broker)").asException(e);
+            + " with 'zmesh up', or give --broker" + (plain ? "; a broker with CURVE answers"
+            + " only clients with its key, --broker-key and --key" : "") + ")").asException(e);
       }
       throw e;
     }

@@ -131,6 +131,8 @@ final class UpCommand implements Callable<Integer> {
     writeAtomically(eco.pidFile(), Long.toString(ProcessHandle.current().pid()) + "\n");
     eco.pidFile().toFile().deleteOnExit();
     out.println("zmesh up: broker on " + String.join(", ", supervisor.endpoints())
+        + (supervisor.brokerKey() != null ? " with CURVE (public key " + supervisor.brokerKey()
+            + ")" : "")
         + ", supervising " + String.join(", ", eco.appNames()) + " from " + eco.file());
     out.flush();
     Supervisor.Startup up = supervisor.started().get();

@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.protobuf.StringValue;
+import io.zmesh.Code;
+import io.zmesh.CurveKeys;
 import io.zmesh.bench.SupervisedWorkerMain;
 import io.zmesh.broker.Broker;
 import io.zmesh.broker.BrokerOptions;
@@ -215,6 +217,45 @@ class UpCliTest {
       } finally {
         Optional.of(up).filter(Process::isAlive).ifPresent(Process::destroyForcibly);
       }
+    }
+  }
+
+  @Test
+  void underCurveTheCommandsTakeTheOperatorsKey() throws Exception {
+    Path keys = dir.resolve("keys");
+    for (String name : List.of("broker", "ops", "viewer")) {
+      assertEquals(0, CliRunner.run("keygen", "--dir", keys.toString(), name).code());
+    }
+    Files.writeString(keys.resolve("allow.txtpb"), "key { name: \"ops\" public_key: \""
+        + CurveKeys.publicKey(keys.resolve("ops.key").toString()) + "\" admin: \"write\" }\n"
+        + "key { name: \"viewer\" public_key: \""
+        + CurveKeys.publicKey(keys.resolve("viewer.key").toString()) + "\" admin: \"read\" }\n");
+    Path file = dir.resolve("mesh.yaml");
+    Files.writeString(file, "broker:\n  bind: \"tcp://127.0.0.1:*\"\n"
+        + "  curve_key: keys/broker.key_secret\n  allow: keys/allow.txtpb\n"
+        + "apps:\n  - name: idle\n    command: [sleep, '120']\n    wait_ready: false\n"
+        + "    stop_timeout: 2s\n");
+    try (Supervisor s = Supervisor.start(io.zmesh.supervisor.Ecosystem.load(file))) {
+      assertEquals(1, s.started().get(START.toSeconds(), TimeUnit.SECONDS).online());
+      String endpoint = s.endpoints().get(0);
+      String brokerKey = keys.resolve("broker.key").toString();
+      Result ls = CliRunner.run("ls", "--broker", endpoint, "--broker-key", brokerKey,
+          "--key", keys.resolve("viewer.key_secret").toString());
+      assertEquals(0, ls.code(), ls.err());
+      assertTrue(ls.out().matches("(?s).*idle\\s+0\\s+\\d+\\s+online.*"), ls.out());
+      Result denied = CliRunner.run("reload", "idle", "--broker", endpoint,
+          "--broker-key", brokerKey, "--key", keys.resolve("viewer.key_secret").toString());
+      assertEquals(Main.STATUS_EXIT_BASE + Code.PERMISSION_DENIED.number(), denied.code(),
+          denied.err());
+      assertTrue(denied.err().contains("key 'viewer' may not"), denied.err());
+      Result reload = CliRunner.run("reload", "idle", "--broker", endpoint,
+          "--broker-key", brokerKey, "--key", keys.resolve("ops.key_secret").toString());
+      assertEquals(0, reload.code(), reload.err());
+      Result plain = CliRunner.run("reload", "idle", "--broker", endpoint,
+          "--connect-timeout", "500ms");
+      assertEquals(Main.STATUS_EXIT_BASE + Code.UNAVAILABLE.number(), plain.code(), plain.err());
+      assertTrue(plain.err().contains("a broker with CURVE answers only clients with its key"),
+          plain.err());
     }
   }
 

@@ -177,17 +177,19 @@ final class ConfigNode {
     if (t == null) {
       return null;
     }
-    try {
-      int v = Integer.parseInt(t.trim().replace("_", ""));
-      if (v < min || v > max) {
-        problem("must be from " + min + " to " + max + ", got " + v);
-        return null;
-      }
-      return v;
-    } catch (NumberFormatException e) {
+    String digits = t.trim().replace("_", "");
+    if (!digits.matches("-?\\d+")) {
       problem("expected a whole number, got '" + t + "'");
       return null;
     }
+    // Past int's range is out of range, not "not a number".
+    long v = digits.length() > 12 ? (digits.startsWith("-") ? Long.MIN_VALUE : Long.MAX_VALUE)
+        : Long.parseLong(digits);
+    if (v < min || v > max) {
+      problem("must be from " + min + " to " + max + ", got " + digits);
+      return null;
+    }
+    return (int) v;
   }
 
   Boolean bool() {
@@ -208,7 +210,13 @@ final class ConfigNode {
     String v = t.trim().toLowerCase(Locale.ROOT);
     Duration d = null;
     Matcher m = DURATION.matcher(v);
-    if (v.matches("\\d+")) {
+    boolean bare = v.matches("\\d+");
+    if ((bare && v.length() > 12) || (!bare && m.matches() && m.group(1).length() > 12)) {
+      // More than 12 digits is a typing mistake, and must not overflow a Duration.
+      problem("too large: '" + t + "'");
+      return null;
+    }
+    if (bare) {
       d = Duration.ofMillis(Long.parseLong(v));
     } else if (m.matches()) {
       long n = Long.parseLong(m.group(1));
@@ -248,11 +256,15 @@ final class ConfigNode {
       problem("expected a size such as 512MiB, 1G or 65536, got '" + t + "'");
       return null;
     }
-    long n = Long.parseLong(m.group(1));
     String unit = m.group(2) == null ? "b" : m.group(2).toLowerCase(Locale.ROOT);
     long factor = unit.startsWith("k") ? 1L << 10 : unit.startsWith("m") ? 1L << 20
         : unit.startsWith("g") ? 1L << 30 : 1;
-    long v = n * factor;
+    // Up to 2^53 bytes (8 PiB): beyond is a typing mistake, and must not overflow.
+    if (m.group(1).length() > 16 || Long.parseLong(m.group(1)) > (1L << 53) / factor) {
+      problem("too large: '" + t + "'");
+      return null;
+    }
+    long v = Long.parseLong(m.group(1)) * factor;
     if (v < min) {
       problem("must be at least " + min + " bytes, got '" + t + "'");
       return null;

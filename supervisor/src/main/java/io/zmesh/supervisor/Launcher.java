@@ -33,14 +33,25 @@ final class Launcher {
   private static final String SETPRIV = find("setpriv");
   private static final String SETSID = find("setsid");
 
+  /** The broker's CURVE public key, as the SDK reads it (MeshOptions). */
+  static final String BROKER_KEY_ENV = "ZMESH_BROKER_KEY";
+  /** The process's own CURVE secret key file, as the SDK reads it. */
+  static final String KEY_ENV = "ZMESH_KEY";
+
   private final String broker;
+  private final String brokerKey;
   private final LogBook book;
   private final BiFunction<Path, AppSpec, RotatingLog> files;
   /** Threads copying output; each ends at its process's end of output. */
   private final java.util.Set<Thread> pumps = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
-  Launcher(String broker, LogBook book, BiFunction<Path, AppSpec, RotatingLog> files) {
+  /**
+   * @param brokerKey the broker's CURVE public key in Z85, or null for a plain broker
+   */
+  Launcher(String broker, String brokerKey, LogBook book,
+      BiFunction<Path, AppSpec, RotatingLog> files) {
     this.broker = broker;
+    this.brokerKey = brokerKey;
     this.book = book;
     this.files = files;
     if (SETPRIV == null) {
@@ -114,6 +125,14 @@ final class Launcher {
     ProcessBuilder pb = new ProcessBuilder(cmd).directory(spec.cwd.toFile());
     Map<String, String> env = pb.environment();
     env.put("ZMESH_BROKER", broker);
+    // The keys describe this broker, like its address: a key pair inherited from the shell is
+    // for another broker when this one is plain. The app's env may set either.
+    if (brokerKey != null) {
+      env.put(BROKER_KEY_ENV, brokerKey);
+    } else {
+      env.remove(BROKER_KEY_ENV);
+      env.remove(KEY_ENV);
+    }
     env.put("ZMESH_APP", spec.name);
     env.put("ZMESH_INSTANCE", Integer.toString(slot));
     for (Map.Entry<String, String> e : spec.env.entrySet()) {

@@ -88,6 +88,7 @@ public final class Supervisor implements AutoCloseable {
   private final long startedAt = System.nanoTime();
   private final Map<Path, RotatingLog> files = new HashMap<>();
   private final Launcher launcher;
+  private final String brokerKey;
   private boolean closed;
 
   private Supervisor(Ecosystem eco, ScheduledExecutorService exec, Relay relay,
@@ -105,9 +106,12 @@ public final class Supervisor implements AutoCloseable {
         r -> appReply(r.getApp(), "reloaded", Control::reload)));
     options.service(BrokerService.of(SCALE, Access.WRITE, ScaleRequest.class, this::scale));
     options.service(BrokerService.of(DOWN, Access.WRITE, DownRequest.class, this::down));
-    this.broker = Broker.start(options.build());
+    BrokerOptions built = options.build();
+    this.broker = Broker.start(built);
     LogBook book = new LogBook(eco.logLines());
-    this.launcher = new Launcher(broker.endpoint(), book, this::file);
+    // With CURVE every instance is given the broker's public key, as it is given its address.
+    this.brokerKey = built.curveKeys() == null ? null : built.curveKeys().publicKey();
+    this.launcher = new Launcher(broker.endpoint(), brokerKey, book, this::file);
     this.control = new Control(exec, eco, broker, launcher, book, Ticker.system());
     relay.control = control;
     this.started = onControl(control::startAll)
@@ -171,6 +175,14 @@ public final class Supervisor implements AutoCloseable {
   /** The broker's bound endpoints. */
   public List<String> endpoints() {
     return broker.endpoints();
+  }
+
+  /**
+   * The broker's CURVE public key in Z85 (what clients and instances are given as {@code
+   * ZMESH_BROKER_KEY}), or null when the broker is plain.
+   */
+  public String brokerKey() {
+    return brokerKey;
   }
 
   /** The file it runs. */

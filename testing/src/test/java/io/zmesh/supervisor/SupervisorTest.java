@@ -178,6 +178,41 @@ class SupervisorTest {
     }
   }
 
+  @Test
+  void theFilesBrokerSettingsReachTheBroker() throws Exception {
+    // An app whose process never registers: its name is held, so requests to it queue.
+    String yaml = "broker:\n"
+        + "  bind: \"tcp://127.0.0.1:*\"\n"
+        + "  memory_budget: 4MiB\n"
+        + "  queue_bytes: 8KiB\n"
+        + "  max_request_timeout: 30s\n"
+        + "apps:\n"
+        + "  - name: held\n"
+        + "    command: [sleep, '120']\n"
+        + "    ready_timeout: 60s\n"
+        + "    stop_timeout: 2s\n"
+        + "    logs: {out: \"" + dir.resolve("held.out") + "\", err: \""
+        + dir.resolve("held.err") + "\"}\n";
+    try (Supervisor s = Supervisor.start(Ecosystem.parse(yaml, dir.resolve("mesh.yaml")));
+        MeshClient c = MeshClient.connect(s.endpoints().get(0))) {
+      assertEquals(4L << 20, s.broker().stats().get(10, TimeUnit.SECONDS)
+          .getCountersOrDefault("memory_budget_bytes", 0));
+      CallOptions wait = CallOptions.DEFAULT.withTimeout(Duration.ofSeconds(20));
+      java.util.concurrent.CompletableFuture<StringValue> small =
+          c.request("held", StringValue.of("x"), StringValue.class, wait);
+      // 8 KiB of requests may wait for the name; one more is refused at once.
+      MeshException full = Await.failure(c.request("held", StringValue.of("x".repeat(9000)),
+          StringValue.class, wait), Duration.ofSeconds(10));
+      Await.assertStatus(Code.OVERLOADED, full, "8192 bytes");
+      MeshException tooLong = Await.failure(c.request("held", StringValue.of("x"),
+          StringValue.class, CallOptions.DEFAULT.withTimeout(Duration.ofSeconds(40))),
+          Duration.ofSeconds(10));
+      Await.assertStatus(Code.INVALID_ARGUMENT, tooLong, "30000");
+      assertTrue(!small.isDone(), "the small request still waits for an instance");
+      small.cancel(true);
+    }
+  }
+
   /** Request loops until stopped; failures counted by code. */
   static final class Load {
     final MeshClient client;
