@@ -18,6 +18,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -122,11 +123,21 @@ final class UpCommand implements Callable<Integer> {
         return 2;
       }
     }
+    // On SIGTERM the JVM halts once its hooks are done, maybe before the main thread prints,
+    // so the hook says "stopped" itself; whichever comes first prints it.
+    AtomicBoolean stoppedSaid = new AtomicBoolean();
+    Runnable sayStopped = () -> {
+      if (stoppedSaid.compareAndSet(false, true)) {
+        out.println("zmesh up: stopped");
+        out.flush();
+      }
+    };
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       if (metrics != null) {
         metrics.close();
       }
       supervisor.close();
+      sayStopped.run();
     }, "zmesh-up-shutdown"));
     writeAtomically(eco.pidFile(), Long.toString(ProcessHandle.current().pid()) + "\n");
     eco.pidFile().toFile().deleteOnExit();
@@ -145,8 +156,7 @@ final class UpCommand implements Callable<Integer> {
           + supervisor.endpoints().get(0) + "\n");
     }
     supervisor.awaitTermination();
-    out.println("zmesh up: stopped");
-    out.flush();
+    sayStopped.run();
     return 0;
   }
 
