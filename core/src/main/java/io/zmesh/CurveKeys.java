@@ -110,9 +110,9 @@ public final class CurveKeys {
     if (parent != null) {
       Files.createDirectories(parent);
     }
-    try {
+    if (secretFile.getFileSystem().supportedFileAttributeViews().contains("posix")) {
       Files.createFile(secretFile, PosixFilePermissions.asFileAttribute(OWNER_ONLY));
-    } catch (UnsupportedOperationException e) {
+    } else {
       Files.createFile(secretFile); // not a POSIX file system: its own rules apply
     }
     try (Writer w = Files.newBufferedWriter(secretFile, StandardCharsets.UTF_8,

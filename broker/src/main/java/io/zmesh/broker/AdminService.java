@@ -196,18 +196,18 @@ final class AdminService {
 
   /** Reads the allow-list again; a file that does not read keeps the old list in force. */
   private ReloadKeysReply reloadKeys() {
-    if (loop.access == null) {
+    if (loop.gate.control == null) {
       throw Status.INVALID_ARGUMENT.withDescription(
           "this broker has no allow-list: it runs without CURVE").asException();
     }
     AccessList list;
     try {
-      list = loop.access.reload();
+      list = loop.gate.control.reload();
     } catch (IllegalArgumentException e) {
       throw Status.INVALID_ARGUMENT.withDescription(e.getMessage()
           + "; the keys read before stay in force").asException();
     }
-    int disconnected = loop.checkAccessNow();
+    int disconnected = loop.gate.checkNow(loop.peers());
     return ReloadKeysReply.newBuilder().setKeys(list.size()).setDisconnected(disconnected).build();
   }
 

@@ -61,12 +61,10 @@ final class BrokerLoop implements Runnable {
   private final ZMQ.Context context;
   private final CompletableFuture<List<String>> bound;
   private final FatalErrors fatal;
-  /** The allow-list of a CURVE broker; null when every connection is trusted. */
-  final AccessControl access;
+  /** The allow-list's checks; its {@code control} is null when every connection is trusted. */
+  final Gatekeeper gate;
   /** The ZAP handler of a CURVE broker, for its counters; null without CURVE. */
   volatile ZapHandler zap;
-  /** The allow-list version the peers were last checked against. */
-  private long accessChecked;
   /** Metadata of the packet being handled: the ZAP user id (the key's name) under CURVE. */
   private Metadata metadata;
   private final SocketWaiter waiter = new SocketWaiter();
@@ -104,7 +102,7 @@ final class BrokerLoop implements Runnable {
       FatalErrors fatal, AccessControl access) {
     this.options = options;
     this.fatal = fatal;
-    this.access = access;
+    this.gate = new Gatekeeper(access, counters, this::send, this::disconnect);
     this.context = context;
     this.bound = bound;
     this.ticker = options.ticker();
@@ -202,14 +200,13 @@ final class BrokerLoop implements Runnable {
     try {
       routerSocket = Sockets.newSocket(context, SocketType.ROUTER);
       routerSocket.setRouterMandatory(true);
-      if (access != null) {
+      if (gate.control != null) {
         // Every connection is CURVE; the ZAP handler, bound before this, checks each key.
         CurveKeys.Pair keys = options.curveKeys();
         routerSocket.setZapDomain("zmesh");
         routerSocket.setCurveServer(true);
         routerSocket.setCurvePublicKey(keys.publicKey().getBytes(StandardCharsets.US_ASCII));
         routerSocket.setCurveSecretKey(keys.secretKey().getBytes(StandardCharsets.US_ASCII));
-        accessChecked = access.version();
       }
       routerSocket.setLinger(0);
       // Room for a whole connection budget of topic messages on top of request traffic: a
@@ -243,7 +240,7 @@ final class BrokerLoop implements Runnable {
           throw new BindException(endpoint, e.getMessage(), e);
         }
         endpoints.add(routerSocket.getLastEndpoint());
-        if (access == null && !Endpoints.isLoopback(endpoint)) {
+        if (gate.control == null && !Endpoints.isLoopback(endpoint)) {
           log.warn("listening on {} without CURVE: any process that reaches it can register as"
               + " any worker, read every request and topic and use the admin services; give"
               + " the broker a key and an allow-list (--curve-key, --allow) or bind loopback",
@@ -271,7 +268,7 @@ final class BrokerLoop implements Runnable {
         topics.flushPublishCredit();
         router.expire(now);
         if (now - nextHeartbeat >= 0) {
-          checkAccess();
+          gate.check(peers.values());
           heartbeat();
           router.tick(now);
           nextHeartbeat = now + checkNanos;
@@ -424,20 +421,20 @@ final class BrokerLoop implements Runnable {
         refuseIdZero(peer, Command.REQUEST);
       } else if (Names.isReserved(r.worker())) {
         onAdmin(peer, identity, packet, body);
-      } else if (access(peer).mayCall(r.worker())) {
+      } else if (gate.of(peer).mayCall(r.worker())) {
         router.onRequest(peer, r, body, now);
       } else {
         counters.requests++;
-        Code code = refused(peer, r.id(), peer.access, "call '" + r.worker() + "'");
+        Code code = gate.refuse(peer, r.id(), peer.access, "call '" + r.worker() + "'");
         router.refused(r.worker(), code);
       }
     } else if (scanned instanceof Scan.Publish) {
       Scan.Publish p = (Scan.Publish) scanned;
-      Access a = access(peer);
+      Access a = gate.of(peer);
       if (a.restricted() && !a.mayPublish(p.topic())) {
         // A refused publish is answered only when it has an id, like any refused publish.
         // Credited like any other, so a 1.1 publisher's window is not lost to refusals.
-        refused(peer, p.id() == 0 ? -1 : p.id(), a, "publish to '" + p.topic() + "'");
+        gate.refuse(peer, p.id() == 0 ? -1 : p.id(), a, "publish to '" + p.topic() + "'");
         topics.owePublishCredit(peer, p.messages(), body.length);
         return;
       }
@@ -491,9 +488,9 @@ final class BrokerLoop implements Runnable {
     String service = packet.getService();
     Access.Admin needed = services.handles(service) ? services.required(service)
         : admin.required(service);
-    Access a = access(peer);
+    Access a = gate.of(peer);
     if (!a.mayAdmin(needed)) {
-      refused(peer, packet.getId(), a, (needed == Access.Admin.WRITE ? "change the broker with '"
+      gate.refuse(peer, packet.getId(), a, (needed == Access.Admin.WRITE ? "change the broker with '"
           : "read '") + service + "' (admin " + a.admin.label() + ")");
       return;
     }
@@ -550,8 +547,8 @@ final class BrokerLoop implements Runnable {
       case HEARTBEAT:
         break;
       case READY:
-        if (!permitted(peer, packet.getId(),
-            access(peer).mayRegister(packet.getReady().getName()),
+        if (!gate.permitted(peer, packet.getId(),
+            gate.of(peer).mayRegister(packet.getReady().getName()),
             "register as '" + packet.getReady().getName() + "'")) {
           break;
         }
@@ -564,8 +561,8 @@ final class BrokerLoop implements Runnable {
         router.onCancel(peer, packet, now);
         break;
       case SUBSCRIBE:
-        if (!permitted(peer, packet.getId(),
-            access(peer).maySubscribe(packet.getSubscribe().getPattern()),
+        if (!gate.permitted(peer, packet.getId(),
+            gate.of(peer).maySubscribe(packet.getSubscribe().getPattern()),
             "subscribe to '" + packet.getSubscribe().getPattern() + "'")) {
           break;
         }
@@ -606,21 +603,15 @@ final class BrokerLoop implements Runnable {
           + peers.size() + " connections, its limit; retry later"));
       return;
     }
-    Access granted = Access.ALL;
-    if (access != null) {
-      String keyName = metadata == null ? null : metadata.get(Metadata.USER_ID);
-      granted = keyName == null ? null : access.current().byName(keyName);
-      if (granted == null) {
-        // Its key left the list between the handshake and this HELLO.
-        counters.error(Code.UNAUTHENTICATED);
-        sendTo(identity, StatusCodec.error(packet.getId(), Code.UNAUTHENTICATED,
-            "key '" + keyName + "' is not on the broker's allow-list"));
-        return;
-      }
-    }
     Peer peer = new Peer(identity, packet.getHello(), now);
-    peer.access = granted;
-    peer.accessVersion = access == null ? 0 : access.version();
+    String keyName = metadata == null ? null : metadata.get(Metadata.USER_ID);
+    if (gate.admit(peer, keyName) == null) {
+      // Its key left the list between the handshake and this HELLO.
+      counters.error(Code.UNAUTHENTICATED);
+      sendTo(identity, StatusCodec.error(packet.getId(), Code.UNAUTHENTICATED,
+          "key '" + keyName + "' is not on the broker's allow-list"));
+      return;
+    }
     peers.put(identity, peer);
     log.debug("hello from {} ({})", peer.describe(), agreed);
     Welcome.Builder w = welcome.toBuilder().setProtocol(agreed);
@@ -638,89 +629,6 @@ final class BrokerLoop implements Runnable {
     counters.malformed++;
     log.debug("malformed packet from {}: {}", identity, why);
     sendTo(identity, StatusCodec.error(id, Code.INVALID_ARGUMENT, why));
-  }
-
-  // ---------------------------------------------------------------- access
-
-  /** What {@code peer} may do under the allow-list in force. */
-  private Access access(Peer peer) {
-    if (access != null && peer.accessVersion != access.version()) {
-      long version = access.version();
-      Access fresh = access.current().byName(peer.access.keyName);
-      peer.access = fresh != null ? fresh : Access.revoked(peer.access.keyName);
-      peer.accessVersion = version;
-    }
-    return peer.access;
-  }
-
-  /** True if {@code allowed}; otherwise the act is refused, answered and logged. */
-  private boolean permitted(Peer peer, long id, boolean allowed, String act) {
-    if (allowed) {
-      return true;
-    }
-    refused(peer, id, peer.access, act);
-    return false;
-  }
-
-  /**
-   * Refuses {@code act}: PERMISSION_DENIED, or UNAUTHENTICATED for a key no longer on the
-   * list, answered with {@code id} (none when -1) and logged with the key's name.
-   */
-  private Code refused(Peer peer, long id, Access a, String act) {
-    boolean revoked = access != null && access.current().byName(a.keyName) == null;
-    Code code = revoked ? Code.UNAUTHENTICATED : Code.PERMISSION_DENIED;
-    String why = revoked ? a.who() + " is no longer on the broker's allow-list"
-        : a.who() + " may not " + act;
-    counters.error(code);
-    counters.refusals++;
-    if (access != null) {
-      access.logRefusal(why + " (" + peer.describe() + ")");
-    }
-    if (id >= 0) {
-      send(peer, StatusCodec.error(id, code, why));
-    }
-    return code;
-  }
-
-  /**
-   * After the allow-list changed: a connection whose key left the list, or that may no longer
-   * be the worker or hold the subscriptions it has, is told why and forgotten.
-   */
-  private void checkAccess() {
-    if (access != null && access.version() != accessChecked) {
-      checkAccessNow();
-    }
-  }
-
-  /** {@link #checkAccess()} now; returns how many connections were closed. */
-  int checkAccessNow() {
-    accessChecked = access.version();
-    int closed = 0;
-    for (Peer peer : peers.values()) {
-      Access a = access(peer);
-      String why = null;
-      Code code = Code.PERMISSION_DENIED;
-      if (access.current().byName(a.keyName) == null) {
-        why = a.who() + " is no longer on the broker's allow-list";
-        code = Code.UNAUTHENTICATED;
-      } else if (peer.worker != null && !a.mayRegister(peer.worker.group.name)) {
-        why = a.who() + " may no longer register as '" + peer.worker.group.name + "'";
-      } else if (peer.subscriptions != null) {
-        for (TopicSubscription sub : peer.subscriptions.values()) {
-          if (!a.maySubscribe(sub.pattern)) {
-            why = a.who() + " may no longer subscribe to '" + sub.pattern + "'";
-            break;
-          }
-        }
-      }
-      if (why != null) {
-        counters.refusals++;
-        access.logRefusal(why + "; disconnecting " + peer.describe());
-        disconnect(peer, Status.of(code).withDescription(why));
-        closed++;
-      }
-    }
-    return closed;
   }
 
   // ---------------------------------------------------------------- liveness

@@ -29,14 +29,15 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.BiConsumer;
 import java.util.function.Consumer;
+import java.util.function.ToDoubleFunction;
 import java.util.stream.Stream;
 import org.HdrHistogram.ConcurrentHistogram;
 import org.HdrHistogram.Histogram;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
+import picocli.CommandLine;
 
 /**
  * The gateway's load figure: N WebSocket clients posting through receive -> chat -> db, each
@@ -164,16 +165,15 @@ public final class GatewayBench implements Callable<Integer> {
     return "u" + client;
   }
 
+  /** Each figure's median over the rounds, taken figure by figure; errors summed. */
   private static Result median(String side, List<Result> list) {
-    double[] rate = list.stream().mapToDouble(Result::perSecond).sorted().toArray();
-    double[] p50 = list.stream().mapToDouble(Result::p50Ms).sorted().toArray();
-    double[] p99 = list.stream().mapToDouble(Result::p99Ms).sorted().toArray();
-    double[] p999 = list.stream().mapToDouble(Result::p999Ms).sorted().toArray();
-    return new Result(side, mid(rate), mid(p50), mid(p99), mid(p999),
+    return new Result(side, median(list, Result::perSecond), median(list, Result::p50Ms),
+        median(list, Result::p99Ms), median(list, Result::p999Ms),
         list.stream().mapToLong(Result::errors).sum());
   }
 
-  private static double mid(double[] sorted) {
+  private static double median(List<Result> list, ToDoubleFunction<Result> figure) {
+    double[] sorted = list.stream().mapToDouble(figure).sorted().toArray();
     int n = sorted.length;
     return n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
   }
