@@ -30,7 +30,6 @@ import org.slf4j.LoggerFactory;
 import org.zeromq.SocketType;
 import org.zeromq.ZMQ;
 import org.zeromq.ZMQException;
-import zmq.ZError;
 import zmq.io.Metadata;
 import zmq.msg.MsgAllocatorHeap;
 
@@ -48,10 +47,6 @@ final class BrokerLoop implements Runnable {
   private static final Logger log = LoggerFactory.getLogger(BrokerLoop.class);
   private static final int RECV_BATCH = 4096;
   private static final int ACCEPT_BACKLOG = 4096;
-  /** Packets up to this size (errors, heartbeats) may use the outbound slack. */
-  private static final int SMALL_PACKET = 512;
-  /** Room beyond a peer's outbound budget for small packets: 1 MiB. */
-  private static final long OUTBOUND_SLACK = 1 << 20;
   /** The most a frame may exceed the limit and still be read and answered: 64 KiB. */
   private static final int HARD_LIMIT_SLACK = 64 << 10;
   /** How long a stopping broker waits for its DISCONNECTs to leave. */
@@ -79,7 +74,8 @@ final class BrokerLoop implements Runnable {
   private final long checkNanos;
   private final long lossNanos;
   private final Welcome welcome;
-  private final long outboundLimit;
+  /** Everything sent, through the ROUTER socket. */
+  final PeerOutput out;
 
   final Counters counters = new Counters();
   final TypeRegistry types = new TypeRegistry();
@@ -102,42 +98,20 @@ final class BrokerLoop implements Runnable {
       FatalErrors fatal, AccessControl access) {
     this.options = options;
     this.fatal = fatal;
-    this.gate = new Gatekeeper(access, counters, this::send, this::disconnect);
     this.context = context;
     this.bound = bound;
     this.ticker = options.ticker();
     this.heartbeatNanos = options.heartbeatInterval().toNanos();
     this.checkNanos = heartbeatNanos / 2;
     this.lossNanos = heartbeatNanos * options.liveness();
-    // One byte bound per connection: what it has not read counts against its connection budget.
-    this.outboundLimit = options.connectionBudgetBytes();
     this.startedAt = ticker.nanoTime();
     this.now = startedAt;
-    RequestRouter.Outbox outbox = new RequestRouter.Outbox() {
-      @Override
-      public boolean send(Peer to, Envelope packet) {
-        return BrokerLoop.this.send(to, packet);
-      }
-
-      @Override
-      public boolean send(Peer to, byte[] body) {
-        return BrokerLoop.this.send(to, body);
-      }
-
-      @Override
-      public boolean unreadFull(Peer to) {
-        return outboundFull(to);
-      }
-
-      @Override
-      public void disconnect(Peer peer, Status why) {
-        BrokerLoop.this.disconnect(peer, why);
-      }
-    };
     this.memory = new MemoryBudget(options.memoryBudget());
-    this.router = new RequestRouter(options, outbox, counters, types, memory, startedAt);
+    this.out = new PeerOutput(this, counters, memory, options.connectionBudgetBytes());
+    this.gate = new Gatekeeper(access, counters, out::send, this::disconnect);
+    this.router = new RequestRouter(options, out, counters, types, memory, startedAt);
     this.services = new ServiceCalls(options.services(), this);
-    this.topics = new TopicRouter(options, outbox, counters, types);
+    this.topics = new TopicRouter(options, out, counters, types);
     this.welcome = Welcome.newBuilder()
         .setBrokerVersion(Wire.version())
         .setHeartbeatIntervalMs((int) options.heartbeatInterval().toMillis())
@@ -200,6 +174,7 @@ final class BrokerLoop implements Runnable {
     try {
       routerSocket = Sockets.newSocket(context, SocketType.ROUTER);
       routerSocket.setRouterMandatory(true);
+      out.attach(routerSocket);
       if (gate.control != null) {
         // Every connection is CURVE; the ZAP handler, bound before this, checks each key.
         CurveKeys.Pair keys = options.curveKeys();
@@ -320,7 +295,7 @@ final class BrokerLoop implements Runnable {
     byte[] goodbye = Wire.encode(disconnectPacket(
         Status.UNAVAILABLE.withDescription("the broker is stopping")));
     for (Peer peer : peers.values()) {
-      send(peer, goodbye);
+      out.send(peer, goodbye);
     }
     peers.clear();
     routerSocket.setLinger(GOODBYE_LINGER_MS);
@@ -444,7 +419,7 @@ final class BrokerLoop implements Runnable {
       if (c.id() == 0) {
         // From a peer, CREDIT id 0 acknowledges bytes read; the broker's own to a 1.1
         // publisher (publish credit) goes the other way.
-        acknowledged(peer, c.bytes());
+        out.acknowledged(peer, c.bytes());
       } else {
         topics.onCredit(peer, c, now);
       }
@@ -470,7 +445,7 @@ final class BrokerLoop implements Runnable {
       router.onAnswer(peer, StatusCodec.error(id, Code.INVALID_ARGUMENT, "answer from '"
           + (peer.worker != null ? peer.worker.group.name : "?") + "': " + why), null, now);
     } else {
-      sendTo(identity, StatusCodec.error(id, Code.INVALID_ARGUMENT, why));
+      out.sendTo(identity, StatusCodec.error(id, Code.INVALID_ARGUMENT, why));
     }
   }
 
@@ -497,7 +472,7 @@ final class BrokerLoop implements Runnable {
     if (services.handles(service)) {
       services.call(peer, packet);
     } else {
-      send(peer, admin.handle(packet, now));
+      out.send(peer, admin.handle(packet, now));
     }
   }
 
@@ -508,14 +483,14 @@ final class BrokerLoop implements Runnable {
    */
   private void unknownPeer(Identity identity, long id) {
     counters.unknownPeer++;
-    sendTo(identity, disconnectPacket(
+    out.sendTo(identity, disconnectPacket(
         Status.UNAVAILABLE.withDescription("unknown connection; send HELLO first"))
         .toBuilder().setId(id).build());
   }
 
   /** Tells {@code peer} why the broker forgets it, then forgets it. */
-  private void disconnect(Peer peer, Status why) {
-    send(peer, disconnectPacket(why));
+  void disconnect(Peer peer, Status why) {
+    out.send(peer, disconnectPacket(why));
     markLost(peer, why.description());
   }
 
@@ -525,7 +500,7 @@ final class BrokerLoop implements Runnable {
    */
   private void refuseIdZero(Peer peer, Command command) {
     counters.error(Code.INVALID_ARGUMENT);
-    send(peer, StatusCodec.error(0, Code.INVALID_ARGUMENT,
+    out.send(peer, StatusCodec.error(0, Code.INVALID_ARGUMENT,
         command + " must carry a non-zero id"));
   }
 
@@ -583,7 +558,7 @@ final class BrokerLoop implements Runnable {
       default:
         counters.malformed++;
         log.debug("unexpected {} from {}", packet.getCommand(), peer.describe());
-        send(peer, StatusCodec.error(packet.getId(), Code.INVALID_ARGUMENT,
+        out.send(peer, StatusCodec.error(packet.getId(), Code.INVALID_ARGUMENT,
             "unexpected command " + packet.getCommand() + " from a peer"));
     }
   }
@@ -599,7 +574,7 @@ final class BrokerLoop implements Runnable {
       counters.error(Code.OVERLOADED);
       log.warn("refused a connection from {}: {} connections, the limit",
           packet.getHello().getClientName(), peers.size());
-      sendTo(identity, StatusCodec.error(packet.getId(), Code.OVERLOADED, "the broker serves "
+      out.sendTo(identity, StatusCodec.error(packet.getId(), Code.OVERLOADED, "the broker serves "
           + peers.size() + " connections, its limit; retry later"));
       return;
     }
@@ -608,7 +583,7 @@ final class BrokerLoop implements Runnable {
     if (gate.admit(peer, keyName) == null) {
       // Its key left the list between the handshake and this HELLO.
       counters.error(Code.UNAUTHENTICATED);
-      sendTo(identity, StatusCodec.error(packet.getId(), Code.UNAUTHENTICATED,
+      out.sendTo(identity, StatusCodec.error(packet.getId(), Code.UNAUTHENTICATED,
           "key '" + keyName + "' is not on the broker's allow-list"));
       return;
     }
@@ -622,13 +597,13 @@ final class BrokerLoop implements Runnable {
           .setPublishWindowBytes(options.publishWindowBytes())
           .setSlowSubscriberMs((int) options.slowSubscriberTimeout().toMillis());
     }
-    send(peer, Envelope.newBuilder().setCommand(Command.WELCOME).setWelcome(w).build());
+    out.send(peer, Envelope.newBuilder().setCommand(Command.WELCOME).setWelcome(w).build());
   }
 
   private void malformed(Identity identity, long id, String why) {
     counters.malformed++;
     log.debug("malformed packet from {}: {}", identity, why);
-    sendTo(identity, StatusCodec.error(id, Code.INVALID_ARGUMENT, why));
+    out.sendTo(identity, StatusCodec.error(id, Code.INVALID_ARGUMENT, why));
   }
 
   // ---------------------------------------------------------------- liveness
@@ -643,12 +618,12 @@ final class BrokerLoop implements Runnable {
         if (beat == null) {
           beat = Envelope.newBuilder().setCommand(Command.HEARTBEAT).build();
         }
-        send(peer, beat);
+        out.send(peer, beat);
       }
     }
   }
 
-  private void markLost(Peer peer, String why) {
+  void markLost(Peer peer, String why) {
     if (!peer.gone) {
       peer.gone = true;
       peer.goneReason = why;
@@ -671,76 +646,5 @@ final class BrokerLoop implements Runnable {
       }
     }
     lost.clear();
-  }
-
-  // ---------------------------------------------------------------- output
-
-  /** The peer read {@code bytes} (a uint64) more of what was sent to it. */
-  private void acknowledged(Peer peer, long bytes) {
-    long n = Long.compareUnsigned(bytes, peer.outbound) > 0 ? peer.outbound : bytes;
-    peer.outbound -= n;
-    memory.release(n);
-  }
-
-  /** Whether {@code peer} has as much unread as it may: new work for it is refused. */
-  boolean outboundFull(Peer peer) {
-    return peer.outbound >= outboundLimit;
-  }
-
-  /** Sends to a known peer; a peer that has gone is marked lost. */
-  boolean send(Peer peer, Envelope packet) {
-    return !peer.gone && send(peer, Wire.encode(packet));
-  }
-
-  /**
-   * Sends an encoded envelope to a known peer; a peer that has gone is marked lost. A packet
-   * that would take the peer's unacknowledged bytes over its outbound budget is not sent,
-   * unless it is small (an error, a heartbeat) and within the budget's slack.
-   */
-  boolean send(Peer peer, byte[] body) {
-    if (peer.gone) {
-      return false;
-    }
-    long after = peer.outbound + body.length;
-    if (after > outboundLimit
-        && (body.length > SMALL_PACKET || after > outboundLimit + OUTBOUND_SLACK)) {
-      counters.outboundHeld++;
-      return false;
-    }
-    int result = sendBytes(peer.identity, body);
-    if (result == 0) {
-      peer.lastSent = now;
-      peer.outbound = after;
-      memory.acquire(body.length);
-      return true;
-    }
-    if (result == ZError.EHOSTUNREACH) {
-      markLost(peer, "connection closed");
-    } else {
-      counters.sendDropped++;
-    }
-    return false;
-  }
-
-  private void sendTo(Identity identity, Envelope packet) {
-    if (sendBytes(identity, Wire.encode(packet)) != 0) {
-      counters.sendDropped++;
-    }
-  }
-
-  /** 0 when sent, else the errno (EHOSTUNREACH: no such peer; EAGAIN: its queue is full). */
-  private int sendBytes(Identity identity, byte[] body) {
-    // Never block: a blocking ROUTER send to a peer that left can hang (JeroMQ #989).
-    try {
-      if (!routerSocket.send(identity.bytes, ZMQ.SNDMORE | ZMQ.DONTWAIT)) {
-        int errno = routerSocket.errno();
-        return errno == 0 ? ZError.EAGAIN : errno;
-      }
-    } catch (ZMQException e) {
-      // JeroMQ returns false only for EAGAIN; EHOSTUNREACH (the peer left) is thrown.
-      return e.getErrorCode();
-    }
-    routerSocket.send(body, 0);
-    return 0;
   }
 }

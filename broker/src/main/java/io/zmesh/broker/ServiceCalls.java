@@ -51,7 +51,7 @@ final class ServiceCalls {
     try {
       argument = AdminService.arg(request, service.defaultRequest().getClass());
     } catch (MeshException e) {
-      loop.send(from, StatusCodec.error(id, e.code(), e.status().description()));
+      loop.out.send(from, StatusCodec.error(id, e.code(), e.status().description()));
       return;
     }
     try {
@@ -60,7 +60,7 @@ final class ServiceCalls {
         loop.execute(() -> answer(from, id, service, answer));
       });
     } catch (RejectedExecutionException e) {
-      loop.send(from, StatusCodec.error(id, Code.OVERLOADED, "broker service '"
+      loop.out.send(from, StatusCodec.error(id, Code.OVERLOADED, "broker service '"
           + service.name() + "' has " + BrokerService.MAX_QUEUED_CALLS
           + " calls waiting; retry later"));
     }
@@ -71,9 +71,9 @@ final class ServiceCalls {
    * small OVERLOADED, so that the call still ends once.
    */
   private void answer(Peer from, long id, BrokerService service, Envelope answer) {
-    if (!loop.send(from, answer) && !from.gone) {
+    if (!loop.out.send(from, answer) && !from.gone) {
       loop.counters.error(Code.OVERLOADED);
-      loop.send(from, StatusCodec.error(id, Code.OVERLOADED, "the reply of broker service '"
+      loop.out.send(from, StatusCodec.error(id, Code.OVERLOADED, "the reply of broker service '"
           + service.name() + "' was dropped: this connection has " + from.outbound
           + " bytes sent by the broker that it has not read, its limit"));
     }
