@@ -3,13 +3,10 @@ package io.zmesh.broker;
 import static io.zmesh.core.internal.Ticker.MS;
 
 import io.zmesh.Code;
-import io.zmesh.CurveKeys;
 import io.zmesh.Status;
 import io.zmesh.core.internal.StatusCodec;
 import io.zmesh.core.internal.Ticker;
-import io.zmesh.core.transport.Endpoints;
 import io.zmesh.core.transport.SocketWaiter;
-import io.zmesh.core.transport.Sockets;
 import io.zmesh.proto.Command;
 import io.zmesh.proto.Envelope;
 import io.zmesh.proto.Names;
@@ -17,7 +14,6 @@ import io.zmesh.proto.Scan;
 import io.zmesh.proto.Welcome;
 import io.zmesh.proto.Wire;
 import io.zmesh.proto.WireException;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
@@ -27,11 +23,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.zeromq.SocketType;
 import org.zeromq.ZMQ;
-import org.zeromq.ZMQException;
 import zmq.io.Metadata;
-import zmq.msg.MsgAllocatorHeap;
 
 /**
  * The broker's event loop: the only thread that touches the ROUTER socket and the broker's
@@ -46,9 +39,6 @@ import zmq.msg.MsgAllocatorHeap;
 final class BrokerLoop implements Runnable {
   private static final Logger log = LoggerFactory.getLogger(BrokerLoop.class);
   private static final int RECV_BATCH = 4096;
-  private static final int ACCEPT_BACKLOG = 4096;
-  /** The most a frame may exceed the limit and still be read and answered: 64 KiB. */
-  private static final int HARD_LIMIT_SLACK = 64 << 10;
   /** How long a stopping broker waits for its DISCONNECTs to leave. */
   private static final int GOODBYE_LINGER_MS = 1_000;
 
@@ -124,14 +114,6 @@ final class BrokerLoop implements Runnable {
         .build();
   }
 
-  /**
-   * The largest frame ZeroMQ lets in: the limit plus a sixteenth, at most {@link
-   * #HARD_LIMIT_SLACK}. Larger frames close their connection unread.
-   */
-  static long hardFrameLimit(int maxMessageBytes) {
-    return maxMessageBytes + Math.min(HARD_LIMIT_SLACK, maxMessageBytes / 16);
-  }
-
   Collection<Peer> peers() {
     return peers.values();
   }
@@ -172,56 +154,9 @@ final class BrokerLoop implements Runnable {
   @Override
   public void run() {
     try {
-      routerSocket = Sockets.newSocket(context, SocketType.ROUTER);
-      routerSocket.setRouterMandatory(true);
-      out.attach(routerSocket);
-      if (gate.control != null) {
-        // Every connection is CURVE; the ZAP handler, bound before this, checks each key.
-        CurveKeys.Pair keys = options.curveKeys();
-        routerSocket.setZapDomain("zmesh");
-        routerSocket.setCurveServer(true);
-        routerSocket.setCurvePublicKey(keys.publicKey().getBytes(StandardCharsets.US_ASCII));
-        routerSocket.setCurveSecretKey(keys.secretKey().getBytes(StandardCharsets.US_ASCII));
-      }
-      routerSocket.setLinger(0);
-      // Room for a whole connection budget of topic messages on top of request traffic: a
-      // subscriber's messages are then limited by its budget, which counts each drop against
-      // its subscription, before the queue fills and a send fails with EAGAIN.
-      routerSocket.setSndHWM(Sockets.HWM + options.connectionBudgetMessages());
-      routerSocket.setRcvHWM(Sockets.HWM);
-      // After a broker restart every instance reconnects at once; with ZeroMQ's backlog of 100
-      // the kernel drops the excess SYNs and those peers wait out TCP's retransmit timers.
-      routerSocket.setBacklog(ACCEPT_BACKLOG);
-      // ZeroMQ drops a connection whose frame header announces more than this, before it
-      // allocates the frame: a declared 4 MiB (or 4 GiB) frame costs nothing. A frame a little
-      // over the limit is still read, to be answered with a typed error.
-      routerSocket.setMaxMsgSize(hardFrameLimit(options.maxMessageBytes()));
-      // On the heap, where -Xmx bounds it and the GC returns it: JeroMQ puts frames over 1 MiB
-      // in direct buffers, outside both.
-      routerSocket.setMsgAllocator(new MsgAllocatorHeap());
-      // ZMTP heartbeats: a connection that completes no frame for liveness x interval (one
-      // that announced a frame and stalls, say) is closed by ZeroMQ, and what it held is freed.
-      int ivl = (int) Math.max(1, options.heartbeatInterval().toMillis());
-      routerSocket.setHeartbeatIvl(ivl);
-      routerSocket.setHeartbeatTimeout((int) Math.min(Integer.MAX_VALUE,
-          (long) ivl * options.liveness()));
       List<String> endpoints = new ArrayList<>();
-      for (String endpoint : options.binds()) {
-        try {
-          routerSocket.bind(endpoint);
-        } catch (ZMQException e) {
-          throw new BindException(endpoint, describe(e), e);
-        } catch (IllegalArgumentException e) {
-          throw new BindException(endpoint, e.getMessage(), e);
-        }
-        endpoints.add(routerSocket.getLastEndpoint());
-        if (gate.control == null && !Endpoints.isLoopback(endpoint)) {
-          log.warn("listening on {} without CURVE: any process that reaches it can register as"
-              + " any worker, read every request and topic and use the admin services; give"
-              + " the broker a key and an allow-list (--curve-key, --allow) or bind loopback",
-              endpoint);
-        }
-      }
+      routerSocket = BrokerSocket.open(context, options, gate.control != null, endpoints);
+      out.attach(routerSocket);
       waiter.watch(routerSocket);
       now = ticker.nanoTime();
       nextHeartbeat = now + checkNanos;
@@ -270,21 +205,6 @@ final class BrokerLoop implements Runnable {
         log.info("broker stopped");
       }
     }
-  }
-
-  /** "address already in use (EADDRINUSE)" rather than JeroMQ's "Errno 48". */
-  private static String describe(ZMQException e) {
-    ZMQ.Error error;
-    try {
-      error = ZMQ.Error.findByCode(e.getErrorCode());
-    } catch (IllegalArgumentException unknown) {
-      return e.getMessage();
-    }
-    if (error == ZMQ.Error.NOERROR) {
-      return e.getMessage();
-    }
-    String text = error.getMessage();
-    return Character.toLowerCase(text.charAt(0)) + text.substring(1) + " (" + error.name() + ")";
   }
 
   /**

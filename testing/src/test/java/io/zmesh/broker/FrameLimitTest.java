@@ -29,7 +29,7 @@ class FrameLimitTest {
     // A long liveness: this raw peer answers no ZMTP heartbeat, and is not meant to be closed.
     try (TestMesh mesh = TestMesh.start(TestMesh.rawPeerOptions().maxMessageBytes(MAX));
         RawZmtp raw = new RawZmtp(mesh.endpoint())) {
-      raw.send(new byte[(int) BrokerLoop.hardFrameLimit(MAX)]);
+      raw.send(new byte[(int) BrokerSocket.hardFrameLimit(MAX)]);
       // Answered (INVALID_ARGUMENT, read by MalformedInputTest), not disconnected.
       assertFalse(raw.closedWithin(1_000));
     }
